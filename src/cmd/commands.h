@@ -1,0 +1,44 @@
+/* urun: the command-line layer.  Each command parses its own options, calls
+ * the library, and prints; errors come back as urun_err for main to print. */
+#ifndef URUN_COMMANDS_H
+#define URUN_COMMANDS_H
+
+#include <stdbool.h>
+#include "container.h"
+#include "error.h"
+
+struct global_opts
+{
+  const char *root;
+  const char *log;
+  const char *log_format;
+  bool debug;
+  bool systemd_cgroup;
+};
+
+/* Resolve the state root into ctx (needs --root or the environment). */
+int cmd_context (struct global_opts *g, struct urun_context *ctx, char **root_buf, urun_err *err);
+/* Parse N for --preserve-fds. */
+int cmd_parse_fds (const char *s, int *out, urun_err *err);
+/* Exactly `want` positional arguments after options, else a usage error. */
+int cmd_require_args (const char *cmd, int argc, int optind_, int want, const char *usage, urun_err *err);
+
+/* The error for an option getopt did not accept. */
+int cmd_bad_option (const char *cmd, char **argv, int optopt_, urun_err *err);
+
+/* create/run options; returns optind of the ID or -1. */
+int cmd_parse_create_opts (const char *cmd, bool is_run, int argc, char **argv, struct create_opts *o, urun_err *err);
+
+/* Each returns the exit status, or -1 with *err set. */
+int cmd_spec (struct global_opts *g, int argc, char **argv, urun_err *err);
+int cmd_create (struct global_opts *g, int argc, char **argv, urun_err *err);
+int cmd_start (struct global_opts *g, int argc, char **argv, urun_err *err);
+int cmd_run (struct global_opts *g, int argc, char **argv, urun_err *err);
+int cmd_state (struct global_opts *g, int argc, char **argv, urun_err *err);
+int cmd_kill (struct global_opts *g, int argc, char **argv, urun_err *err);
+int cmd_delete (struct global_opts *g, int argc, char **argv, urun_err *err);
+int cmd_list (struct global_opts *g, int argc, char **argv, urun_err *err);
+int cmd_exec (struct global_opts *g, int argc, char **argv, urun_err *err);
+int cmd_ps (struct global_opts *g, int argc, char **argv, urun_err *err);
+
+#endif

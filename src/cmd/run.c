@@ -1,0 +1,15 @@
+/* urun run [-d] [OPTIONS] ID: create, start, wait, delete */
+#include <config.h>
+#include "commands.h"
+#include "util.h"
+
+int
+cmd_run (struct global_opts *g, int argc, char **argv, urun_err *err)
+{
+  struct create_opts o = { 0 };
+  struct urun_context ctx = { 0 };
+  cleanup_free char *root = NULL;
+  if (cmd_parse_create_opts ("run", true, argc, argv, &o, err) < 0 || cmd_context (g, &ctx, &root, err) < 0)
+    return -1;
+  return container_run (&ctx, &o, err);
+}

@@ -1,0 +1,45 @@
+/* urun: user namespace id maps: /etc/subuid and /etc/subgid parsing, the
+ * rootless default map, and writing the maps of a child process (directly or
+ * through newuidmap/newgidmap). */
+#ifndef URUN_IDMAP_H
+#define URUN_IDMAP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "error.h"
+#include "spec.h"
+
+struct subid_range
+{
+  unsigned long start, count;
+};
+
+/* Ranges of /etc/subuid-format text that belong to `user` (by name) or `id`
+ * (by number).  Malformed lines are ignored, as shadow-utils does. */
+size_t idmap_parse_subid (const char *text, const char *user, unsigned long id,
+                          struct subid_range *out, size_t max);
+
+/* The rootless default: own id -> 0, then each range -> 1, 1+count, ... */
+size_t idmap_rootless_map (unsigned long own, const struct subid_range *r, size_t n,
+                           struct spec_id_mapping *out, size_t max);
+
+/* True when the map holds only `own` (writable without a setuid helper). */
+bool idmap_is_own_only (const struct spec_id_mapping *m, size_t n, unsigned long own);
+
+/* The /proc/PID/uid_map text for a map. */
+char *idmap_format (const struct spec_id_mapping *m, size_t n);
+
+/* Lines missing from a subid file for the map to be allowed (NULL if none):
+ * e.g. "alice:500000:65536". */
+char *idmap_missing_lines (const struct spec_id_mapping *m, size_t n, unsigned long own,
+                           const char *user, const struct subid_range *r, size_t nr);
+
+/* Write the uid and gid maps of pid.  `privileged`: the caller may write any
+ * map directly (root in the initial user namespace). */
+int idmap_write_maps (pid_t pid, const struct spec *s, bool privileged, urun_err *err);
+
+/* Read the calling user's ranges from /etc/subuid or /etc/subgid. */
+size_t idmap_read_user_ranges (const char *file, const char *user, unsigned long id,
+                               struct subid_range *out, size_t max);
+
+#endif

@@ -1,0 +1,156 @@
+#include <config.h>
+#include "namespaces.h"
+#include "util.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const struct
+{
+  int type;
+  const char *proc_name;
+} ns_files[] = {
+  /* user first: joining it grants the capabilities needed for the others */
+  { CLONE_NEWUSER, "user" }, { CLONE_NEWIPC, "ipc" },       { CLONE_NEWUTS, "uts" },
+  { CLONE_NEWNET, "net" },   { CLONE_NEWCGROUP, "cgroup" }, { CLONE_NEWPID, "pid_for_children" },
+  { CLONE_NEWTIME, "time_for_children" }, { CLONE_NEWNS, "mnt" },
+};
+
+int
+ns_new_flags (const struct spec *s)
+{
+  int flags = 0;
+  for (size_t i = 0; i < s->n_namespaces; i++)
+    if (s->namespaces[i].path == NULL)
+      flags |= s->namespaces[i].type;
+  return flags;
+}
+
+int
+ns_open_paths (const struct spec *s, struct ns_join *j, urun_err *err)
+{
+  j->n = 0;
+  /* keep the ns_files order so joining goes user first, mount last */
+  for (size_t k = 0; k < sizeof ns_files / sizeof *ns_files; k++)
+    for (size_t i = 0; i < s->n_namespaces; i++)
+      {
+        const struct spec_namespace *ns = &s->namespaces[i];
+        if (ns->path == NULL || ns->type != ns_files[k].type)
+          continue;
+        int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+          {
+            urun_fail (err, errno, "open %s namespace `%s`", spec_namespace_name (ns->type), ns->path);
+            ns_join_close (j);
+            return -1;
+          }
+        j->fds[j->n] = fd;
+        j->types[j->n] = ns->type;
+        j->n++;
+      }
+  return 0;
+}
+
+int
+ns_join_opened (struct ns_join *j, urun_err *err)
+{
+  for (size_t i = 0; i < j->n; i++)
+    if (setns (j->fds[i], j->types[i]) < 0)
+      return urun_fail (err, errno, "join %s namespace", spec_namespace_name (j->types[i]));
+  return 0;
+}
+
+void
+ns_join_close (struct ns_join *j)
+{
+  for (size_t i = 0; i < j->n; i++)
+    close (j->fds[i]);
+  j->n = 0;
+}
+
+int
+ns_join_has (const struct ns_join *j, int type)
+{
+  for (size_t i = 0; i < j->n; i++)
+    if (j->types[i] == type)
+      return 1;
+  return 0;
+}
+
+static const char *
+proc_ns_name (int type)
+{
+  switch (type)
+    {
+    case CLONE_NEWPID:
+      return "pid";
+    case CLONE_NEWTIME:
+      return "time";
+    default:
+      for (size_t k = 0; k < sizeof ns_files / sizeof *ns_files; k++)
+        if (ns_files[k].type == type)
+          return ns_files[k].proc_name;
+    }
+  return "?";
+}
+
+int
+ns_differing (pid_t pid, urun_err *err)
+{
+  int flags = 0;
+  for (size_t k = 0; k < sizeof ns_files / sizeof *ns_files; k++)
+    {
+      char a[64], b[64];
+      struct stat sa, sb;
+      const char *name = proc_ns_name (ns_files[k].type);
+      snprintf (a, sizeof a, "/proc/%d/ns/%s", (int) pid, name);
+      snprintf (b, sizeof b, "/proc/self/ns/%s", name);
+      if (stat (a, &sa) < 0)
+        {
+          if (errno == ENOENT && ns_files[k].type == CLONE_NEWTIME)
+            continue;
+          return urun_fail (err, errno, "stat `%s`", a);
+        }
+      if (stat (b, &sb) < 0)
+        continue;
+      if (sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev)
+        flags |= ns_files[k].type;
+    }
+  return flags;
+}
+
+int
+ns_join_process (pid_t pid, int pidfd, urun_err *err)
+{
+  int flags = ns_differing (pid, err);
+  if (flags < 0)
+    return -1;
+  if (flags == 0)
+    return 0;
+  /* setns(pidfd, flags) (Linux 5.8) joins all of them at once, in the right order */
+  if (pidfd >= 0 && setns (pidfd, flags) == 0)
+    return 0;
+  for (size_t k = 0; k < sizeof ns_files / sizeof *ns_files; k++)
+    {
+      char p[64];
+      int fd;
+      if (!(flags & ns_files[k].type))
+        continue;
+      snprintf (p, sizeof p, "/proc/%d/ns/%s", (int) pid, proc_ns_name (ns_files[k].type));
+      fd = open (p, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return urun_fail (err, errno, "open `%s`", p);
+      if (setns (fd, ns_files[k].type) < 0)
+        {
+          int e = errno;
+          close (fd);
+          return urun_fail (err, e, "join %s namespace of pid %d", proc_ns_name (ns_files[k].type), (int) pid);
+        }
+      close (fd);
+    }
+  return 0;
+}

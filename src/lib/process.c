@@ -1,0 +1,331 @@
+#include <config.h>
+#include "process.h"
+#include "log.h"
+#include "util.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <ctype.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static bool
+is_executable (const char *path)
+{
+  struct stat sb;
+  return stat (path, &sb) == 0 && S_ISREG (sb.st_mode) && access (path, X_OK) == 0;
+}
+
+static char *
+lookup_program (const char *name, const char *path_env)
+{
+  if (strchr (name, '/'))
+    return xstrdup (name);
+  cleanup_free char *paths = xstrdup (path_env ? path_env : DEFAULT_PATH);
+  for (char *save = NULL, *dir = strtok_r (paths, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
+    {
+      char *cand = xasprintf ("%s/%s", *dir ? dir : ".", name);
+      if (is_executable (cand))
+        return cand;
+      free (cand);
+    }
+  return NULL;
+}
+
+/* HOME from the container's /etc/passwd, "/" if the user has no entry. */
+static char *
+home_for_uid (uid_t uid)
+{
+  cleanup_fclose FILE *f = fopen ("/etc/passwd", "re");
+  char line[1024];
+  while (f && fgets (line, sizeof line, f))
+    {
+      char *fields[7] = { 0 };
+      char *p = line;
+      int n = 0;
+      for (; n < 7 && p; n++)
+        {
+          fields[n] = p;
+          p = strchr (p, ':');
+          if (p)
+            *p++ = '\0';
+        }
+      unsigned long id;
+      if (n >= 6 && parse_ulong (fields[2], &id) && id == uid && fields[5][0])
+        return xstrdup (fields[5]);
+    }
+  return xstrdup ("/");
+}
+
+int
+process_prepare (struct process_plan *plan, const struct spec_process *p, int preserve_fds, urun_err *err)
+{
+  size_t n = strv_len (p->env);
+  memset (plan, 0, sizeof *plan);
+  plan->p = p;
+  plan->preserve_fds = preserve_fds;
+  plan->exe = lookup_program (p->args[0], spec_env_get (p->env, "PATH"));
+  if (plan->exe == NULL)
+    return urun_fail (err, 0, "exec `%s`: executable file not found in $PATH", p->args[0]);
+  if (strchr (p->args[0], '/') && access (plan->exe, F_OK) < 0)
+    return urun_fail (err, errno, "exec `%s`", p->args[0]);
+  plan->env = xmalloc0 ((n + 2) * sizeof (char *));
+  for (size_t i = 0; i < n; i++)
+    plan->env[i] = xstrdup (p->env[i]);
+  if (spec_env_get (p->env, "HOME") == NULL)
+    {
+      cleanup_free char *home = home_for_uid (p->user.uid);
+      plan->env[n] = xasprintf ("HOME=%s", home);
+    }
+  return 0;
+}
+
+void
+process_plan_free (struct process_plan *plan)
+{
+  free (plan->exe);
+  strv_free (plan->env);
+  plan->exe = NULL;
+  plan->env = NULL;
+}
+
+int
+process_set_oom_score_adj (const struct spec_process *p, urun_err *err)
+{
+  char buf[16];
+  if (!p->has_oom_score_adj)
+    return 0;
+  snprintf (buf, sizeof buf, "%d", p->oom_score_adj);
+  if (write_file_at (AT_FDCWD, "/proc/self/oom_score_adj", buf, strlen (buf), err) < 0)
+    return urun_err_wrap (err, "process.oomScoreAdj");
+  return 0;
+}
+
+static int
+set_rlimits (const struct spec_process *p, urun_err *err)
+{
+  for (size_t i = 0; i < p->n_rlimits; i++)
+    {
+      struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
+      if (setrlimit (p->rlimits[i].resource, &rl) < 0)
+        return urun_fail (err, errno, "process.rlimits[%zu]: setrlimit", i);
+    }
+  return 0;
+}
+
+static bool
+setgroups_denied (void)
+{
+  char buf[16] = "";
+  cleanup_close int fd = open ("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  if (read (fd, buf, sizeof buf - 1) < 0)
+    return false;
+  return strncmp (buf, "deny", 4) == 0;
+}
+
+static int
+set_user (const struct spec_user *u, urun_err *err)
+{
+  if (u->n_additional_gids > 0)
+    {
+      gid_t *g = xmalloc0 (u->n_additional_gids * sizeof *g);
+      for (size_t i = 0; i < u->n_additional_gids; i++)
+        g[i] = u->additional_gids[i];
+      if (setgroups (u->n_additional_gids, g) < 0)
+        {
+          int e = errno;
+          free (g);
+          if (e == EPERM && setgroups_denied ())
+            return urun_fail (err, 0, "process.user.additionalGids: setgroups is denied in this user namespace (a single-id gid map): map a range through /etc/subgid");
+          return urun_fail (err, e, "process.user.additionalGids: setgroups");
+        }
+      free (g);
+    }
+  else if (setgroups (0, NULL) < 0 && errno != EPERM)
+    return urun_fail (err, errno, "setgroups");
+  if (setresgid (u->gid, u->gid, u->gid) < 0)
+    return urun_fail (err, errno, "process.user.gid: setgid %u (is it mapped in linux.gidMappings?)", u->gid);
+  if (setresuid (u->uid, u->uid, u->uid) < 0)
+    return urun_fail (err, errno, "process.user.uid: setuid %u (is it mapped in linux.uidMappings?)", u->uid);
+  return 0;
+}
+
+static int
+last_cap (void)
+{
+  static int last = -1;
+  if (last < 0)
+    {
+      cleanup_free char *s = NULL;
+      cleanup_err urun_err e = NULL;
+      unsigned long v;
+      if (read_file_at (AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &s, NULL, &e) == 0)
+        {
+          s[strcspn (s, "\n")] = '\0';
+          if (parse_ulong (s, &v) && v < 64)
+            last = v;
+        }
+      if (last < 0)
+        last = CAP_LAST_CAP;
+    }
+  return last;
+}
+
+static int
+drop_bounding (const struct spec_process *p, urun_err *err)
+{
+  int last = last_cap ();
+  for (int c = 0; c <= last; c++)
+    if (!(p->caps[CAPS_BOUNDING] & (1ULL << c)))
+      if (prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+        return urun_fail (err, errno, "drop capability %d from the bounding set", c);
+  return 0;
+}
+
+static int
+set_caps (const struct spec_process *p, urun_err *err)
+{
+  int last = last_cap ();
+  cap_t caps = cap_init ();
+  int r = 0;
+
+  if (caps == NULL)
+    return urun_fail (err, errno, "cap_init");
+  for (int c = 0; c <= last; c++)
+    {
+      cap_value_t v = c;
+      if (p->caps[CAPS_EFFECTIVE] & (1ULL << c))
+        cap_set_flag (caps, CAP_EFFECTIVE, 1, &v, CAP_SET);
+      if (p->caps[CAPS_PERMITTED] & (1ULL << c))
+        cap_set_flag (caps, CAP_PERMITTED, 1, &v, CAP_SET);
+      if (p->caps[CAPS_INHERITABLE] & (1ULL << c))
+        cap_set_flag (caps, CAP_INHERITABLE, 1, &v, CAP_SET);
+    }
+  if (cap_set_proc (caps) < 0)
+    r = urun_fail (err, errno, "process.capabilities: set capabilities");
+  cap_free (caps);
+  if (r < 0)
+    return r;
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    return urun_fail (err, errno, "clear ambient capabilities");
+  for (int c = 0; c <= last; c++)
+    if (p->caps[CAPS_AMBIENT] & (1ULL << c))
+      if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+        /* runc and crun go on without it too */
+        urun_warn ("process.capabilities.ambient: capability %d not raised: it must be permitted and inheritable", c);
+  return 0;
+}
+
+int
+process_exec (struct process_plan *plan, urun_err *err)
+{
+  const struct spec_process *p = plan->p;
+  sigset_t none;
+
+  if (set_rlimits (p, err) < 0)
+    return -1;
+  if (p->cwd && chdir (p->cwd) < 0 && errno != EACCES)
+    return urun_fail (err, errno, "process.cwd: chdir `%s`", p->cwd);
+
+  /* keep the permitted set across setuid; drop the bounding set while
+   * CAP_SETPCAP is still ours */
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return urun_fail (err, errno, "prctl(PR_SET_KEEPCAPS)");
+  if (p->has_caps && drop_bounding (p, err) < 0)
+    return -1;
+  if (set_user (&p->user, err) < 0)
+    return -1;
+  if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+    return urun_fail (err, errno, "prctl(PR_SET_KEEPCAPS)");
+  /* the cwd again: it may be readable only by the process's own user */
+  if (p->cwd && chdir (p->cwd) < 0)
+    return urun_fail (err, errno, "process.cwd: chdir `%s`", p->cwd);
+  {
+    /* CVE-2024-21626: a cwd reached through a leaked host fd
+     * (/proc/self/fd/N) would be outside the container's root */
+    char buf[PATH_MAX];
+    if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/')
+      return urun_fail (err, 0, "process.cwd: `%s` is outside the container", p->cwd ? p->cwd : "");
+  }
+  if (p->has_caps && set_caps (p, err) < 0)
+    return -1;
+  else if (!p->has_caps)
+    {
+      /* no capabilities object: the process gets none */
+      struct spec_process none_caps = *p;
+      memset (none_caps.caps, 0, sizeof none_caps.caps);
+      if (drop_bounding (&none_caps, err) < 0 || set_caps (&none_caps, err) < 0)
+        return -1;
+    }
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return urun_fail (err, errno, "process.noNewPrivileges");
+  umask (p->user.has_umask ? p->user.umask : 0022);
+
+  /* only 0-2 and --preserve-fds reach the program */
+  if (mark_fds_cloexec_from (3 + plan->preserve_fds, err) < 0)
+    return -1;
+  for (int fd = 3; fd < 3 + plan->preserve_fds; fd++)
+    {
+      int fl = fcntl (fd, F_GETFD);
+      if (fl >= 0)
+        fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC);
+    }
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  for (int s = 1; s < NSIG; s++)
+    if (s != SIGKILL && s != SIGSTOP)
+      signal (s, SIG_DFL);
+
+  execve (plan->exe, p->args, plan->env);
+  return urun_fail (err, errno, "exec `%s`", p->args[0]);
+}
+
+int
+process_parse_signal (const char *s)
+{
+  static const struct
+  {
+    const char *name;
+    int sig;
+  } sigs[] = {
+    { "HUP", SIGHUP },   { "INT", SIGINT },   { "QUIT", SIGQUIT }, { "ILL", SIGILL },     { "TRAP", SIGTRAP },
+    { "ABRT", SIGABRT }, { "IOT", SIGIOT },   { "BUS", SIGBUS },   { "FPE", SIGFPE },     { "KILL", SIGKILL },
+    { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE },   { "ALRM", SIGALRM },
+    { "TERM", SIGTERM }, { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
+    { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "URG", SIGURG },     { "XCPU", SIGXCPU },
+    { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
+    { "POLL", SIGPOLL }, { "PWR", SIGPWR },   { "SYS", SIGSYS },
+  };
+  unsigned long n;
+  if (parse_ulong (s, &n))
+    return n > 0 && n < (unsigned long) NSIG ? (int) n : -1;
+  if (strncasecmp (s, "SIG", 3) == 0)
+    s += 3;
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+    if (strcasecmp (sigs[i].name, s) == 0)
+      return sigs[i].sig;
+  if (strncasecmp (s, "RTMIN", 5) == 0 || strncasecmp (s, "RTMAX", 5) == 0)
+    {
+      int base = toupper (s[2]) == 'M' && toupper (s[3]) == 'I' ? SIGRTMIN : SIGRTMAX;
+      long off = 0;
+      if (s[5] == '+' || s[5] == '-')
+        off = strtol (s + 5, NULL, 10);
+      else if (s[5])
+        return -1;
+      int r = base + off;
+      return r >= SIGRTMIN && r <= SIGRTMAX ? r : -1;
+    }
+  return -1;
+}

@@ -1,0 +1,33 @@
+/* urun: the container's process: look-up of the program, environment,
+ * working directory, rlimits, user and groups, capabilities (libcap),
+ * noNewPrivileges, oomScoreAdj, and the final execve. */
+#ifndef URUN_PROCESS_H
+#define URUN_PROCESS_H
+
+#include <stdbool.h>
+#include "error.h"
+#include "spec.h"
+
+struct process_plan
+{
+  const struct spec_process *p;
+  char *exe;   /* resolved program path */
+  char **env;  /* the config's env, plus HOME if it has none */
+  int preserve_fds;
+};
+
+/* Before start: find the program in the container's PATH and fill the
+ * environment, so a missing program fails `create`, not `start`. */
+int process_prepare (struct process_plan *plan, const struct spec_process *p, int preserve_fds, urun_err *err);
+void process_plan_free (struct process_plan *plan);
+
+/* oom_score_adj: must run while the process still has its privileges. */
+int process_set_oom_score_adj (const struct spec_process *p, urun_err *err);
+/* rlimits, cwd, groups, uid/gid, capabilities, NNP, umask, then execve.
+ * Returns only on failure. */
+int process_exec (struct process_plan *plan, urun_err *err);
+
+/* Parse "SIGTERM", "TERM", "15" into a signal number; -1 if unknown. */
+int process_parse_signal (const char *s);
+
+#endif

@@ -1,0 +1,414 @@
+#include <config.h>
+#include "rootfs.h"
+#include "log.h"
+#include "path.h"
+#include "util.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+struct mount_attr
+{
+  unsigned long long attr_set, attr_clr, propagation, userns_fd;
+};
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+
+/* Flags a user namespace cannot clear on a mount it did not create: a
+ * remount must repeat them or fail with EPERM. */
+static unsigned long
+locked_flags (const char *target)
+{
+  struct statvfs sv;
+  unsigned long f = 0;
+  if (statvfs (target, &sv) < 0)
+    return 0;
+  if (sv.f_flag & ST_NOSUID)
+    f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV)
+    f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC)
+    f |= MS_NOEXEC;
+  if (sv.f_flag & ST_RDONLY)
+    f |= MS_RDONLY;
+  if (sv.f_flag & ST_NOATIME)
+    f |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME)
+    f |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME)
+    f |= MS_RELATIME;
+  return f;
+}
+
+int
+rootfs_remount (const char *target, unsigned long flags, bool recursive, urun_err *err)
+{
+  unsigned long f = MS_BIND | MS_REMOUNT | flags;
+
+  if (recursive && (flags & MS_RDONLY))
+    {
+      /* mount_setattr makes the whole tree read-only; a remount only the top */
+      struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+      int fd = open (target, O_PATH | O_CLOEXEC);
+      if (fd >= 0)
+        {
+          int r = syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a);
+          close (fd);
+          if (r == 0 && (flags & ~MS_RDONLY) == 0)
+            return 0;
+        }
+    }
+  if (mount (NULL, target, NULL, f, NULL) == 0)
+    return 0;
+  if (errno == EPERM)
+    {
+      /* keep the flags the kernel locked on this mount (rootless) */
+      unsigned long locked = locked_flags (target);
+      if (locked & MS_RDONLY && !(flags & MS_RDONLY))
+        locked &= ~MS_RDONLY;
+      if (mount (NULL, target, NULL, f | locked, NULL) == 0)
+        return 0;
+      /* atime flags are all-or-nothing: drop ours and keep the locked ones */
+      f &= ~(MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME);
+      if (mount (NULL, target, NULL, f | locked, NULL) == 0)
+        return 0;
+    }
+  return urun_fail (err, errno, "remount");
+}
+
+static bool
+source_is_dir (const char *source)
+{
+  struct stat sb;
+  return stat (source, &sb) < 0 || S_ISDIR (sb.st_mode);
+}
+
+static int
+bind_mount (const char *source, const char *target, unsigned long flags, urun_err *err)
+{
+  if (mount (source, target, NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
+    return urun_fail (err, errno, "bind `%s`", source);
+  return 0;
+}
+
+/* Open a destination again after something was mounted on it: the fd taken
+ * before the mount still points at the covered directory. */
+static int
+reopen_dest (struct rootfs_ctx *c, const char *dest, urun_err *err)
+{
+  return path_open_in_root (c->rootfd, dest, O_PATH, PATH_NO_CREATE, err);
+}
+
+static int
+finish_mount (struct rootfs_ctx *c, const struct spec_mount *m, unsigned long extra_flags, urun_err *err)
+{
+  unsigned long flags = (m->flags | extra_flags) & ~(MS_BIND | MS_REC | MS_REMOUNT);
+  if (m->bind && flags)
+    {
+      cleanup_close int fd = reopen_dest (c, m->destination, err);
+      char t[32];
+      if (fd < 0)
+        return -1;
+      path_fd_name (fd, t);
+      if (rootfs_remount (t, flags, (m->flags & MS_REC) != 0, err) < 0)
+        return -1;
+    }
+  if (m->propagation)
+    {
+      cleanup_close int fd = reopen_dest (c, m->destination, err);
+      char t[32];
+      if (fd < 0)
+        return -1;
+      path_fd_name (fd, t);
+      if (mount (NULL, t, NULL, m->propagation, NULL) < 0)
+        return urun_fail (err, errno, "set propagation");
+    }
+  return 0;
+}
+
+static bool
+host_is_cgroup2 (void)
+{
+  struct statfs sf;
+  return statfs ("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* One entry of `mounts`. */
+static int
+do_mount (struct rootfs_ctx *c, const struct spec_mount *m, urun_err *err)
+{
+  cleanup_close int destfd = -1;
+  const char *type = m->type;
+  char target[32];
+  bool is_dir = true;
+
+  if (m->bind)
+    is_dir = source_is_dir (m->source);
+  destfd = path_open_in_root (c->rootfd, m->destination, O_PATH, is_dir ? PATH_CREATE_DIR : PATH_CREATE_FILE, err);
+  if (destfd < 0)
+    return -1;
+  path_fd_name (destfd, target);
+
+  if (m->bind)
+    {
+      if (bind_mount (m->source, target, m->flags, err) < 0)
+        return -1;
+      return finish_mount (c, m, 0, err);
+    }
+
+  if (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0)
+    {
+      /* cgroup2 in our cgroup namespace where the host is unified; else (a
+       * cgroup v1 or hybrid host, or not allowed) the host's hierarchy,
+       * bound read-only as runc and crun do rootless. */
+      unsigned long f = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+      if ((strcmp (type, "cgroup2") == 0 || host_is_cgroup2 ())
+          && mount ("cgroup2", target, "cgroup2", f, NULL) == 0)
+        return finish_mount (c, m, 0, err);
+      if (bind_mount ("/sys/fs/cgroup", target, MS_REC, err) < 0)
+        return -1;
+      struct spec_mount b = *m;
+      b.bind = true;
+      b.flags |= MS_BIND | MS_REC;
+      return finish_mount (c, &b, 0, err);
+    }
+
+  if (mount (m->source ? m->source : type, target, type, m->flags & ~MS_REMOUNT, m->data) == 0)
+    return finish_mount (c, m, 0, err);
+
+  if (c->userns && (errno == EPERM || errno == EINVAL))
+    {
+      int e = errno;
+      /* without a network namespace of its own a user namespace cannot
+       * mount sysfs, nor mqueue without its ipc namespace: bind the host's */
+      if (strcmp (type, "sysfs") == 0 || strcmp (type, "mqueue") == 0)
+        {
+          const char *src = type[0] == 's' ? "/sys" : "/dev/mqueue";
+          struct spec_mount b = *m;
+          if (bind_mount (src, target, MS_REC, err) < 0)
+            return -1;
+          b.bind = true;
+          b.flags |= MS_BIND | MS_REC;
+          urun_debug ("mount `%s`: %s, bound the host's %s instead", m->destination, strerror (e), src);
+          return finish_mount (c, &b, 0, err);
+        }
+      /* gid=5 in devpts options is invalid when gid 5 is not mapped */
+      if (strcmp (type, "devpts") == 0 && m->data && strstr (m->data, "gid="))
+        {
+          cleanup_free char *data = xstrdup (m->data);
+          char *g = strstr (data, "gid="), *end = strchr (g, ',');
+          if (end)
+            memmove (g, end + 1, strlen (end + 1) + 1);
+          else
+            *(g > data ? g - 1 : g) = '\0';
+          if (mount (m->source, target, type, m->flags, data) == 0)
+            return finish_mount (c, m, 0, err);
+        }
+      errno = e;
+    }
+  return urun_fail (err, errno, "mount %s", type);
+}
+
+int
+rootfs_mount_all (struct rootfs_ctx *c, urun_err *err)
+{
+  const struct spec *s = c->spec;
+  unsigned long prop = MS_SLAVE | MS_REC;
+  bool dev_is_bind = false, dev_mounted = false;
+
+  /* Nothing we mount may propagate back to the host: "/" becomes a slave
+   * (or private, if asked) before anything else. */
+  if (s->rootfs_propagation & MS_PRIVATE)
+    prop = MS_PRIVATE | MS_REC;
+  if (mount (NULL, "/", NULL, prop, NULL) < 0)
+    return urun_fail (err, errno, "make `/` %s", prop & MS_PRIVATE ? "private" : "slave");
+
+  /* pivot_root needs the new root to be a mount point */
+  if (mount (c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return urun_fail (err, errno, "bind rootfs `%s` on itself", c->rootfs);
+  c->rootfd = open (c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->rootfd < 0)
+    return urun_fail (err, errno, "open rootfs `%s`", c->rootfs);
+
+  for (size_t i = 0; i < s->n_mounts; i++)
+    {
+      const struct spec_mount *m = &s->mounts[i];
+      cleanup_free char *dest = path_clean (m->destination);
+      if (strcmp (dest, "/dev") == 0)
+        {
+          dev_mounted = true;
+          dev_is_bind = m->bind;
+        }
+      if (do_mount (c, m, err) < 0)
+        return urun_err_wrap (err, "mount `%s`", m->destination);
+    }
+
+  /* Default devices go into a /dev the runtime made (not a host bind). */
+  return devices_create (c, dev_mounted && !dev_is_bind, err);
+}
+
+int
+rootfs_pivot (struct rootfs_ctx *c, urun_err *err)
+{
+  cleanup_close int oldroot = -1, newroot = -1;
+
+  if (chdir (c->rootfs) < 0)
+    return urun_fail (err, errno, "chdir to rootfs `%s`", c->rootfs);
+  if (c->no_pivot)
+    {
+      if (mount (c->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+        return urun_fail (err, errno, "move rootfs to `/`");
+      if (chroot (".") < 0)
+        return urun_fail (err, errno, "chroot");
+      if (chdir ("/") < 0)
+        return urun_fail (err, errno, "chdir `/`");
+      return 0;
+    }
+  oldroot = open ("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  newroot = open (c->rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (oldroot < 0 || newroot < 0)
+    return urun_fail (err, errno, "open roots for pivot_root");
+  if (fchdir (newroot) < 0)
+    return urun_fail (err, errno, "fchdir rootfs");
+  /* pivot_root(".", ".") stacks the old root on top of the new one; then
+   * detach it.  No directory inside the rootfs is needed for it. */
+  if (syscall (SYS_pivot_root, ".", ".") < 0)
+    return urun_fail (err, errno, "pivot_root (use --no-pivot for a rootfs on ramfs)");
+  if (fchdir (oldroot) < 0)
+    return urun_fail (err, errno, "fchdir old root");
+  /* the old root must not propagate the unmount to the host */
+  if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return urun_fail (err, errno, "make old root slave");
+  if (umount2 (".", MNT_DETACH) < 0)
+    return urun_fail (err, errno, "detach old root");
+  if (chdir ("/") < 0)
+    return urun_fail (err, errno, "chdir `/`");
+  close (c->rootfd);
+  c->rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->rootfd < 0)
+    return urun_fail (err, errno, "open new root");
+  return 0;
+}
+
+static int
+mask_path (int rootfd, const char *path, urun_err *err)
+{
+  cleanup_err urun_err e2 = NULL;
+  cleanup_close int fd = path_open_in_root (rootfd, path, O_PATH, PATH_NO_CREATE, &e2);
+  struct stat sb;
+  char t[32];
+
+  if (fd < 0)
+    {
+      if (e2 && (e2->errnum == ENOENT || e2->errnum == ENOTDIR))
+        return 0;
+      urun_err_move (err, &e2);
+      return -1;
+    }
+  if (fstat (fd, &sb) < 0)
+    return urun_fail (err, errno, "stat `%s`", path);
+  path_fd_name (fd, t);
+  if (S_ISDIR (sb.st_mode))
+    {
+      if (mount ("tmpfs", t, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k,nr_inodes=1") < 0)
+        return urun_fail (err, errno, "mask `%s`", path);
+    }
+  else if (mount ("/dev/null", t, NULL, MS_BIND, NULL) < 0)
+    return urun_fail (err, errno, "mask `%s` with /dev/null", path);
+  return 0;
+}
+
+static int
+readonly_path (int rootfd, const char *path, urun_err *err)
+{
+  cleanup_err urun_err e2 = NULL;
+  cleanup_close int fd = path_open_in_root (rootfd, path, O_PATH, PATH_NO_CREATE, &e2);
+  cleanup_close int fd2 = -1;
+  char t[32];
+
+  if (fd < 0)
+    {
+      if (e2 && (e2->errnum == ENOENT || e2->errnum == ENOTDIR))
+        return 0;
+      urun_err_move (err, &e2);
+      return -1;
+    }
+  path_fd_name (fd, t);
+  if (mount (t, t, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return urun_fail (err, errno, "bind `%s` read-only", path);
+  fd2 = path_open_in_root (rootfd, path, O_PATH, PATH_NO_CREATE, err);
+  if (fd2 < 0)
+    return -1;
+  path_fd_name (fd2, t);
+  if (rootfs_remount (t, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, true, err) < 0)
+    return urun_err_wrap (err, "make `%s` read-only", path);
+  return 0;
+}
+
+static int
+apply_sysctls (const struct spec *s, urun_err *err)
+{
+  for (size_t i = 0; i < s->n_sysctls; i++)
+    {
+      cleanup_free char *p = xasprintf ("/proc/sys/%s", s->sysctls[i].key);
+      for (char *q = p + 10; *q; q++)
+        if (*q == '.')
+          *q = '/';
+      if (write_file_at (AT_FDCWD, p, s->sysctls[i].value, strlen (s->sysctls[i].value), err) < 0)
+        return urun_err_wrap (err, "sysctl `%s`", s->sysctls[i].key);
+    }
+  return 0;
+}
+
+int
+rootfs_finalize (struct rootfs_ctx *c, urun_err *err)
+{
+  const struct spec *s = c->spec;
+
+  /* sysctls first: /proc/sys becomes read-only below */
+  if (apply_sysctls (s, err) < 0)
+    return -1;
+  for (size_t i = 0; s->masked_paths && s->masked_paths[i]; i++)
+    if (mask_path (c->rootfd, s->masked_paths[i], err) < 0)
+      return urun_err_wrap (err, "linux.maskedPaths");
+  for (size_t i = 0; s->readonly_paths && s->readonly_paths[i]; i++)
+    if (readonly_path (c->rootfd, s->readonly_paths[i], err) < 0)
+      return urun_err_wrap (err, "linux.readonlyPaths");
+  if (s->rootfs_propagation && !c->no_pivot)
+    if (mount (NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
+      return urun_fail (err, errno, "linux.rootfsPropagation");
+  if (s->root_readonly)
+    if (rootfs_remount ("/", MS_RDONLY, false, err) < 0)
+      return urun_err_wrap (err, "make root read-only");
+  return 0;
+}
+
+int
+rootfs_bind_console (const char *slave, urun_err *err)
+{
+  cleanup_close int fd = open ("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 && errno != EEXIST)
+    return urun_fail (err, errno, "create /dev/console");
+  if (mount (slave, "/dev/console", NULL, MS_BIND, NULL) < 0)
+    return urun_fail (err, errno, "bind `%s` to /dev/console", slave);
+  return 0;
+}

@@ -1,0 +1,358 @@
+#include <config.h>
+#include "state.h"
+#include "util.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int
+state_root_path (const char *opt_root, char **out, urun_err *err)
+{
+  const char *xdg;
+  if (opt_root)
+    {
+      if (opt_root[0] != '/')
+        {
+          cleanup_free char *cwd = getcwd (NULL, 0);
+          if (cwd == NULL)
+            return urun_fail (err, errno, "getcwd");
+          *out = xasprintf ("%s/%s", cwd, opt_root);
+        }
+      else
+        *out = xstrdup (opt_root);
+      return 0;
+    }
+  if (geteuid () == 0)
+    {
+      *out = xstrdup ("/run/urun");
+      return 0;
+    }
+  xdg = getenv ("XDG_RUNTIME_DIR");
+  if (xdg == NULL || xdg[0] != '/')
+    return urun_fail (err, 0, "XDG_RUNTIME_DIR is not set: set it to a directory owned by you "
+                              "(e.g. export XDG_RUNTIME_DIR=/run/user/%u) or pass --root DIR", (unsigned) getuid ());
+  {
+    struct stat sb;
+    if (stat (xdg, &sb) < 0)
+      return urun_fail (err, errno, "XDG_RUNTIME_DIR `%s` is not usable (set XDG_RUNTIME_DIR to a directory owned by you, or pass --root DIR)", xdg);
+    if (sb.st_uid != geteuid () || !S_ISDIR (sb.st_mode))
+      return urun_fail (err, 0, "XDG_RUNTIME_DIR `%s` is not a directory owned by you (set XDG_RUNTIME_DIR, or pass --root DIR)", xdg);
+  }
+  *out = xasprintf ("%s/urun", xdg);
+  return 0;
+}
+
+int
+state_root_open (const char *root, bool create, int *fd, urun_err *err)
+{
+  struct stat sb;
+  int r;
+
+  if (create)
+    {
+      cleanup_free char *parent = xstrdup (root);
+      char *slash = strrchr (parent, '/');
+      if (slash && slash != parent)
+        {
+          *slash = '\0';
+          if (mkdir_p (parent, 0700, err) < 0)
+            return urun_err_wrap (err, "state root");
+        }
+      if (mkdir (root, 0700) < 0 && errno != EEXIST)
+        return urun_fail (err, errno, "create state root `%s`", root);
+    }
+  r = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (r < 0)
+    {
+      if (errno == ELOOP || errno == ENOTDIR)
+        return urun_fail (err, 0, "state root `%s` is a symlink or not a directory: refusing it", root);
+      return urun_fail (err, errno, "open state root `%s`", root);
+    }
+  if (fstat (r, &sb) < 0)
+    {
+      close (r);
+      return urun_fail (err, errno, "stat state root `%s`", root);
+    }
+  /* someone else's directory could be swapped under us: refuse it */
+  if (sb.st_uid != geteuid ())
+    {
+      close (r);
+      return urun_fail (err, 0, "state root `%s` is owned by uid %u, not by you (uid %u)", root,
+                        (unsigned) sb.st_uid, (unsigned) geteuid ());
+    }
+  if ((sb.st_mode & 0077) != 0 && create)
+    fchmod (r, 0700);
+  *fd = r;
+  return 0;
+}
+
+int
+state_validate_id (const char *id, urun_err *err)
+{
+  size_t len = strlen (id);
+  if (len == 0)
+    return urun_fail (err, 0, "container ID is empty");
+  if (len > 1024)
+    return urun_fail (err, 0, "container ID is longer than 1024 bytes");
+  if (strcmp (id, ".") == 0 || strstr (id, ".."))
+    return urun_fail (err, 0, "invalid container ID `%s`: must not contain `..`", id);
+  for (const unsigned char *p = (const unsigned char *) id; *p; p++)
+    {
+      if (*p == '/')
+        return urun_fail (err, 0, "invalid container ID `%s`: must not contain `/`", id);
+      if (*p < 0x20 || *p == 0x7f)
+        return urun_fail (err, 0, "invalid container ID: must not contain control characters");
+    }
+  if (id[0] == '.' || id[0] == '-')
+    return urun_fail (err, 0, "invalid container ID `%s`: must not start with `%c`", id, id[0]);
+  return 0;
+}
+
+static int
+lock_dir (int fd, const char *id, urun_err *err)
+{
+  if (flock (fd, LOCK_EX) < 0)
+    return urun_fail (err, errno, "lock container `%s`", id);
+  return 0;
+}
+
+int
+state_dir_create (int rootfd, const char *id, int *dirfd, urun_err *err)
+{
+  int fd;
+  if (mkdirat (rootfd, id, 0700) < 0)
+    {
+      if (errno == EEXIST)
+        return urun_fail (err, 0, "container ID already exists: `%s`", id);
+      return urun_fail (err, errno, "create state directory for `%s`", id);
+    }
+  fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    {
+      int e = errno;
+      unlinkat (rootfd, id, AT_REMOVEDIR);
+      return urun_fail (err, e, "open state directory for `%s`", id);
+    }
+  if (lock_dir (fd, id, err) < 0)
+    {
+      close (fd);
+      unlinkat (rootfd, id, AT_REMOVEDIR);
+      return -1;
+    }
+  *dirfd = fd;
+  return 0;
+}
+
+int
+state_dir_open (int rootfd, const char *id, int *dirfd, urun_err *err)
+{
+  int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return urun_fail (err, 0, "container `%s` does not exist", id);
+      return urun_fail (err, errno, "open state directory of `%s`", id);
+    }
+  if (lock_dir (fd, id, err) < 0)
+    {
+      close (fd);
+      return -1;
+    }
+  *dirfd = fd;
+  return 0;
+}
+
+int
+state_dir_remove (int rootfd, const char *id, int dirfd, urun_err *err)
+{
+  int fd = dup (dirfd);
+  DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  struct dirent *de;
+
+  if (d == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return urun_fail (err, errno, "read state directory of `%s`", id);
+    }
+  while ((de = readdir (d)))
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (unlinkat (dirfd, de->d_name, 0) < 0 && errno != ENOENT)
+        {
+          int e = errno;
+          closedir (d);
+          return urun_fail (err, e, "remove `%s` of container `%s`", de->d_name, id);
+        }
+    }
+  closedir (d);
+  if (unlinkat (rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return urun_fail (err, errno, "remove state directory of `%s`", id);
+  return 0;
+}
+
+int
+state_write (int dirfd, const struct container_state *st, const json_node *annotations, urun_err *err)
+{
+  json_writer *w = json_writer_new (false);
+  const char *text;
+  size_t len;
+  int r;
+
+  json_w_open_object (w);
+  json_w_key (w, "id");
+  json_w_string (w, st->id);
+  json_w_key (w, "pid");
+  json_w_int (w, st->pid);
+  json_w_key (w, "pidStartTime");
+  json_w_int (w, (long long) st->pid_start_time);
+  json_w_key (w, "bundle");
+  json_w_string (w, st->bundle);
+  json_w_key (w, "rootfs");
+  json_w_string (w, st->rootfs);
+  json_w_key (w, "created");
+  json_w_string (w, st->created);
+  json_w_key (w, "owner");
+  json_w_int (w, st->owner);
+  json_w_key (w, "rootless");
+  json_w_bool (w, st->rootless);
+  json_w_key (w, "annotations");
+  if (annotations)
+    json_w_node (w, annotations);
+  else
+    {
+      json_w_open_object (w);
+      json_w_close_object (w);
+    }
+  json_w_close_object (w);
+  text = json_writer_text (w, &len);
+  r = write_file_atomic_at (dirfd, STATE_FILE, text, len, 0600, err);
+  json_writer_free (w);
+  return r;
+}
+
+int
+state_read (int dirfd, struct container_state **out, urun_err *err)
+{
+  cleanup_free char *text = NULL;
+  cleanup_state struct container_state *st = NULL;
+  size_t len;
+  long long v;
+
+  if (read_file_at (dirfd, STATE_FILE, &text, &len, err) < 0)
+    return -1;
+  st = xmalloc0 (sizeof *st);
+  st->doc = json_parse (text, len, err);
+  if (st->doc == NULL)
+    return urun_err_wrap (err, "state file");
+  st->id = xstrdup (json_string (json_get (st->doc, "id")));
+  st->bundle = xstrdup (json_string (json_get (st->doc, "bundle")));
+  st->rootfs = xstrdup (json_string (json_get (st->doc, "rootfs")));
+  st->created = xstrdup (json_string (json_get (st->doc, "created")));
+  if (json_integer (json_get (st->doc, "pid"), &v))
+    st->pid = v;
+  if (json_integer (json_get (st->doc, "pidStartTime"), &v))
+    st->pid_start_time = v;
+  if (json_integer (json_get (st->doc, "owner"), &v))
+    st->owner = v;
+  st->rootless = json_bool (json_get (st->doc, "rootless"));
+  *out = steal_ptr (&st);
+  return 0;
+}
+
+void
+state_free (struct container_state *st)
+{
+  if (st == NULL)
+    return;
+  free (st->id);
+  free (st->bundle);
+  free (st->rootfs);
+  free (st->created);
+  json_free (st->doc);
+  free (st);
+}
+
+void
+cleanup_state_freep (struct container_state **st)
+{
+  state_free (*st);
+}
+
+enum container_status
+state_status (int dirfd, const struct container_state *st)
+{
+  struct stat sb;
+  if (st == NULL)
+    return STATUS_CREATING;
+  if (st->pid <= 0 || proc_start_time (st->pid) != st->pid_start_time)
+    return STATUS_STOPPED;
+  /* the exec fifo exists from create until start consumes it */
+  if (fstatat (dirfd, EXEC_FIFO, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+    return STATUS_CREATED;
+  return STATUS_RUNNING;
+}
+
+const char *
+state_status_name (enum container_status s)
+{
+  static const char *const names[] = { "creating", "created", "running", "stopped" };
+  return names[s];
+}
+
+void
+state_write_json (json_writer *w, const struct container_state *st, enum container_status status)
+{
+  json_node *ann = json_get (st->doc, "annotations");
+  json_w_open_object (w);
+  json_w_key (w, "ociVersion");
+  json_w_string (w, "1.2.0");
+  json_w_key (w, "id");
+  json_w_string (w, st->id);
+  json_w_key (w, "status");
+  json_w_string (w, state_status_name (status));
+  json_w_key (w, "pid");
+  json_w_int (w, status == STATUS_STOPPED ? 0 : st->pid);
+  json_w_key (w, "bundle");
+  json_w_string (w, st->bundle);
+  json_w_key (w, "rootfs");
+  json_w_string (w, st->rootfs);
+  json_w_key (w, "created");
+  json_w_string (w, st->created);
+  json_w_key (w, "owner");
+  {
+    cleanup_free char *o = xasprintf ("%u", (unsigned) st->owner);
+    json_w_string (w, o);
+  }
+  json_w_key (w, "annotations");
+  if (ann && json_kind (ann) == JSON_OBJECT)
+    json_w_node (w, ann);
+  else
+    {
+      json_w_open_object (w);
+      json_w_close_object (w);
+    }
+  json_w_close_object (w);
+}
+
+char *
+state_to_json (const struct container_state *st, enum container_status status, bool pretty, size_t *len)
+{
+  json_writer *w = json_writer_new (pretty);
+  const char *text;
+  char *out;
+  state_write_json (w, st, status);
+  text = json_writer_text (w, len);
+  out = xmalloc0 (*len + 2);
+  memcpy (out, text, *len);
+  out[(*len)++] = '\n';
+  json_writer_free (w);
+  return out;
+}

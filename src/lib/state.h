@@ -1,0 +1,61 @@
+/* urun: the state root and one directory per container in it: validation of
+ * ids, 0700 directories owned by the user, atomic state writes, a lock per
+ * container, and the container status (pid + start time, never a recycled pid). */
+#ifndef URUN_STATE_H
+#define URUN_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "error.h"
+#include "json.h"
+
+enum container_status { STATUS_CREATING, STATUS_CREATED, STATUS_RUNNING, STATUS_STOPPED };
+
+struct container_state
+{
+  char *id;
+  pid_t pid;
+  unsigned long long pid_start_time;
+  char *bundle;
+  char *rootfs;
+  char *created;
+  uid_t owner;
+  bool rootless;
+  json_node *doc; /* the state file, for its annotations */
+};
+
+#define STATE_FILE "state.json"
+#define CONFIG_COPY "config.json"
+#define EXEC_FIFO "exec.fifo"
+
+/* The state root: --root if given, else $XDG_RUNTIME_DIR/urun for an
+ * unprivileged user, /run/urun for root. */
+int state_root_path (const char *opt_root, char **out, urun_err *err);
+/* Create (0700) if needed and open the state root, refusing a symlink or a
+ * directory owned by someone else. */
+int state_root_open (const char *root, bool create, int *fd, urun_err *err);
+
+/* Container ids: no '/', no "..", no control characters, 1..1024 bytes. */
+int state_validate_id (const char *id, urun_err *err);
+
+/* mkdir ROOT/ID (0700) and lock it; "container ID already exists" if taken. */
+int state_dir_create (int rootfd, const char *id, int *dirfd, urun_err *err);
+/* Open and lock ROOT/ID. */
+int state_dir_open (int rootfd, const char *id, int *dirfd, urun_err *err);
+/* Remove ROOT/ID and everything in it. */
+int state_dir_remove (int rootfd, const char *id, int dirfd, urun_err *err);
+
+int state_write (int dirfd, const struct container_state *st, const json_node *annotations, urun_err *err);
+int state_read (int dirfd, struct container_state **out, urun_err *err);
+void state_free (struct container_state *st);
+void cleanup_state_freep (struct container_state **st);
+#define cleanup_state __attribute__ ((cleanup (cleanup_state_freep)))
+
+enum container_status state_status (int dirfd, const struct container_state *st);
+const char *state_status_name (enum container_status s);
+/* The spec's state JSON (ociVersion, id, status, pid, bundle, annotations, ...). */
+char *state_to_json (const struct container_state *st, enum container_status status, bool pretty, size_t *len);
+/* Write one state object into an open writer (used by list --format json). */
+void state_write_json (json_writer *w, const struct container_state *st, enum container_status status);
+
+#endif

@@ -1,0 +1,35 @@
+/* urun: terminals.  The container's pty is made inside the container (its
+ * devpts); the master goes to the caller: over --console-socket (the runc
+ * protocol: one SCM_RIGHTS message), or to urun itself, which connects it to
+ * the caller's terminal. */
+#ifndef URUN_TERMINAL_H
+#define URUN_TERMINAL_H
+
+#include <stdbool.h>
+#include <termios.h>
+#include "error.h"
+
+/* In the container: open a pty from /dev/ptmx, make the slave the
+ * controlling terminal and stdio.  Returns the master; *slave_name gets the
+ * slave's path. */
+int terminal_open_in_container (unsigned rows, unsigned cols, char **slave_name, urun_err *err);
+
+/* Send the master over the unix socket at path. */
+int terminal_send_to_socket (const char *path, int master, urun_err *err);
+
+/* Connect to the console socket early (to fail before anything is created). */
+int terminal_connect_socket (const char *path, int *sock, urun_err *err);
+int terminal_send_fd (int sock, int master, urun_err *err);
+
+/* The caller's side: raw mode on our stdin while proxying, restored later. */
+struct terminal_saved
+{
+  bool saved;
+  struct termios tio;
+};
+void terminal_make_raw (int fd, struct terminal_saved *s);
+void terminal_restore (int fd, struct terminal_saved *s);
+/* Copy the size of `from` to the pty `to`. */
+void terminal_copy_size (int from, int to);
+
+#endif

@@ -1,0 +1,341 @@
+#include <config.h>
+#include "util.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+void
+cleanup_freep (void *p)
+{
+  free (*(void **) p);
+}
+
+void
+cleanup_closep (int *fd)
+{
+  if (*fd >= 0)
+    {
+      int saved = errno;
+      close (*fd);
+      errno = saved;
+    }
+}
+
+void
+cleanup_fclosep (void *f)
+{
+  FILE **fp = f;
+  if (*fp)
+    fclose (*fp);
+}
+
+void
+strv_free (char **v)
+{
+  if (v == NULL)
+    return;
+  for (char **i = v; *i; i++)
+    free (*i);
+  free (v);
+}
+
+void
+cleanup_strvp (void *p)
+{
+  strv_free (*(char ***) p);
+}
+
+size_t
+strv_len (char *const *v)
+{
+  size_t n = 0;
+  while (v && v[n])
+    n++;
+  return n;
+}
+
+static void
+oom (void)
+{
+  static const char m[] = "urun: out of memory\n";
+  if (write (2, m, sizeof m - 1) < 0)
+    {
+    }
+  abort ();
+}
+
+void *
+xmalloc0 (size_t n)
+{
+  void *p = calloc (1, n ? n : 1);
+  if (p == NULL)
+    oom ();
+  return p;
+}
+
+void *
+xrealloc (void *p, size_t n)
+{
+  p = realloc (p, n ? n : 1);
+  if (p == NULL)
+    oom ();
+  return p;
+}
+
+char *
+xstrdup (const char *s)
+{
+  char *r = strdup (s ? s : "");
+  if (r == NULL)
+    oom ();
+  return r;
+}
+
+char *
+xasprintf (const char *fmt, ...)
+{
+  va_list ap;
+  char *s;
+  va_start (ap, fmt);
+  if (vasprintf (&s, fmt, ap) < 0)
+    oom ();
+  va_end (ap);
+  return s;
+}
+
+int
+read_all_fd (int fd, char **out, size_t *len, urun_err *err)
+{
+  size_t cap = 4096, n = 0;
+  char *buf = xmalloc0 (cap + 1);
+  for (;;)
+    {
+      ssize_t r = read (fd, buf + n, cap - n);
+      if (r < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          free (buf);
+          return urun_fail (err, errno, "read");
+        }
+      if (r == 0)
+        break;
+      n += r;
+      if (n == cap)
+        {
+          if (cap >= (64u << 20))
+            {
+              free (buf);
+              return urun_fail (err, EFBIG, "read");
+            }
+          cap *= 2;
+          buf = xrealloc (buf, cap + 1);
+        }
+    }
+  buf[n] = '\0';
+  *out = buf;
+  if (len)
+    *len = n;
+  return 0;
+}
+
+int
+read_file_at (int dirfd, const char *path, char **out, size_t *len, urun_err *err)
+{
+  cleanup_close int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return urun_fail (err, errno, "open `%s`", path);
+  if (read_all_fd (fd, out, len, err) < 0)
+    return urun_err_wrap (err, "`%s`", path);
+  return 0;
+}
+
+int
+write_all (int fd, const void *data, size_t len)
+{
+  const char *p = data;
+  while (len > 0)
+    {
+      ssize_t r = write (fd, p, len);
+      if (r < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -1;
+        }
+      p += r;
+      len -= r;
+    }
+  return 0;
+}
+
+int
+write_file_at (int dirfd, const char *path, const void *data, size_t len, urun_err *err)
+{
+  cleanup_close int fd = openat (dirfd, path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return urun_fail (err, errno, "open `%s`", path);
+  if (write_all (fd, data, len) < 0)
+    return urun_fail (err, errno, "write `%s`", path);
+  return 0;
+}
+
+int
+write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode, urun_err *err)
+{
+  cleanup_free char *tmp = xasprintf (".%s.tmp", name);
+  cleanup_close int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0)
+    return urun_fail (err, errno, "create `%s`", tmp);
+  if (write_all (fd, data, len) < 0)
+    {
+      int e = errno;
+      unlinkat (dirfd, tmp, 0);
+      return urun_fail (err, e, "write `%s`", tmp);
+    }
+  if (renameat (dirfd, tmp, dirfd, name) < 0)
+    {
+      int e = errno;
+      unlinkat (dirfd, tmp, 0);
+      return urun_fail (err, e, "rename `%s` to `%s`", tmp, name);
+    }
+  return 0;
+}
+
+int
+mkdir_p (const char *path, mode_t mode, urun_err *err)
+{
+  cleanup_free char *p = xstrdup (path);
+  for (char *s = p + 1;; s++)
+    {
+      if (*s == '/' || *s == '\0')
+        {
+          char c = *s;
+          *s = '\0';
+          if (mkdir (p, mode) < 0 && errno != EEXIST)
+            return urun_fail (err, errno, "mkdir `%s`", p);
+          *s = c;
+          if (c == '\0')
+            break;
+        }
+    }
+  return 0;
+}
+
+unsigned long long
+proc_start_time (pid_t pid)
+{
+  char path[64], buf[1024];
+  cleanup_close int fd = -1;
+  ssize_t n;
+  char *p;
+  unsigned long long v = 0;
+
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  n = read (fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  /* comm may contain spaces and parentheses: fields start after the last ')' */
+  p = strrchr (buf, ')');
+  if (p == NULL)
+    return 0;
+  p++;
+  /* after ')' come field 3 (state) ... field 22 (starttime) */
+  for (int field = 3; field < 22 && p; field++)
+    {
+      p = strchr (p + 1, ' ');
+    }
+  if (p == NULL)
+    return 0;
+  /* a zombie has state Z: treat it as gone */
+  {
+    char *st = strrchr (buf, ')') + 2;
+    if (*st == 'Z' || *st == 'X')
+      return 0;
+  }
+  v = strtoull (p + 1, NULL, 10);
+  return v;
+}
+
+bool
+parse_ulong (const char *s, unsigned long *out)
+{
+  char *end;
+  unsigned long v;
+  if (s == NULL || *s < '0' || *s > '9')
+    return false;
+  errno = 0;
+  v = strtoul (s, &end, 10);
+  if (errno || *end)
+    return false;
+  *out = v;
+  return true;
+}
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+int
+mark_fds_cloexec_from (int from, urun_err *err)
+{
+  /* close_range(CLOEXEC) is one syscall; fall back to walking /proc/self/fd. */
+  if (syscall (SYS_close_range, from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return 0;
+  for (int fd = from; fd < 65536; fd++)
+    {
+      int flags = fcntl (fd, F_GETFD);
+      if (flags >= 0 && !(flags & FD_CLOEXEC))
+        if (fcntl (fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+          return urun_fail (err, errno, "set close-on-exec on fd %d", fd);
+    }
+  return 0;
+}
+
+char *
+now_rfc3339 (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char buf[64];
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return xasprintf ("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+int
+wait_for_pid (pid_t pid, int *status)
+{
+  for (;;)
+    {
+      pid_t r = waitpid (pid, status, __WALL);
+      if (r >= 0)
+        return r;
+      if (errno != EINTR)
+        return -1;
+    }
+}
+
+int
+exit_code_from_status (int status)
+{
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return 255;
+}

@@ -1,0 +1,77 @@
+/* urun: small helpers shared by every module: cleanup attributes, memory,
+ * whole-file I/O, atomic writes. */
+#ifndef URUN_UTIL_H
+#define URUN_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "error.h"
+
+void cleanup_freep (void *p);
+void cleanup_closep (int *fd);
+void cleanup_fclosep (void *f);
+void cleanup_strvp (void *p);
+
+#define cleanup_free __attribute__ ((cleanup (cleanup_freep)))
+#define cleanup_close __attribute__ ((cleanup (cleanup_closep)))
+#define cleanup_fclose __attribute__ ((cleanup (cleanup_fclosep)))
+#define cleanup_strv __attribute__ ((cleanup (cleanup_strvp)))
+
+/* Return fd and leave the variable at -1, so cleanup_close does not close it. */
+static inline int
+steal_fd (int *fd)
+{
+  int r = *fd;
+  *fd = -1;
+  return r;
+}
+
+static inline void *
+steal_ptr (void *pp)
+{
+  void **p = pp;
+  void *r = *p;
+  *p = NULL;
+  return r;
+}
+
+/* Allocation failures abort: there is nothing sensible to carry up. */
+void *xmalloc0 (size_t n);
+void *xrealloc (void *p, size_t n);
+char *xstrdup (const char *s);
+char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void strv_free (char **v);
+size_t strv_len (char *const *v);
+
+/* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
+int read_file_at (int dirfd, const char *path, char **out, size_t *len, urun_err *err);
+int read_all_fd (int fd, char **out, size_t *len, urun_err *err);
+/* Write data to path, replacing it atomically (temp file in the same directory + rename). */
+int write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode, urun_err *err);
+/* Write data to an existing file (e.g. /proc files). */
+int write_file_at (int dirfd, const char *path, const void *data, size_t len, urun_err *err);
+int write_all (int fd, const void *data, size_t len);
+
+/* Create every missing directory of an absolute host path with mode. */
+int mkdir_p (const char *path, mode_t mode, urun_err *err);
+
+/* Process start time (field 22 of /proc/PID/stat), 0 if the process is gone. */
+unsigned long long proc_start_time (pid_t pid);
+
+/* Parse a non-negative decimal integer; returns false on garbage or overflow. */
+bool parse_ulong (const char *s, unsigned long *out);
+
+/* Set or clear O_CLOEXEC on every fd >= from. */
+int mark_fds_cloexec_from (int from, urun_err *err);
+
+/* RFC 3339 time with nanoseconds, UTC. */
+char *now_rfc3339 (void);
+
+/* Wait for a child, retrying on EINTR; returns the wait status or -1. */
+int wait_for_pid (pid_t pid, int *status);
+/* Convert a wait status to a shell-like exit code (128+N for signal N). */
+int exit_code_from_status (int status);
+
+#endif

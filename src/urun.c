@@ -1,0 +1,192 @@
+/* urun: main.  Global options, then one function per command. */
+#include <config.h>
+#include "cmd/commands.h"
+#include "log.h"
+#include "state.h"
+#include "util.h"
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct
+{
+  const char *name;
+  int (*fn) (struct global_opts *, int, char **, urun_err *);
+  const char *help;
+} commands[] = {
+  { "spec", cmd_spec, "write a new config.json" },
+  { "create", cmd_create, "create a container" },
+  { "start", cmd_start, "start the user process of a created container" },
+  { "run", cmd_run, "create and start a container" },
+  { "state", cmd_state, "print the state of a container" },
+  { "kill", cmd_kill, "send a signal to a container" },
+  { "delete", cmd_delete, "delete a container" },
+  { "list", cmd_list, "list containers" },
+  { "exec", cmd_exec, "run a process in a running container" },
+  { "ps", cmd_ps, "list the processes of a container" },
+};
+
+static void
+usage (FILE *f)
+{
+  fprintf (f, "Usage: urun [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
+              "A rootless-first OCI container runtime.\n\nCommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    fprintf (f, "  %-8s %s\n", commands[i].name, commands[i].help);
+  fprintf (f, "\nGlobal options:\n"
+              "  --root DIR             state directory (default $XDG_RUNTIME_DIR/urun, /run/urun as root)\n"
+              "  --log FILE             also write messages to FILE\n"
+              "  --log-format text|json format of --log\n"
+              "  --log-level LEVEL      error, warning, info or debug\n"
+              "  --debug                print debug messages\n"
+              "  --systemd-cgroup       use the systemd cgroup manager\n"
+              "  --rootless true|false|auto  accepted for runc compatibility\n"
+              "  -v, --version          print the version\n"
+              "  -h, --help             print this help\n\n"
+              "See urun(1) and urun-COMMAND(1).\n");
+}
+
+int
+cmd_context (struct global_opts *g, struct urun_context *ctx, char **root_buf, urun_err *err)
+{
+  if (state_root_path (g->root, root_buf, err) < 0)
+    return -1;
+  ctx->state_root = *root_buf;
+  ctx->systemd_cgroup = g->systemd_cgroup;
+  return 0;
+}
+
+int
+cmd_parse_fds (const char *s, int *out, urun_err *err)
+{
+  unsigned long v;
+  if (!parse_ulong (s, &v) || v > 65536)
+    return urun_fail (err, 0, "--preserve-fds: `%s` is not a number of fds", s);
+  *out = v;
+  return 0;
+}
+
+int
+cmd_require_args (const char *cmd, int argc, int optind_, int want, const char *usage_, urun_err *err)
+{
+  if (argc - optind_ != want)
+    return urun_fail (err, 0, "%s: %s (usage: urun %s %s)", cmd,
+                      argc - optind_ < want ? "missing argument" : "too many arguments", cmd, usage_);
+  return 0;
+}
+
+int
+cmd_bad_option (const char *cmd, char **argv, int optopt_, urun_err *err)
+{
+  const char *arg = argv[optind - 1];
+  if (optopt_ && strncmp (arg, "--", 2) != 0)
+    return urun_fail (err, 0, "%s: unknown option or missing value `-%c` (see urun-%s(1))", cmd, optopt_, cmd);
+  return urun_fail (err, 0, "%s: unknown option or missing value `%s` (see urun-%s(1))", cmd, arg, cmd);
+}
+
+int
+main (int argc, char **argv)
+{
+  struct global_opts g = { 0 };
+  cleanup_err urun_err err = NULL;
+  enum urun_log_level level = URUN_LOG_WARNING;
+  const char *log_level = NULL;
+  int c, r;
+  enum { O_ROOT = 256, O_LOG, O_LOG_FORMAT, O_LOG_LEVEL, O_DEBUG, O_SYSTEMD, O_ROOTLESS, O_CRIU };
+  static const struct option opts[] = {
+    { "root", required_argument, NULL, O_ROOT },
+    { "log", required_argument, NULL, O_LOG },
+    { "log-format", required_argument, NULL, O_LOG_FORMAT },
+    { "log-level", required_argument, NULL, O_LOG_LEVEL },
+    { "debug", no_argument, NULL, O_DEBUG },
+    { "systemd-cgroup", no_argument, NULL, O_SYSTEMD },
+    { "rootless", required_argument, NULL, O_ROOTLESS },
+    { "criu", required_argument, NULL, O_CRIU },
+    { "version", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+
+  opterr = 0;
+  while ((c = getopt_long (argc, argv, "+vh", opts, NULL)) != -1)
+    {
+      switch (c)
+        {
+        case O_ROOT:
+          g.root = optarg;
+          break;
+        case O_LOG:
+          g.log = optarg;
+          break;
+        case O_LOG_FORMAT:
+          g.log_format = optarg;
+          break;
+        case O_LOG_LEVEL:
+          log_level = optarg;
+          break;
+        case O_DEBUG:
+          g.debug = true;
+          break;
+        case O_SYSTEMD:
+          g.systemd_cgroup = true;
+          break;
+        case O_ROOTLESS:
+          if (strcmp (optarg, "true") && strcmp (optarg, "false") && strcmp (optarg, "auto"))
+            {
+              fprintf (stderr, "urun: --rootless: `%s` is not true, false or auto\n", optarg);
+              return 1;
+            }
+          break;
+        case O_CRIU:
+          break;
+        case 'v':
+          printf ("urun version %s\nspec: 1.2.0\n", PACKAGE_VERSION);
+          return 0;
+        case 'h':
+          usage (stdout);
+          return 0;
+        default:
+          fprintf (stderr, "urun: unknown global option `%s` (see urun --help)\n", argv[optind - 1]);
+          return 1;
+        }
+    }
+  if (g.log_format && strcmp (g.log_format, "text") && strcmp (g.log_format, "json"))
+    {
+      fprintf (stderr, "urun: --log-format: `%s` is not text or json\n", g.log_format);
+      return 1;
+    }
+  if (log_level && urun_log_parse_level (log_level, &level) < 0)
+    {
+      fprintf (stderr, "urun: --log-level: unknown level `%s`\n", log_level);
+      return 1;
+    }
+  if (g.debug)
+    level = URUN_LOG_DEBUG;
+  if (urun_log_init (g.log, g.log_format && strcmp (g.log_format, "json") == 0, level) < 0)
+    return 1;
+  if (optind >= argc)
+    {
+      usage (stderr);
+      return 1;
+    }
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    if (strcmp (argv[optind], commands[i].name) == 0)
+      {
+        int cargc = argc - optind;
+        char **cargv = argv + optind;
+        optind = 0; /* reset getopt for the command's own options */
+        r = commands[i].fn (&g, cargc, cargv, &err);
+        if (r < 0)
+          {
+            urun_error_msg ("%s", err && err->msg ? err->msg : "unknown error");
+            return 1;
+          }
+        fflush (stdout);
+        return r;
+      }
+  urun_error_msg ("unknown command `%s` (see urun --help)", argv[optind]);
+  return 1;
+}
