@@ -1,0 +1,98 @@
+# Shared set-up for urun's integration tests.  Each test gets its own state
+# root and bundle under $BATS_TEST_TMPDIR; the harness (tests/run-tests.sh)
+# runs every file once as root (URUN_TEST_MODE=root) and once as an
+# unprivileged user with subordinate ranges (URUN_TEST_MODE=rootless).
+
+URUN=${URUN:?run through tests/run-tests.sh or make check}
+URUN_MODE=${URUN_TEST_MODE:-root}
+
+is_rootless() { [ "$URUN_MODE" = rootless ]; }
+
+# urun with a private state root for this test
+urun() { "$URUN" --root "$BATS_TEST_TMPDIR/state" "$@"; }
+
+# `urun create` with the container's stdio away from bats's capture pipe
+# (the waiting container process holds its stdio open until it exits, and
+# bats's `run` waits for the pipe to close).  Output of urun itself goes to
+# $BATS_TEST_TMPDIR/create.log and is printed on failure.
+urun_create() {
+    local rc=0
+    urun create "$@" </dev/null >"$BATS_TEST_TMPDIR/create.log" 2>&1 || rc=$?
+    [ $rc -eq 0 ] || cat "$BATS_TEST_TMPDIR/create.log" >&2
+    return $rc
+}
+
+# `urun run -d` likewise.
+urun_run_detached() {
+    local rc=0
+    urun run -d "$@" </dev/null >"$BATS_TEST_TMPDIR/run.log" 2>&1 || rc=$?
+    [ $rc -eq 0 ] || cat "$BATS_TEST_TMPDIR/run.log" >&2
+    return $rc
+}
+
+# Make $BUNDLE: a copy of the busybox rootfs and `urun spec` (--rootless
+# when the test user is unprivileged), terminal off, args as given.
+setup_bundle() {
+    BUNDLE=$BATS_TEST_TMPDIR/bundle
+    mkdir -p "$BUNDLE"
+    cp -a "$URUN_ROOTFS" "$BUNDLE/rootfs"
+    if is_rootless; then
+        "$URUN" spec --rootless --bundle "$BUNDLE" 2>/dev/null
+    else
+        "$URUN" spec --bundle "$BUNDLE"
+    fi
+    # writable root by default: tests that want it read-only say so
+    update_config '.process.terminal = false | .root.readonly = false'
+    if [ $# -gt 0 ]; then set_args "$@"; fi
+    cd "$BUNDLE"
+}
+
+# Apply a jq filter to the bundle's config.json.
+update_config() {
+    local tmp
+    tmp=$(mktemp "$BATS_TEST_TMPDIR/config.XXXXXX")
+    jq "$@" "$BUNDLE/config.json" > "$tmp" && mv "$tmp" "$BUNDLE/config.json"
+}
+
+# Set process.args to the given words.
+set_args() {
+    local json
+    json=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+    update_config --argjson a "$json" '.process.args = $a'
+}
+
+# The test user's first subordinate uid (rootless) or 0.
+host_uid_of_container_root() {
+    if is_rootless; then id -u; else echo 0; fi
+}
+
+# Fail if the state root holds anything (no container left behind).
+assert_no_state() {
+    local left
+    left=$(ls -A "$BATS_TEST_TMPDIR/state" 2>/dev/null || true)
+    if [ -n "$left" ]; then
+        echo "state left behind: $left" >&2
+        return 1
+    fi
+}
+
+# Wait (bounded: 5 s) until the container reaches a status.
+wait_status() {
+    local id=$1 want=$2 i
+    for i in $(seq 1 100); do
+        if [ "$(urun state "$id" 2>/dev/null | jq -r .status)" = "$want" ]; then return 0; fi
+        sleep 0.05
+    done
+    echo "container $id never became $want" >&2
+    return 1
+}
+
+# Remove every container this test made, so no process outlives the test.
+teardown_containers() {
+    local id
+    for id in $(urun list -q 2>/dev/null); do
+        urun delete --force "$id" >/dev/null 2>&1 || true
+    done
+}
+
+teardown() { teardown_containers; }
