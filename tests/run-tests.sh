@@ -87,11 +87,16 @@ run_as_user() {
 if [ "$(id -u)" = 0 ]; then
     # the unprivileged user, with subordinate ranges of its own
     if ! id "$TEST_USER" >/dev/null 2>&1; then
-        useradd -m -s /bin/sh "$TEST_USER" || { say "cannot create test user $TEST_USER"; failed=$((failed + 1)); }
+        useradd -m -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$TEST_USER" ||
+            { say "cannot create test user $TEST_USER"; failed=$((failed + 1)); }
     fi
+    # exactly one range, 500000:65536, which the tests expect
     for f in /etc/subuid /etc/subgid; do
         touch "$f"
-        grep -q "^$TEST_USER:" "$f" || echo "$TEST_USER:500000:65536" >> "$f"
+        if ! grep -qx "$TEST_USER:500000:65536" "$f" || [ "$(grep -c "^$TEST_USER:" "$f")" != 1 ]; then
+            sed -i "/^$TEST_USER:/d" "$f"
+            echo "$TEST_USER:500000:65536" >> "$f"
+        fi
     done
     run_as_root
     run_as_user "$TEST_USER"

@@ -82,7 +82,8 @@ spec_default_generate (const struct spec_default_opts *o, size_t *len)
 
   json_w_open_object (w);
   json_w_key (w, "ociVersion");
-  json_w_string (w, "1.2.0");
+  /* the version runc writes: every runtime (crun 1.8 too) accepts it */
+  json_w_string (w, "1.0.2-dev");
 
   json_w_key (w, "process");
   json_w_open_object (w);

@@ -96,3 +96,89 @@ teardown_containers() {
 }
 
 teardown() { teardown_containers; }
+
+# ---- added for the topic test files ------------------------------------
+
+# The first subordinate id of the calling user in FILE (default
+# /etc/subuid), looked up by name or by uid; empty when there is none.
+subid_start() {
+    local f=${1:-/etc/subuid}
+    awk -F: -v u="$(id -un)" -v n="$(id -u)" '$1 == u || $1 == n { print $2; exit }' "$f" 2>/dev/null
+}
+
+# Run urun with stdin from /dev/null and stdout and stderr kept apart:
+# sets $status, $out (stdout) and $err (stderr).  For commands that do not
+# leave a container process holding the descriptors (not create / run -d).
+urun_split() {
+    status=0
+    urun "$@" </dev/null >"$BATS_TEST_TMPDIR/split.out" 2>"$BATS_TEST_TMPDIR/split.err" || status=$?
+    out=$(cat "$BATS_TEST_TMPDIR/split.out")
+    err=$(cat "$BATS_TEST_TMPDIR/split.err")
+}
+
+# Like urun_split but with the urun binary given no --root (for tests of
+# the default state root).  Takes env(1) arguments first: urun_split_noroot
+# [VAR=... | -u VAR ...] -- ARGS...
+urun_split_env() {
+    local envargs=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do envargs+=("$1"); shift; done
+    shift
+    status=0
+    env "${envargs[@]}" "$URUN" "$@" </dev/null >"$BATS_TEST_TMPDIR/split.out" 2>"$BATS_TEST_TMPDIR/split.err" || status=$?
+    out=$(cat "$BATS_TEST_TMPDIR/split.out")
+    err=$(cat "$BATS_TEST_TMPDIR/split.err")
+}
+
+# Assert that $err (from urun_split) is exactly one line starting "urun: "
+# and, when given, containing every further argument.
+assert_one_error_line() {
+    local word
+    if [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ] || [ "${err#urun: }" = "$err" ]; then
+        echo "expected one stderr line starting 'urun: ', got: $err" >&2
+        return 1
+    fi
+    for word in "$@"; do
+        if [[ "$err" != *"$word"* ]]; then
+            echo "stderr does not mention '$word': $err" >&2
+            return 1
+        fi
+    done
+}
+
+# The host pid of a container's process (from urun state).
+container_pid() { urun state "$1" | jq -r .pid; }
+
+# The inode number of namespace TYPE (net, ipc, ...) of process PID.
+ns_inode() { stat -L -c %i "/proc/$1/ns/$2"; }
+
+# Wait (bounded: 5 s) until process PID is gone (or a zombie).
+wait_pid_gone() {
+    local pid=$1 i
+    for i in $(seq 1 100); do
+        if ! kill -0 "$pid" 2>/dev/null; then return 0; fi
+        if [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ]; then return 0; fi
+        sleep 0.05
+    done
+    echo "process $pid still alive" >&2
+    return 1
+}
+
+# Wait (bounded: 5 s) until FILE exists and is not empty.
+wait_file() {
+    local f=$1 i
+    for i in $(seq 1 100); do
+        [ -s "$f" ] && return 0
+        sleep 0.05
+    done
+    echo "$f never appeared" >&2
+    return 1
+}
+
+# A world-writable scratch directory for files written by hooks or by the
+# container (hooks run as the test user, as root, or as container root).
+make_shared_dir() {
+    local d=$BATS_TEST_TMPDIR/$1
+    mkdir -p "$d"
+    chmod 777 "$d"
+    echo "$d"
+}

@@ -1,0 +1,87 @@
+#!/bin/bash
+# urun's developer entry point on a fresh Debian 12 machine (run as root):
+#   ./dev.sh demo   install dependencies, build, run a demo container as root
+#                   and rootless (as a user it creates with subordinate ids)
+#   ./dev.sh test   install dependencies, build with -Werror, run every test
+#   ./dev.sh deps   only install the Debian packages
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES="build-essential autoconf automake libtool pkg-config
+  libseccomp-dev libyajl-dev libcap-dev libslirp-dev libglib2.0-dev libsystemd-dev
+  uidmap busybox-static bats jq python3-jsonschema util-linux procps"
+
+deps() {
+    local missing=()
+    for p in $PACKAGES; do
+        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "dev.sh: missing Debian packages: ${missing[*]} (run as root to install them)" >&2
+        exit 1
+    fi
+    echo "dev.sh: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {
+    [ -x configure ] || ./autogen.sh >/dev/null
+    if [ ! -f Makefile ] || [ configure -nt Makefile ]; then
+        ./configure --enable-werror "$@" >/dev/null
+    fi
+    make -j"$(nproc)" >/dev/null
+}
+
+demo() {
+    local user=urun-demo dir
+    deps
+    build
+    if ! id "$user" >/dev/null 2>&1; then
+        useradd -m -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$user"
+    fi
+    for f in /etc/subuid /etc/subgid; do
+        touch "$f"
+        grep -q "^$user:" "$f" || echo "$user:600000:65536" >> "$f"
+    done
+    dir=$(mktemp -d /tmp/urun-demo.XXXXXX)
+    chmod 755 "$dir"
+    install -m 755 urun "$dir/urun"
+    # the default bundle: a busybox-static rootfs made on the fly
+    mkdir -p "$dir/rootfs"/{bin,proc,sys,dev,etc,tmp}
+    cp /bin/busybox "$dir/rootfs/bin/busybox"
+    for a in sh id cat echo; do ln -s busybox "$dir/rootfs/bin/$a"; done
+    local cmd='echo "  id:      $(id)"; echo "  uid_map:"; cat /proc/self/uid_map'
+
+    echo "== as root"
+    mkdir -p "$dir/root-bundle" && cp -a "$dir/rootfs" "$dir/root-bundle/"
+    (cd "$dir/root-bundle" && "$dir/urun" spec &&
+        jq --arg c "$cmd" '.process.terminal=false | .process.args=["sh","-c",$c]' config.json > c && mv c config.json &&
+        "$dir/urun" run demo-root)
+
+    echo "== rootless, as $user ($(grep "^$user:" /etc/subuid))"
+    mkdir -p "$dir/user-bundle" && cp -a "$dir/rootfs" "$dir/user-bundle/" && chown -R "$user:" "$dir/user-bundle"
+    local uid; uid=$(id -u "$user")
+    mkdir -p "/run/user/$uid" && chown "$user:" "/run/user/$uid" && chmod 700 "/run/user/$uid"
+    runuser -u "$user" -- env XDG_RUNTIME_DIR="/run/user/$uid" PATH=/usr/bin:/bin bash -c "
+        cd '$dir/user-bundle' && '$dir/urun' spec --rootless &&
+        jq --arg c '$cmd' '.process.terminal=false | .process.args=[\"sh\",\"-c\",\$c]' config.json > c && mv c config.json &&
+        '$dir/urun' run demo-user"
+    rm -rf "$dir"
+}
+
+case "${1:-}" in
+    deps) deps ;;
+    demo) demo ;;
+    test)
+        deps
+        build
+        make check
+        ;;
+    *)
+        echo "usage: ./dev.sh demo|test|deps" >&2
+        exit 2
+        ;;
+esac
