@@ -58,11 +58,29 @@ struct child_ctx
   bool new_userns;
   bool in_userns;
   bool no_pivot;
+  bool no_new_keyring;
+  const char *id;
   int preserve_fds;
   struct ns_join join;
 };
 
 static struct sync_msg child_msg; /* big: keep it off the stack */
+
+/* A session keyring of the container's own, named after it (as runc does):
+ * the caller's keys must not be reachable from inside. */
+static int
+join_session_keyring (const char *id, urun_err *err)
+{
+  if (syscall (SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, id) >= 0)
+    return 0;
+  /* no keyctl (an outer seccomp filter, an old kernel): go on, as runc does */
+  if (errno == ENOSYS || errno == EPERM || errno == EACCES)
+    {
+      urun_debug ("session keyring not created: %s", strerror (errno));
+      return 0;
+    }
+  return urun_fail (err, errno, "join a new session keyring");
+}
 
 static int
 child_setup (struct child_ctx *c, struct process_plan *plan, urun_err *err)
@@ -93,9 +111,12 @@ child_setup (struct child_ctx *c, struct process_plan *plan, urun_err *err)
           sync_send (c->sync_fd, SYNC_PID, pid, NULL, -1, NULL);
           _exit (0);
         }
-      prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+      /* no parent-death signal here: our parent exits right away */
+      prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
     }
 
+  if (!c->no_new_keyring && join_session_keyring (c->id, err) < 0)
+    return -1;
   if (s->has_hostname && s->hostname && sethostname (s->hostname, strlen (s->hostname)) < 0)
     return urun_fail (err, errno, "hostname: sethostname");
   if (s->has_domainname && s->domainname && setdomainname (s->domainname, strlen (s->domainname)) < 0)
@@ -377,6 +398,8 @@ create_internal (struct urun_context *ctx, const struct create_opts *o, bool run
   cc.new_userns = (flags & CLONE_NEWUSER) != 0;
   cc.in_userns = spec_find_namespace (c->spec, CLONE_NEWUSER) != NULL || geteuid () != 0;
   cc.no_pivot = o->no_pivot;
+  cc.no_new_keyring = o->no_new_keyring;
+  cc.id = o->id;
   cc.preserve_fds = o->preserve_fds;
   if (mark_fds_cloexec_from (3 + o->preserve_fds, err) < 0)
     goto fail;
