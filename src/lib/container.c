@@ -163,7 +163,11 @@ child_setup (struct child_ctx *c, struct process_plan *plan, urun_err *err)
     close (rc.rootfd);
   if (process_set_oom_score_adj (p, err) < 0)
     return -1;
-  return process_prepare (plan, p, c->preserve_fds, err);
+  if (process_prepare (plan, p, c->preserve_fds, err) < 0)
+    return -1;
+  /* the process's final user and capabilities, before it waits for start:
+   * a bad user or capability set fails `create`, not `start` */
+  return process_finalize (plan, err);
 }
 
 /* The container process: never returns. */
@@ -198,7 +202,7 @@ child_main (struct child_ctx *c)
     _exit (1);
 
   if (hooks_run (c->spec, HOOK_START_CONTAINER, child_msg.text, &err) == 0)
-    process_exec (&plan, &err);
+    process_execve (&plan, &err);
   /* run: the parent is listening; create/start: only our stderr is left */
   if (c->fifo_fd < 0)
     sync_send_error (c->sync_fd, err);

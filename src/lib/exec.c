@@ -195,9 +195,9 @@ exec_child (int sock, const struct spec_process *p, int preserve_fds)
       urun_fail (&err, errno, "setsid");
       goto fail;
     }
-  if (process_prepare (&plan, p, preserve_fds, &err) < 0)
+  if (process_prepare (&plan, p, preserve_fds, &err) < 0 || process_finalize (&plan, &err) < 0)
     goto fail;
-  process_exec (&plan, &err);
+  process_execve (&plan, &err);
 fail:
   sync_send_error (sock, err);
   _exit (127);

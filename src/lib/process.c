@@ -229,10 +229,9 @@ set_caps (const struct spec_process *p, urun_err *err)
 }
 
 int
-process_exec (struct process_plan *plan, urun_err *err)
+process_finalize (struct process_plan *plan, urun_err *err)
 {
   const struct spec_process *p = plan->p;
-  sigset_t none;
 
   if (set_rlimits (p, err) < 0)
     return -1;
@@ -272,6 +271,14 @@ process_exec (struct process_plan *plan, urun_err *err)
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return urun_fail (err, errno, "process.noNewPrivileges");
   umask (p->user.has_umask ? p->user.umask : 0022);
+  return 0;
+}
+
+int
+process_execve (struct process_plan *plan, urun_err *err)
+{
+  const struct spec_process *p = plan->p;
+  sigset_t none;
 
   /* only 0-2 and --preserve-fds reach the program */
   if (mark_fds_cloexec_from (3 + plan->preserve_fds, err) < 0)

@@ -23,9 +23,12 @@ void process_plan_free (struct process_plan *plan);
 
 /* oom_score_adj: must run while the process still has its privileges. */
 int process_set_oom_score_adj (const struct spec_process *p, urun_err *err);
-/* rlimits, cwd, groups, uid/gid, capabilities, NNP, umask, then execve.
- * Returns only on failure. */
-int process_exec (struct process_plan *plan, urun_err *err);
+/* rlimits, cwd, groups, uid/gid, capabilities, NNP, umask: the process's
+ * final identity, taken before it waits for `start` (as runc does). */
+int process_finalize (struct process_plan *plan, urun_err *err);
+/* Close-on-exec everything but 0-2 and the preserved fds, default signal
+ * mask, execve.  Returns only on failure. */
+int process_execve (struct process_plan *plan, urun_err *err);
 
 /* Parse "SIGTERM", "TERM", "15" into a signal number; -1 if unknown. */
 int process_parse_signal (const char *s);
