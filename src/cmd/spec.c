@@ -35,6 +35,7 @@ cmd_spec (struct global_opts *g, int argc, char **argv, urun_err *err)
   static const struct option opts[] = {
     { "bundle", required_argument, NULL, 'b' },
     { "rootless", no_argument, NULL, 'r' },
+    { "seccomp-default", no_argument, NULL, 's' },
     { NULL, 0, NULL, 0 },
   };
   const char *bundle = ".";
@@ -55,10 +56,13 @@ cmd_spec (struct global_opts *g, int argc, char **argv, urun_err *err)
       case 'r':
         rootless = true;
         break;
+      case 's':
+        o.seccomp_default = true;
+        break;
       default:
         return cmd_bad_option ("spec", argv, optopt, err);
       }
-  if (cmd_require_args ("spec", argc, optind, 0, "[--bundle DIR] [--rootless]", err) < 0)
+  if (cmd_require_args ("spec", argc, optind, 0, "[--bundle DIR] [--rootless] [--seccomp-default]", err) < 0)
     return -1;
 
   o.rootless = rootless;

@@ -12,6 +12,7 @@
 #include "namespaces.h"
 #include "process.h"
 #include "rootfs.h"
+#include "seccomp.h"
 #include "signals.h"
 #include "sync.h"
 #include "terminal.h"
@@ -62,6 +63,7 @@ struct child_ctx
   const char *id;
   int preserve_fds;
   struct ns_join join;
+  urun_seccomp_filter seccomp;
 };
 
 static struct sync_msg child_msg; /* big: keep it off the stack */
@@ -163,11 +165,21 @@ child_setup (struct child_ctx *c, struct process_plan *plan, urun_err *err)
     close (rc.rootfd);
   if (process_set_oom_score_adj (p, err) < 0)
     return -1;
+  plan->seccomp = c->seccomp;
   if (process_prepare (plan, p, c->preserve_fds, err) < 0)
     return -1;
   /* the process's final user and capabilities, before it waits for start:
    * a bad user or capability set fails `create`, not `start` */
-  return process_finalize (plan, err);
+  if (process_finalize (plan, err) < 0)
+    return -1;
+  if (plan->seccomp_notify_fd >= 0)
+    {
+      int r = sync_send (c->sync_fd, SYNC_SECCOMP_FD, 0, NULL, plan->seccomp_notify_fd, err);
+      close (plan->seccomp_notify_fd);
+      if (r < 0)
+        return -1;
+    }
+  return 0;
 }
 
 /* The container process: never returns. */
@@ -228,6 +240,7 @@ struct created
   pid_t direct_child; /* our child (differs from pid when a pid ns was joined) */
   struct container_state st;
   bool state_dir_made;
+  urun_seccomp_filter seccomp;
 };
 
 static void
@@ -245,6 +258,7 @@ created_free (struct created *c)
   if (c->master >= 0)
     close (c->master);
   free (c->st.created);
+  seccomp_filter_free (c->seccomp);
 }
 
 /* Undo a failed create: no process, no state directory is left behind. */
@@ -352,6 +366,8 @@ create_internal (struct urun_context *ctx, const struct create_opts *o, bool run
     return urun_fail (err, 0, "`process.terminal` is true: pass --console-socket to receive the terminal");
   if (o->console_socket && terminal_connect_socket (o->console_socket, &console_sock, err) < 0)
     return -1;
+  if (c->spec->seccomp && seccomp_compile (c->spec->seccomp, &c->seccomp, err) < 0)
+    return urun_err_wrap (err, "%s", config_path);
   if (ns_open_paths (c->spec, &cc.join, err) < 0)
     return -1;
   cgroup_check_resources (c->spec, ctx->systemd_cgroup);
@@ -404,6 +420,7 @@ create_internal (struct urun_context *ctx, const struct create_opts *o, bool run
   cc.no_pivot = o->no_pivot;
   cc.no_new_keyring = o->no_new_keyring;
   cc.id = o->id;
+  cc.seccomp = c->seccomp;
   cc.preserve_fds = o->preserve_fds;
   if (mark_fds_cloexec_from (3 + o->preserve_fds, err) < 0)
     goto fail;
@@ -476,6 +493,14 @@ create_internal (struct urun_context *ctx, const struct create_opts *o, bool run
             }
           else
             c->master = fd;
+        }
+      else if (m.type == SYNC_SECCOMP_FD)
+        {
+          cleanup_free char *json = state_json_for_hooks (c, STATUS_CREATING);
+          int r = seccomp_send_to_listener (c->spec->seccomp, fd, c->pid, json, err);
+          close (fd);
+          if (r < 0)
+            goto fail;
         }
       else if (m.type == SYNC_READY)
         break;

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "namespaces.h"
 #include "process.h"
+#include "seccomp.h"
 #include "signals.h"
 #include "sync.h"
 #include "terminal.h"
@@ -177,10 +178,10 @@ static struct sync_msg exec_msg;
 
 /* The process in the container: set up and exec, or report why not. */
 static void __attribute__ ((noreturn))
-exec_child (int sock, const struct spec_process *p, int preserve_fds)
+exec_child (int sock, const struct spec_process *p, int preserve_fds, urun_seccomp_filter filter)
 {
   cleanup_err urun_err err = NULL;
-  struct process_plan plan = { 0 };
+  struct process_plan plan = { .seccomp = filter };
 
   if (p->terminal)
     {
@@ -197,6 +198,8 @@ exec_child (int sock, const struct spec_process *p, int preserve_fds)
     }
   if (process_prepare (&plan, p, preserve_fds, &err) < 0 || process_finalize (&plan, &err) < 0)
     goto fail;
+  if (plan.seccomp_notify_fd >= 0 && sync_send (sock, SYNC_SECCOMP_FD, 0, NULL, plan.seccomp_notify_fd, &err) < 0)
+    goto fail;
   process_execve (&plan, &err);
 fail:
   sync_send_error (sock, err);
@@ -211,6 +214,7 @@ container_exec (struct urun_context *ctx, const struct exec_opts *o, urun_err *e
   cleanup_state struct container_state *st = NULL;
   cleanup_spec struct spec *spec = NULL;
   struct spec_process *p = NULL;
+  urun_seccomp_filter filter = NULL;
   enum container_status status;
   cleanup_free char *config_text = NULL;
   size_t config_len;
@@ -230,6 +234,9 @@ container_exec (struct urun_context *ctx, const struct exec_opts *o, urun_err *e
   close (steal_fd (&dirfd));
 
   if (build_process (o, spec, &p, err) < 0)
+    goto out;
+  /* the container's filter applies to every process in it */
+  if (spec->seccomp && seccomp_compile (spec->seccomp, &filter, err) < 0)
     goto out;
   if (o->console_socket && !p->terminal)
     {
@@ -297,7 +304,7 @@ container_exec (struct urun_context *ctx, const struct exec_opts *o, urun_err *e
           _exit (1);
         }
       if (child == 0)
-        exec_child (sv[1], p, o->preserve_fds);
+        exec_child (sv[1], p, o->preserve_fds, filter);
       sync_send (sv[1], SYNC_PID, child, NULL, -1, NULL);
       _exit (0);
     }
@@ -327,7 +334,19 @@ container_exec (struct urun_context *ctx, const struct exec_opts *o, urun_err *e
           wait_for_pid (pid, &s);
           goto out_mask;
         }
-      if (exec_msg.type == SYNC_PTY_MASTER)
+      if (exec_msg.type == SYNC_SECCOMP_FD)
+        {
+          size_t len;
+          cleanup_free char *json = state_to_json (st, STATUS_RUNNING, false, &len);
+          int r = seccomp_send_to_listener (spec->seccomp, fd, pid, json, err);
+          close (fd);
+          if (r < 0)
+            {
+              kill (pid, SIGKILL);
+              goto out_mask;
+            }
+        }
+      else if (exec_msg.type == SYNC_PTY_MASTER)
         {
           if (console_sock >= 0)
             {
@@ -365,5 +384,6 @@ out:
   if (master >= 0)
     close (master);
   spec_process_free (p);
+  seccomp_filter_free (filter);
   return ret;
 }

@@ -1,6 +1,7 @@
 #include <config.h>
 #include "process.h"
 #include "log.h"
+#include "seccomp.h"
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -71,8 +72,11 @@ int
 process_prepare (struct process_plan *plan, const struct spec_process *p, int preserve_fds, urun_err *err)
 {
   size_t n = strv_len (p->env);
+  void *filter = plan->seccomp;
   memset (plan, 0, sizeof *plan);
   plan->p = p;
+  plan->seccomp = filter;
+  plan->seccomp_notify_fd = -1;
   plan->preserve_fds = preserve_fds;
   plan->exe = lookup_program (p->args[0], spec_env_get (p->env, "PATH"));
   if (plan->exe == NULL)
@@ -235,6 +239,11 @@ process_finalize (struct process_plan *plan, urun_err *err)
 
   if (set_rlimits (p, err) < 0)
     return -1;
+  /* without noNewPrivileges loading a filter needs CAP_SYS_ADMIN: load it
+   * now, while we have it (runc's order) */
+  if (plan->seccomp && !p->no_new_privileges
+      && seccomp_load_filter (plan->seccomp, &plan->seccomp_notify_fd, err) < 0)
+    return urun_err_wrap (err, "linux.seccomp");
   if (p->cwd && chdir (p->cwd) < 0 && errno != EACCES)
     return urun_fail (err, errno, "process.cwd: chdir `%s`", p->cwd);
 
@@ -270,6 +279,10 @@ process_finalize (struct process_plan *plan, urun_err *err)
     }
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return urun_fail (err, errno, "process.noNewPrivileges");
+  /* with it, as late as possible: only what follows runs filtered */
+  if (plan->seccomp && p->no_new_privileges
+      && seccomp_load_filter (plan->seccomp, &plan->seccomp_notify_fd, err) < 0)
+    return urun_err_wrap (err, "linux.seccomp");
   umask (p->user.has_umask ? p->user.umask : 0022);
   return 0;
 }

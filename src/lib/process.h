@@ -11,6 +11,8 @@
 struct process_plan
 {
   const struct spec_process *p;
+  void *seccomp;          /* compiled filter to load (seccomp.h), or NULL */
+  int seccomp_notify_fd;  /* set by process_finalize when the filter notifies */
   char *exe;   /* resolved program path */
   char **env;  /* the config's env, plus HOME if it has none */
   int preserve_fds;

@@ -649,6 +649,126 @@ parse_paths (const json_node *a, const char *field, char ***out, urun_err *err)
 }
 
 static int
+parse_seccomp (const json_node *o, struct spec *s, urun_err *err)
+{
+  struct spec_seccomp *sc;
+  json_node *v;
+
+  if (get_object (o, "linux.seccomp", err) < 0)
+    return -1;
+  sc = s->seccomp = xmalloc0 (sizeof *sc);
+  if ((v = json_get (o, "defaultAction")) == NULL)
+    return urun_fail (err, 0, "`linux.seccomp.defaultAction`: missing");
+  if (get_string (v, "linux.seccomp.defaultAction", &sc->default_action, err) < 0)
+    return -1;
+  if ((v = json_get (o, "defaultErrnoRet")))
+    {
+      if (get_u32 (v, "linux.seccomp.defaultErrnoRet", &sc->default_errno_ret, err) < 0)
+        return -1;
+      sc->has_default_errno_ret = true;
+    }
+  if ((v = json_get (o, "architectures")) && get_strv (v, "linux.seccomp.architectures", &sc->architectures, err) < 0)
+    return -1;
+  if ((v = json_get (o, "flags")) && get_strv (v, "linux.seccomp.flags", &sc->flags, err) < 0)
+    return -1;
+  if ((v = json_get (o, "listenerPath")))
+    {
+      if (get_string (v, "linux.seccomp.listenerPath", &sc->listener_path, err) < 0
+          || require_absolute (sc->listener_path, "linux.seccomp.listenerPath", err) < 0)
+        return -1;
+    }
+  if ((v = json_get (o, "listenerMetadata"))
+      && get_string (v, "linux.seccomp.listenerMetadata", &sc->listener_metadata, err) < 0)
+    return -1;
+  if ((v = json_get (o, "syscalls")))
+    {
+      if (json_kind (v) != JSON_ARRAY)
+        return type_error ("linux.seccomp.syscalls", v, "array", err);
+      sc->n_rules = json_len (v);
+      sc->rules = xmalloc0 (sc->n_rules * sizeof *sc->rules + 1);
+      for (size_t i = 0; i < sc->n_rules; i++)
+        {
+          const json_node *r = json_at (v, i);
+          struct spec_seccomp_rule *rule = &sc->rules[i];
+          json_node *a;
+          char f[64];
+          snprintf (f, sizeof f, "linux.seccomp.syscalls[%zu]", i);
+          if (get_object (r, f, err) < 0)
+            return -1;
+          if ((a = json_get (r, "names")) == NULL)
+            return urun_fail (err, 0, "`%s.names`: missing", f);
+          if (get_strv (a, "names", &rule->names, err) < 0)
+            return urun_err_wrap (err, "%s", f);
+          if ((a = json_get (r, "action")) == NULL)
+            return urun_fail (err, 0, "`%s.action`: missing", f);
+          if (get_string (a, "action", &rule->action, err) < 0)
+            return urun_err_wrap (err, "%s", f);
+          if ((a = json_get (r, "errnoRet")))
+            {
+              if (get_u32 (a, "errnoRet", &rule->errno_ret, err) < 0)
+                return urun_err_wrap (err, "%s", f);
+              rule->has_errno_ret = true;
+            }
+          if ((a = json_get (r, "args")))
+            {
+              if (json_kind (a) != JSON_ARRAY)
+                return type_error ("args", a, "array", err);
+              rule->n_args = json_len (a);
+              rule->args = xmalloc0 (rule->n_args * sizeof *rule->args + 1);
+              for (size_t j = 0; j < rule->n_args; j++)
+                {
+                  const json_node *arg = json_at (a, j);
+                  struct spec_seccomp_arg *sa = &rule->args[j];
+                  long long x;
+                  char af[96];
+                  snprintf (af, sizeof af, "%s.args[%zu]", f, j);
+                  if (get_object (arg, af, err) < 0)
+                    return -1;
+                  if (get_u32 (json_get (arg, "index"), "index", &sa->index, err) < 0)
+                    return urun_err_wrap (err, "%s", af);
+                  if (!json_integer (json_get (arg, "value"), &x))
+                    return urun_fail (err, 0, "`%s.value`: missing or not an integer", af);
+                  sa->value = (uint64_t) x;
+                  if (json_get (arg, "valueTwo"))
+                    {
+                      if (!json_integer (json_get (arg, "valueTwo"), &x))
+                        return urun_fail (err, 0, "`%s.valueTwo`: not an integer", af);
+                      sa->value_two = (uint64_t) x;
+                    }
+                  if (json_get (arg, "op") == NULL)
+                    return urun_fail (err, 0, "`%s.op`: missing", af);
+                  if (get_string (json_get (arg, "op"), "op", &sa->op, err) < 0)
+                    return urun_err_wrap (err, "%s", af);
+                }
+            }
+        }
+    }
+  return 0;
+}
+
+static void
+seccomp_free (struct spec_seccomp *sc)
+{
+  if (sc == NULL)
+    return;
+  free (sc->default_action);
+  strv_free (sc->architectures);
+  strv_free (sc->flags);
+  free (sc->listener_path);
+  free (sc->listener_metadata);
+  for (size_t i = 0; i < sc->n_rules; i++)
+    {
+      strv_free (sc->rules[i].names);
+      free (sc->rules[i].action);
+      for (size_t j = 0; j < sc->rules[i].n_args; j++)
+        free (sc->rules[i].args[j].op);
+      free (sc->rules[i].args);
+    }
+  free (sc->rules);
+  free (sc);
+}
+
+static int
 parse_linux (const json_node *o, struct spec *s, urun_err *err)
 {
   json_node *v;
@@ -720,6 +840,8 @@ parse_linux (const json_node *o, struct spec *s, urun_err *err)
             return urun_fail (err, 0, "`linux.sysctl`: invalid key `%s`", k);
         }
     }
+  if ((v = json_get (o, "seccomp")) && parse_seccomp (v, s, err) < 0)
+    return -1;
   if ((v = json_get (o, "cgroupsPath")) && get_string (v, "linux.cgroupsPath", &s->cgroups_path, err) < 0)
     return -1;
   if ((v = json_get (o, "resources")))
@@ -930,6 +1052,7 @@ spec_free (struct spec *s)
     }
   free (s->sysctls);
   free (s->cgroups_path);
+  seccomp_free (s->seccomp);
   free (s);
 }
 

@@ -104,6 +104,36 @@ struct spec_annotation
   char *key, *value;
 };
 
+struct spec_seccomp_arg
+{
+  uint32_t index;
+  uint64_t value, value_two;
+  char *op;
+};
+
+struct spec_seccomp_rule
+{
+  char **names;
+  char *action;
+  bool has_errno_ret;
+  uint32_t errno_ret;
+  struct spec_seccomp_arg *args;
+  size_t n_args;
+};
+
+struct spec_seccomp
+{
+  char *default_action;
+  bool has_default_errno_ret;
+  uint32_t default_errno_ret;
+  char **architectures;
+  char **flags;
+  char *listener_path;
+  char *listener_metadata;
+  struct spec_seccomp_rule *rules;
+  size_t n_rules;
+};
+
 #define SPEC_MAX_NAMESPACES 8
 
 struct spec
@@ -134,6 +164,7 @@ struct spec
   struct spec_sysctl *sysctls;
   size_t n_sysctls;
   char *cgroups_path;
+  struct spec_seccomp *seccomp; /* NULL if absent */
   json_node *resources; /* linux.resources, for the cgroup managers */
 };
 
@@ -165,6 +196,7 @@ const char *spec_env_get (char *const *env, const char *key);
 struct spec_default_opts
 {
   bool rootless;
+  bool seccomp_default;
   const struct spec_id_mapping *uid_map, *gid_map;
   size_t n_uid_map, n_gid_map;
 };

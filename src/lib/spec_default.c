@@ -1,5 +1,6 @@
 /* urun: the configuration `urun spec` writes, shaped like runc's. */
 #include <config.h>
+#include "seccomp.h"
 #include "spec.h"
 #include "util.h"
 #include <string.h>
@@ -175,6 +176,8 @@ spec_default_generate (const struct spec_default_opts *o, size_t *len)
       json_w_close_object (w);
     }
   json_w_close_array (w);
+  if (o->seccomp_default)
+    seccomp_write_default_profile (w);
   w_strv (w, "maskedPaths", masked);
   w_strv (w, "readonlyPaths", ro);
   json_w_close_object (w);

@@ -15,6 +15,7 @@ enum sync_type
   SYNC_PTY_MASTER,    /* child -> parent: the pty master, passed as SCM_RIGHTS */
   SYNC_READY,         /* child -> parent: set up; waiting for start (or about to exec) */
   SYNC_PID,           /* intermediate -> parent: pid of the process that joined a pid namespace (in `value`) */
+  SYNC_SECCOMP_FD,    /* child -> parent: the seccomp notify fd, for linux.seccomp.listenerPath */
   SYNC_START,         /* parent -> child (run): start the user process now */
   SYNC_ERROR,         /* either way: `text` says what failed */
 };

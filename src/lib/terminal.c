@@ -60,16 +60,14 @@ terminal_connect_socket (const char *path, int *sock, urun_err *err)
 }
 
 int
-terminal_send_fd (int sock, int master, urun_err *err)
+terminal_send_fd_with (int sock, int fd, const void *data, size_t len, urun_err *err)
 {
-  /* runc sends the pty's name as the payload with the fd */
-  char payload[] = "/dev/ptmx";
   union
   {
     char buf[CMSG_SPACE (sizeof (int))];
     struct cmsghdr align;
   } u;
-  struct iovec iov = { .iov_base = payload, .iov_len = sizeof payload - 1 };
+  struct iovec iov = { .iov_base = (void *) data, .iov_len = len };
   struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
   struct cmsghdr *c;
 
@@ -78,10 +76,20 @@ terminal_send_fd (int sock, int master, urun_err *err)
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &master, sizeof (int));
+  memcpy (CMSG_DATA (c), &fd, sizeof (int));
   while (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0)
     if (errno != EINTR)
-      return urun_fail (err, errno, "send the terminal to the console socket");
+      return urun_fail (err, errno, "send fd over the socket");
+  return 0;
+}
+
+int
+terminal_send_fd (int sock, int master, urun_err *err)
+{
+  /* runc sends the pty's name as the payload with the fd */
+  static const char payload[] = "/dev/ptmx";
+  if (terminal_send_fd_with (sock, master, payload, sizeof payload - 1, err) < 0)
+    return urun_fail (err, errno, "send the terminal to the console socket");
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #define URUN_TERMINAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <termios.h>
 #include "error.h"
 
@@ -20,6 +21,8 @@ int terminal_send_to_socket (const char *path, int master, urun_err *err);
 /* Connect to the console socket early (to fail before anything is created). */
 int terminal_connect_socket (const char *path, int *sock, urun_err *err);
 int terminal_send_fd (int sock, int master, urun_err *err);
+/* Send fd over a connected unix socket with `data` as the payload. */
+int terminal_send_fd_with (int sock, int fd, const void *data, size_t len, urun_err *err);
 
 /* The caller's side: raw mode on our stdin while proxying, restored later. */
 struct terminal_saved

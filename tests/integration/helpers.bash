@@ -116,8 +116,8 @@ urun_split() {
     err=$(cat "$BATS_TEST_TMPDIR/split.err")
 }
 
-# Like urun_split but with the urun binary given no --root (for tests of
-# the default state root).  Takes env(1) arguments first: urun_split_noroot
+# Like urun_split but runs the urun binary without --root (for tests of
+# the default state root).  Takes env(1) arguments first: urun_split_env
 # [VAR=... | -u VAR ...] -- ARGS...
 urun_split_env() {
     local envargs=()

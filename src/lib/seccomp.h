@@ -1,0 +1,31 @@
+/* urun: linux.seccomp, built with libseccomp.  The filter is compiled by the
+ * parent before anything is created (so a bad profile fails cleanly) and
+ * loaded by the container process as late as it can be: just before it
+ * waits for start when noNewPrivileges is set, else before it drops the
+ * capabilities loading needs. */
+#ifndef URUN_SECCOMP_H
+#define URUN_SECCOMP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "error.h"
+#include "json.h"
+#include "spec.h"
+
+typedef void *urun_seccomp_filter;
+
+/* Compile; unknown actions, architectures, operators and flags are errors
+ * naming the field; syscall names libseccomp does not know are skipped. */
+int seccomp_compile (const struct spec_seccomp *s, urun_seccomp_filter *out, urun_err *err);
+void seccomp_filter_free (urun_seccomp_filter f);
+/* Load into the calling process; *notify_fd gets the listener fd when the
+ * profile uses SCMP_ACT_NOTIFY, else -1. */
+int seccomp_load_filter (urun_seccomp_filter f, int *notify_fd, urun_err *err);
+/* Send the notify fd and the "Container Process State" to listenerPath. */
+int seccomp_send_to_listener (const struct spec_seccomp *s, int notify_fd, pid_t pid,
+                              const char *state_json, urun_err *err);
+
+/* `urun spec --seccomp-default`: write the default profile as linux.seccomp. */
+void seccomp_write_default_profile (json_writer *w);
+
+#endif

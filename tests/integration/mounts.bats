@@ -1,0 +1,202 @@
+#!/usr/bin/env bats
+# Mounts: bind mounts, tmpfs, masked and read-only paths, read-only root,
+# destinations that are symlinks, relative sources.
+load helpers
+
+# A host directory with a file in it, writable by whoever the container
+# root is.
+make_host_dir() {
+    HOSTDIR=$(make_shared_dir hostdir)
+    echo from-host > "$HOSTDIR/in.txt"
+    chmod 666 "$HOSTDIR/in.txt"
+}
+
+@test "bind mount of a host directory, read-write" {
+    make_host_dir
+    setup_bundle sh -c 'cat /mnt/data/in.txt && echo from-container > /mnt/data/out.txt'
+    update_config --arg s "$HOSTDIR" \
+        '.mounts += [{"destination": "/mnt/data", "type": "bind", "source": $s, "options": ["rbind", "rw"]}]'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = from-host ]
+    [ "$(cat "$HOSTDIR/out.txt")" = from-container ]
+    # the destination was created inside the rootfs
+    [ -d "$BUNDLE/rootfs/mnt/data" ]
+}
+
+@test "bind mount of a host directory, read-only" {
+    make_host_dir
+    setup_bundle sh -c 'cat /mnt/data/in.txt; echo x > /mnt/data/out.txt; echo "rc=$?"; grep " /mnt/data " /proc/self/mounts'
+    update_config --arg s "$HOSTDIR" \
+        '.mounts += [{"destination": "/mnt/data", "type": "bind", "source": $s, "options": ["rbind", "ro"]}]'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = from-host ]
+    [[ "$output" = *"Read-only file system"* ]]
+    [[ "$output" = *"rc=1"* ]]
+    [[ "$(echo "$output" | grep ' /mnt/data ')" = *" ro,"* || "$(echo "$output" | grep ' /mnt/data ')" = *" ro "* ]]
+    [ ! -e "$HOSTDIR/out.txt" ]
+}
+
+@test "bind mount of a single file" {
+    make_host_dir
+    setup_bundle cat /etc/hostfile
+    update_config --arg s "$HOSTDIR/in.txt" \
+        '.mounts += [{"destination": "/etc/hostfile", "type": "bind", "source": $s, "options": ["bind", "ro"]}]'
+    run urun run c1
+    [ "$status" -eq 0 ]
+    [ "$output" = from-host ]
+    [ -f "$BUNDLE/rootfs/etc/hostfile" ]
+}
+
+@test "tmpfs with options: mode, size, nosuid, nodev" {
+    setup_bundle sh -c 'stat -c %a /scratch; grep " /scratch " /proc/self/mounts;
+        dd if=/dev/zero of=/scratch/big bs=1024 count=2048 2>/dev/null; echo "dd=$?"'
+    update_config '.mounts += [{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
+                                "options": ["nosuid", "nodev", "mode=1770", "size=1m"]}]'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 1770 ]
+    mnt=${lines[1]}
+    [[ "$mnt" = "tmpfs /scratch tmpfs "* ]]
+    [[ "$mnt" = *nosuid* ]]
+    [[ "$mnt" = *nodev* ]]
+    [[ "$mnt" = *size=1024k* ]]
+    # the size limit holds
+    [ "${lines[2]}" = dd=1 ]
+}
+
+@test "masked paths: files read empty, directories are empty" {
+    setup_bundle sh -c 'for f in /proc/kcore /proc/keys /proc/timer_list; do
+            if [ -e $f ]; then echo "$f:$(cat $f 2>/dev/null | wc -c)"; fi
+        done
+        echo "firmware:$(ls -A /sys/firmware | wc -l)"'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # /proc/keys exists on every kernel with keyrings; check what is there
+    [ "${#lines[@]}" -ge 2 ]
+    for line in "${lines[@]}"; do
+        [ "${line##*:}" = 0 ]
+    done
+    [ "${lines[-1]}" = firmware:0 ]
+    # the host's /sys/firmware is not empty, so the mask did something
+    if [ -n "$(ls -A /sys/firmware)" ]; then :; else skip "host /sys/firmware is empty"; fi
+}
+
+@test "masked paths: a path listed in maskedPaths that does not exist is ignored" {
+    setup_bundle echo ok
+    update_config '.linux.maskedPaths += ["/proc/no-such-file-urun"]'
+    run urun run c1
+    [ "$status" -eq 0 ]
+    [ "$output" = ok ]
+}
+
+@test "readonly paths: /proc/sys cannot be written" {
+    setup_bundle sh -c 'echo changed > /proc/sys/kernel/hostname; echo "rc=$?"; hostname'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" = *"Read-only file system"* ]]
+    [[ "$output" = *rc=1* ]]
+    [ "${lines[-1]}" = "$(jq -r .hostname "$BUNDLE/config.json")" ]
+}
+
+@test "readonly paths: a path added to readonlyPaths is read-only" {
+    make_host_dir
+    setup_bundle sh -c 'echo x > /mnt/data/new; echo "rc=$?"'
+    update_config --arg s "$HOSTDIR" \
+        '.mounts += [{"destination": "/mnt/data", "type": "bind", "source": $s, "options": ["rbind", "rw"]}]
+         | .linux.readonlyPaths += ["/mnt/data"]'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" = *rc=1* ]]
+    [ ! -e "$HOSTDIR/new" ]
+}
+
+@test "root.readonly=true makes / read-only, /dev stays writable" {
+    setup_bundle sh -c 'touch /newfile; echo "root=$?"; touch /dev/shm/x; echo "shm=$?"'
+    update_config '.root.readonly = true'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" = *"Read-only file system"* ]]
+    [[ "$output" = *root=1* ]]
+    [[ "$output" = *shm=0* ]]
+    [ ! -e "$BUNDLE/rootfs/newfile" ]
+}
+
+@test "root.readonly=false: / is writable and writes land in the rootfs" {
+    setup_bundle sh -c 'echo hi > /newfile'
+    run urun run c1
+    [ "$status" -eq 0 ]
+    [ "$(cat "$BUNDLE/rootfs/newfile")" = hi ]
+}
+
+@test "a mount destination that is a symlink to a host path stays inside the rootfs" {
+    make_host_dir
+    evil=$BATS_TEST_TMPDIR/hostdir
+    setup_bundle sh -c 'ls /evil; echo pwned > /evil/pwned'
+    mkdir -p "$BUNDLE/payload"
+    echo payload > "$BUNDLE/payload/payload.txt"
+    ln -s "$evil" "$BUNDLE/rootfs/evil"
+    update_config '.mounts += [{"destination": "/evil", "type": "bind", "source": "payload", "options": ["rbind", "rw"]},
+                               {"destination": "/evil2", "type": "tmpfs", "source": "tmpfs"}]'
+    ln -s "$evil" "$BUNDLE/rootfs/evil2"
+    before=$(ls -A "$evil")
+    urun_split run c1
+    echo "status=$status out=$out err=$err"
+    if [ "$status" -eq 0 ]; then
+        # the symlink was resolved inside the rootfs
+        [[ "$out" = *payload.txt* ]]
+    else
+        [ "$status" -eq 1 ]
+        assert_one_error_line
+    fi
+    # the host directory is untouched and is not a mount point
+    [ "$(ls -A "$evil")" = "$before" ]
+    [ ! -e "$evil/pwned" ]
+    [ ! -e "$evil/payload.txt" ]
+    ! mountpoint -q "$evil"
+    ! grep -q " $evil " /proc/self/mountinfo
+    assert_no_state
+}
+
+@test "a mount destination with .. does not leave the rootfs" {
+    make_host_dir
+    setup_bundle sh -c 'echo pwned > /x/pwned; echo done'
+    # /../../../..<hostdir> is <hostdir> inside the rootfs
+    update_config --arg d "/../../../../../../..$BATS_TEST_TMPDIR/hostdir" \
+        '.mounts += [{"destination": $d, "type": "tmpfs", "source": "tmpfs"}]'
+    urun_split run c1
+    echo "status=$status out=$out err=$err"
+    [ ! -e "$BATS_TEST_TMPDIR/hostdir/pwned" ]
+    ! mountpoint -q "$BATS_TEST_TMPDIR/hostdir"
+    [ "$(ls -A "$BATS_TEST_TMPDIR/hostdir")" = in.txt ]
+}
+
+@test "a relative mount source is resolved against the bundle" {
+    setup_bundle cat /mnt/rel/file.txt
+    mkdir -p "$BUNDLE/reldata"
+    echo relative > "$BUNDLE/reldata/file.txt"
+    update_config '.mounts += [{"destination": "/mnt/rel", "type": "bind", "source": "reldata", "options": ["rbind", "ro"]}]'
+    # from another directory, with --bundle
+    cd "$BATS_TEST_TMPDIR"
+    run urun run --bundle "$BUNDLE" c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = relative ]
+}
+
+@test "a bind mount whose source does not exist fails and names it" {
+    setup_bundle true
+    update_config '.mounts += [{"destination": "/mnt/x", "type": "bind", "source": "/no/such/urun-src", "options": ["rbind"]}]'
+    urun_split run c1
+    [ "$status" -eq 1 ]
+    assert_one_error_line /no/such/urun-src
+    assert_no_state
+}
