@@ -195,6 +195,12 @@ child_main (struct child_ctx *c)
       _exit (1);
     }
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  /* CVE-2019-5736: from now on processes in the container (urun exec) can
+   * see us, and we are still the urun binary: a non-dumpable process's
+   * /proc/PID/exe cannot be opened by them (it needs CAP_SYS_PTRACE in
+   * the user namespace urun was started in).  execve makes the user's
+   * program dumpable again. */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (sync_send (c->sync_fd, SYNC_READY, 0, NULL, -1, &err) < 0)
     _exit (1);
 
