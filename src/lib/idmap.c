@@ -40,7 +40,9 @@ idmap_parse_subid (const char *text, const char *user, unsigned long id,
             {
               *c1 = *c2 = '\0';
               if ((strcmp (buf, idstr) == 0 || (user && strcmp (buf, user) == 0))
-                  && parse_ulong (c1 + 1, &start) && parse_ulong (c2 + 1, &count) && count > 0)
+                  && parse_ulong (c1 + 1, &start) && parse_ulong (c2 + 1, &count) && count > 0
+                  /* ids are 32-bit: a range past 2^32-1 is malformed */
+                  && start <= 0xffffffffUL && count <= 0xffffffffUL - start + 1)
                 {
                   out[n].start = start;
                   out[n].count = count;

@@ -54,12 +54,10 @@ path_clean (const char *path)
       if (cl == 2 && start[0] == '.' && start[1] == '.')
         {
           /* drop the last component, never above "/" */
+          while (o > 1 && out[o - 1] != '/')
+            o--;
           if (o > 1)
-            {
-              o--;
-              while (o > 1 && out[o - 1] != '/')
-                o--;
-            }
+            o--; /* and the slash before it */
           continue;
         }
       if (o > 1)

@@ -341,7 +341,12 @@ process_parse_signal (const char *s)
       int base = toupper (s[2]) == 'M' && toupper (s[3]) == 'I' ? SIGRTMIN : SIGRTMAX;
       long off = 0;
       if (s[5] == '+' || s[5] == '-')
-        off = strtol (s + 5, NULL, 10);
+        {
+          char *end;
+          off = strtol (s + 5, &end, 10);
+          if (*end || end == s + 6)
+            return -1;
+        }
       else if (s[5])
         return -1;
       int r = base + off;

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,8 @@ state_dir_create (int rootfd, const char *id, int *dirfd, urun_err *err)
     {
       if (errno == EEXIST)
         return urun_fail (err, 0, "container ID already exists: `%s`", id);
+      if (errno == ENAMETOOLONG)
+        return urun_fail (err, 0, "container ID is longer than the %d bytes a state directory name can hold", NAME_MAX);
       return urun_fail (err, errno, "create state directory for `%s`", id);
     }
   fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);

@@ -70,6 +70,8 @@ TEST (parse_subid_comments_and_malformed_lines)
                   "xalice:9:10\n"         /* another user, same suffix */
                   "\n"
                   "alice:99999999999999999999999:10\n" /* overflow */
+                  "alice:4294967296:65536\n" /* past 32-bit ids */
+                  "alice:4294967295:2\n"     /* ends past 2^32-1 */
                   "alice:600000:65536";   /* valid, no final newline */
   struct subid_range r[8];
   size_t n = idmap_parse_subid (t, "alice", 4242, r, 8);
