@@ -372,6 +372,7 @@ create_internal (struct urun_context *ctx, const struct create_opts *o, bool run
     return urun_fail (err, 0, "`process.terminal` is true: pass --console-socket to receive the terminal");
   if (o->console_socket && terminal_connect_socket (o->console_socket, &console_sock, err) < 0)
     return -1;
+  process_load_default_rlimits ();
   if (c->spec->seccomp && seccomp_compile (c->spec->seccomp, &c->seccomp, err) < 0)
     return urun_err_wrap (err, "%s", config_path);
   if (ns_open_paths (c->spec, &cc.join, err) < 0)

@@ -235,6 +235,7 @@ container_exec (struct urun_context *ctx, const struct exec_opts *o, urun_err *e
 
   if (build_process (o, spec, &p, err) < 0)
     goto out;
+  process_load_default_rlimits ();
   /* the container's filter applies to every process in it */
   if (spec->seccomp && seccomp_compile (spec->seccomp, &filter, err) < 0)
     goto out;

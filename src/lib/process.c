@@ -115,9 +115,73 @@ process_set_oom_score_adj (const struct spec_process *p, urun_err *err)
   return 0;
 }
 
+#define N_RLIMITS 16 /* RLIMIT_CPU .. RLIMIT_RTTIME, the rows of /proc/PID/limits */
+static struct rlimit default_rlimits[N_RLIMITS];
+static bool have_default_rlimits;
+
+static rlim_t
+parse_limit (const char *s)
+{
+  if (strncmp (s, "unlimited", 9) == 0)
+    return RLIM_INFINITY;
+  return strtoull (s, NULL, 10);
+}
+
+void
+process_load_default_rlimits (void)
+{
+  cleanup_free char *text = NULL;
+  cleanup_err urun_err err = NULL;
+  char *line, *save = NULL;
+  int row = -1;
+
+  if (read_file_at (AT_FDCWD, "/proc/1/limits", &text, NULL, &err) < 0)
+    return;
+  /* fixed columns: name (26), soft (21), hard (21), units */
+  for (line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save), row++)
+    {
+      if (row < 0)
+        continue; /* the header */
+      if (row >= N_RLIMITS || strlen (line) < 47)
+        break;
+      default_rlimits[row].rlim_cur = parse_limit (line + 26);
+      default_rlimits[row].rlim_max = parse_limit (line + 47);
+    }
+  have_default_rlimits = row == N_RLIMITS;
+}
+
+/* Limits the config does not name go back to the system's defaults (as far
+ * as an unprivileged process may raise them: never above its hard limit). */
+static void
+reset_other_rlimits (const struct spec_process *p)
+{
+  if (!have_default_rlimits)
+    return;
+  for (int r = 0; r < N_RLIMITS; r++)
+    {
+      struct rlimit cur, want = default_rlimits[r];
+      bool named = false;
+      for (size_t i = 0; i < p->n_rlimits; i++)
+        named |= p->rlimits[i].resource == r;
+      if (named || getrlimit (r, &cur) < 0)
+        continue;
+      if (cur.rlim_cur == want.rlim_cur && cur.rlim_max == want.rlim_max)
+        continue;
+      if (setrlimit (r, &want) < 0)
+        {
+          /* no CAP_SYS_RESOURCE: keep the hard limit, move the soft one */
+          want.rlim_max = cur.rlim_max;
+          if (want.rlim_cur > want.rlim_max)
+            want.rlim_cur = want.rlim_max;
+          setrlimit (r, &want);
+        }
+    }
+}
+
 static int
 set_rlimits (const struct spec_process *p, urun_err *err)
 {
+  reset_other_rlimits (p);
   for (size_t i = 0; i < p->n_rlimits; i++)
     {
       struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };

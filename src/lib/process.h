@@ -23,6 +23,12 @@ struct process_plan
 int process_prepare (struct process_plan *plan, const struct spec_process *p, int preserve_fds, urun_err *err);
 void process_plan_free (struct process_plan *plan);
 
+/* Read the system's default rlimits (those of the host's init, from
+ * /proc/1/limits) before the container's /proc hides them: rlimits the
+ * config does not set are reset to these, so the caller's shell limits do
+ * not leak into the container. */
+void process_load_default_rlimits (void);
+
 /* oom_score_adj: must run while the process still has its privileges. */
 int process_set_oom_score_adj (const struct spec_process *p, urun_err *err);
 /* rlimits, cwd, groups, uid/gid, capabilities, NNP, umask: the process's
