@@ -345,6 +345,30 @@ w_rule (json_writer *w, const char *const *names, const char *action, int errno_
   json_w_close_object (w);
 }
 
+/* An SCMP_ACT_ALLOW rule with one condition on the first argument. */
+static void
+w_rule_arg0 (json_writer *w, const char *const *names, long long value, long long value_two, const char *op)
+{
+  json_w_open_object (w);
+  w_names (w, names);
+  json_w_key (w, "action");
+  json_w_string (w, "SCMP_ACT_ALLOW");
+  json_w_key (w, "args");
+  json_w_open_array (w);
+  json_w_open_object (w);
+  json_w_key (w, "index");
+  json_w_int (w, 0);
+  json_w_key (w, "value");
+  json_w_int (w, value);
+  json_w_key (w, "valueTwo");
+  json_w_int (w, value_two);
+  json_w_key (w, "op");
+  json_w_string (w, op);
+  json_w_close_object (w);
+  json_w_close_array (w);
+  json_w_close_object (w);
+}
+
 void
 seccomp_write_default_profile (json_writer *w)
 {
@@ -376,46 +400,12 @@ seccomp_write_default_profile (json_writer *w)
   json_w_open_array (w);
   w_rule (w, default_allowed, "SCMP_ACT_ALLOW", -1);
   /* clone, but not into new namespaces */
-  json_w_open_object (w);
-  w_names (w, clone_names);
-  json_w_key (w, "action");
-  json_w_string (w, "SCMP_ACT_ALLOW");
-  json_w_key (w, "args");
-  json_w_open_array (w);
-  json_w_open_object (w);
-  json_w_key (w, "index");
-  json_w_int (w, 0);
-  json_w_key (w, "value");
-  json_w_int (w, ns_flags);
-  json_w_key (w, "valueTwo");
-  json_w_int (w, 0);
-  json_w_key (w, "op");
-  json_w_string (w, "SCMP_CMP_MASKED_EQ");
-  json_w_close_object (w);
-  json_w_close_array (w);
-  json_w_close_object (w);
+  w_rule_arg0 (w, clone_names, ns_flags, 0, "SCMP_CMP_MASKED_EQ");
   /* clone3's flags are in memory a filter cannot read: ENOSYS makes the C
    * library fall back to clone */
   w_rule (w, clone3_names, "SCMP_ACT_ERRNO", ENOSYS);
   for (size_t i = 0; i < sizeof personas / sizeof *personas; i++)
-    {
-      json_w_open_object (w);
-      w_names (w, personality_names);
-      json_w_key (w, "action");
-      json_w_string (w, "SCMP_ACT_ALLOW");
-      json_w_key (w, "args");
-      json_w_open_array (w);
-      json_w_open_object (w);
-      json_w_key (w, "index");
-      json_w_int (w, 0);
-      json_w_key (w, "value");
-      json_w_int (w, personas[i]);
-      json_w_key (w, "op");
-      json_w_string (w, "SCMP_CMP_EQ");
-      json_w_close_object (w);
-      json_w_close_array (w);
-      json_w_close_object (w);
-    }
+    w_rule_arg0 (w, personality_names, personas[i], 0, "SCMP_CMP_EQ");
   w_rule (w, default_denied, "SCMP_ACT_ERRNO", EPERM);
   json_w_close_array (w);
   json_w_close_object (w);
