@@ -64,7 +64,8 @@ cmd_list (struct global_opts *g, int argc, char **argv, urun_err *err)
       for (size_t i = 0; i < n; i++)
         state_write_json (w, e[i].st, e[i].status);
       json_w_close_array (w);
-      fwrite (json_writer_text (w, &len), 1, len, stdout);
+      const char *text = json_writer_text (w, &len);
+      fwrite (text, 1, len, stdout);
       putchar ('\n');
       json_writer_free (w);
     }

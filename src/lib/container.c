@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/sched.h>
@@ -55,7 +56,7 @@ struct child_ctx
   const char *bundle;
   const char *rootfs;
   int sync_fd;
-  int fifo_fd;       /* create: wait here for `start`; -1 for run */
+  int start_fd;      /* create: listening socket `start` connects to; -1 for run */
   bool new_userns;
   bool in_userns;
   bool no_pivot;
@@ -64,6 +65,8 @@ struct child_ctx
   int preserve_fds;
   struct ns_join join;
   urun_seccomp_filter seccomp;
+  bool protect_exe;
+  int unshare_flags; /* new namespaces made after joining a user namespace */
 };
 
 static struct sync_msg child_msg; /* big: keep it off the stack */
@@ -101,10 +104,21 @@ child_setup (struct child_ctx *c, struct process_plan *plan, urun_err *err)
 
   if (ns_join_opened (&c->join, err) < 0)
     return -1;
-  if (ns_join_has (&c->join, CLONE_NEWPID) || ns_join_has (&c->join, CLONE_NEWTIME))
+  if (ns_join_has (&c->join, CLONE_NEWUSER))
     {
-      /* a joined pid namespace holds our children, not us: fork into it and
-       * tell the parent which pid is the container */
+      /* root of the joined user namespace, whose caps the rest needs */
+      if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+        return urun_fail (err, errno, "become root in the joined user namespace (is id 0 mapped in it?)");
+      prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    }
+  /* namespaces to create inside a joined user namespace, so that it owns them */
+  if (c->unshare_flags && unshare (c->unshare_flags) < 0)
+    return urun_fail (err, errno, "create namespaces in the joined user namespace");
+  if (ns_join_has (&c->join, CLONE_NEWPID) || ns_join_has (&c->join, CLONE_NEWTIME)
+      || (c->unshare_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
+    {
+      /* a joined or unshared pid namespace holds our children, not us: fork
+       * into it and tell the parent which pid is the container */
       pid_t pid = fork ();
       if (pid < 0)
         return urun_fail (err, errno, "fork into the joined pid namespace");
@@ -199,36 +213,40 @@ child_main (struct child_ctx *c)
    * see us, and we are still the urun binary: a non-dumpable process's
    * /proc/PID/exe cannot be opened by them (it needs CAP_SYS_PTRACE in
    * the user namespace urun was started in).  execve makes the user's
-   * program dumpable again. */
-  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+   * program dumpable again.  The price: an unprivileged `urun exec` cannot
+   * reach our namespaces either until start; so rootless, where the
+   * container can write only what the user can, protect only a binary the
+   * user can write (a urun installed by root is out of its reach). */
+  if (c->protect_exe)
+    prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (sync_send (c->sync_fd, SYNC_READY, 0, NULL, -1, &err) < 0)
     _exit (1);
 
-  /* wait for `start`: a byte on the exec fifo (create), or SYNC_START (run) */
-  if (c->fifo_fd >= 0)
+  /* wait for `start`: a connection on the start socket (create), or
+   * SYNC_START (run).  Either way the channel is close-on-exec, so the
+   * other side sees EOF exactly when the user's program is running, and an
+   * error message otherwise. */
+  int reply = c->sync_fd;
+  if (c->start_fd >= 0)
     {
       char b;
       ssize_t r;
+      reply = accept4 (c->start_fd, NULL, NULL, SOCK_CLOEXEC);
+      if (reply < 0)
+        _exit (1);
+      close (c->start_fd);
       do
-        r = read (c->fifo_fd, &b, 1);
+        r = read (reply, &b, 1);
       while (r < 0 && errno == EINTR);
       if (r != 1)
         _exit (1);
-      close (c->fifo_fd);
     }
   else if (sync_expect (c->sync_fd, SYNC_START, NULL, NULL, &err) < 0)
     _exit (1);
 
   if (hooks_run (c->spec, HOOK_START_CONTAINER, child_msg.text, &err) == 0)
     process_execve (&plan, &err);
-  /* run: the parent is listening; create/start: only our stderr is left */
-  if (c->fifo_fd < 0)
-    sync_send_error (c->sync_fd, err);
-  else
-    {
-      char *line = xasprintf ("urun: %s\n", err->msg);
-      write_all (2, line, strlen (line));
-    }
+  sync_send_error (reply, err);
   _exit (127);
 }
 
@@ -339,7 +357,7 @@ static int
 create_internal (struct urun_context *ctx, const struct create_opts *o, bool run_mode, struct created *c, urun_err *err)
 {
   cleanup_free char *config_path = NULL, *config_text = NULL;
-  cleanup_close int console_sock = -1, fifo_fd = -1, child_sock = -1;
+  cleanup_close int console_sock = -1, start_fd = -1, child_sock = -1;
   struct child_ctx cc = { 0 };
   size_t config_len;
   int sv[2], flags;
@@ -389,16 +407,14 @@ create_internal (struct urun_context *ctx, const struct create_opts *o, bool run
     goto fail;
   if (!run_mode)
     {
-      if (mkfifoat (c->dirfd, EXEC_FIFO, 0600) < 0)
+      /* `start` connects here; bound through /proc/self/fd so that a long
+       * state path does not overflow sun_path */
+      struct sockaddr_un addr = { .sun_family = AF_UNIX };
+      snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", c->dirfd, EXEC_SOCK);
+      start_fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+      if (start_fd < 0 || bind (start_fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (start_fd, 1) < 0)
         {
-          urun_fail (err, errno, "create exec fifo");
-          goto fail;
-        }
-      /* O_RDWR: the child is a writer too, so its read blocks until start */
-      fifo_fd = openat (c->dirfd, EXEC_FIFO, O_RDWR | O_CLOEXEC);
-      if (fifo_fd < 0)
-        {
-          urun_fail (err, errno, "open exec fifo");
+          urun_fail (err, errno, "create the start socket");
           goto fail;
         }
     }
@@ -413,21 +429,29 @@ create_internal (struct urun_context *ctx, const struct create_opts *o, bool run
   c->st.rootfs = c->rootfs;
   c->st.created = now_rfc3339 ();
   c->st.owner = geteuid ();
+  c->st.annotations = json_get (c->spec->doc, "annotations");
   c->st.rootless = geteuid () != 0;
 
   /* 3. the container process */
   flags = ns_new_flags (c->spec);
+  /* joining a user namespace: create the others after it, inside it */
+  if (spec_find_namespace (c->spec, CLONE_NEWUSER) && !(flags & CLONE_NEWUSER))
+    {
+      cc.unshare_flags = flags;
+      flags = 0;
+    }
   cc.spec = c->spec;
   cc.bundle = c->bundle;
   cc.rootfs = c->rootfs;
   cc.sync_fd = child_sock;
-  cc.fifo_fd = fifo_fd;
+  cc.start_fd = start_fd;
   cc.new_userns = (flags & CLONE_NEWUSER) != 0;
   cc.in_userns = spec_find_namespace (c->spec, CLONE_NEWUSER) != NULL || geteuid () != 0;
   cc.no_pivot = o->no_pivot;
   cc.no_new_keyring = o->no_new_keyring;
   cc.id = o->id;
   cc.seccomp = c->seccomp;
+  cc.protect_exe = geteuid () == 0 || faccessat (AT_FDCWD, "/proc/self/exe", W_OK, AT_EACCESS) == 0;
   cc.preserve_fds = o->preserve_fds;
   if (mark_fds_cloexec_from (3 + o->preserve_fds, err) < 0)
     goto fail;
@@ -453,8 +477,8 @@ create_internal (struct urun_context *ctx, const struct create_opts *o, bool run
     c->pid = c->direct_child = pid;
   }
   close (steal_fd (&child_sock));
-  if (fifo_fd >= 0)
-    close (steal_fd (&fifo_fd));
+  if (start_fd >= 0)
+    close (steal_fd (&start_fd));
   ns_join_close (&cc.join);
 
   /* 4. maps, then the child's messages until it is ready */
@@ -616,28 +640,37 @@ load_config_copy (int dirfd, struct spec **out, urun_err *err)
 int
 container_start (struct urun_context *ctx, const char *id, urun_err *err)
 {
-  cleanup_close int rootfd = -1, dirfd = -1, fifo = -1;
+  cleanup_close int rootfd = -1, dirfd = -1, sock = -1;
   cleanup_state struct container_state *st = NULL;
   cleanup_spec struct spec *spec = NULL;
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
   enum container_status status;
+  static struct sync_msg m;
+  cleanup_err urun_err e2 = NULL;
 
   if (container_open_state (ctx, id, &rootfd, &dirfd, &st, err) < 0)
     return -1;
   status = state_status (dirfd, st);
   if (status != STATUS_CREATED)
     return urun_fail (err, 0, "cannot start container `%s`: it is %s, not created", id, state_status_name (status));
-  fifo = openat (dirfd, EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fifo < 0)
-    {
-      if (errno == ENXIO)
-        return urun_fail (err, 0, "cannot start container `%s`: its process has exited", id);
-      return urun_fail (err, errno, "open exec fifo of `%s`", id);
-    }
   if (load_config_copy (dirfd, &spec, err) < 0)
     return -1;
-  if (write (fifo, "0", 1) != 1)
+  snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dirfd, EXEC_SOCK);
+  sock = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (sock < 0)
+    return urun_fail (err, errno, "socket");
+  if (connect (sock, (struct sockaddr *) &addr, sizeof addr) < 0)
+    {
+      if (errno == ECONNREFUSED)
+        return urun_fail (err, 0, "cannot start container `%s`: its process has exited", id);
+      return urun_fail (err, errno, "connect to the start socket of `%s`", id);
+    }
+  if (write (sock, "s", 1) != 1)
     return urun_fail (err, errno, "start container `%s`", id);
-  unlinkat (dirfd, EXEC_FIFO, 0);
+  unlinkat (dirfd, EXEC_SOCK, 0);
+  /* EOF: the program runs; a message: the startContainer hooks or the exec failed */
+  if (sync_recv (sock, &m, NULL, &e2) == 0 && m.type == SYNC_ERROR)
+    return urun_fail (err, 0, "%s", m.text);
   if (spec->n_hooks[HOOK_POSTSTART])
     {
       size_t len;
@@ -744,41 +777,25 @@ fail:
 /* ------------------------------------------------------------------ */
 
 static bool
-same_pidns (pid_t a, pid_t b)
+same_ns (const char *ns, pid_t a, pid_t b)
 {
   char pa[64], pb[64];
   struct stat sa, sb;
-  snprintf (pa, sizeof pa, "/proc/%d/ns/pid", (int) a);
-  snprintf (pb, sizeof pb, "/proc/%d/ns/pid", (int) b);
+  snprintf (pa, sizeof pa, "/proc/%d/ns/%s", (int) a, ns);
+  snprintf (pb, sizeof pb, "/proc/%d/ns/%s", (int) b, ns);
   return stat (pa, &sa) == 0 && stat (pb, &sb) == 0 && sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
 }
 
-static pid_t
-parent_pid (pid_t pid)
-{
-  char path[64], buf[512], *p;
-  cleanup_close int fd = -1;
-  ssize_t n;
-  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || (n = read (fd, buf, sizeof buf - 1)) <= 0)
-    return -1;
-  buf[n] = '\0';
-  p = strrchr (buf, ')');
-  if (p == NULL || strlen (p) < 4)
-    return -1;
-  return atoi (p + 4);
-}
-
 /* Every process of a container: those in its pid namespace; where it
- * shares ours, its init and the init's descendants. */
+ * shares ours, those in its mount namespace (every container has its own,
+ * and `urun exec` joins it). */
 static int
 pids_of (const struct container_state *st, pid_t **out, size_t *n, urun_err *err)
 {
   DIR *d = opendir ("/proc");
   struct dirent *de;
   size_t cap = 16;
-  bool own_ns = !same_pidns (st->pid, getpid ());
+  const char *ns = same_ns ("pid", st->pid, getpid ()) ? "mnt" : "pid";
   pid_t *v = xmalloc0 (cap * sizeof *v);
 
   *n = 0;
@@ -791,27 +808,9 @@ pids_of (const struct container_state *st, pid_t **out, size_t *n, urun_err *err
   while ((de = readdir (d)))
     {
       unsigned long p;
-      bool member;
       if (!parse_ulong (de->d_name, &p) || (pid_t) p == st->pid)
         continue;
-      if (own_ns)
-        member = same_pidns (p, st->pid);
-      else
-        {
-          /* walk up the parents; bounded by the depth of the process tree */
-          pid_t q = p;
-          member = false;
-          for (int i = 0; i < 4096 && q > 1; i++)
-            {
-              q = parent_pid (q);
-              if (q == st->pid)
-                {
-                  member = true;
-                  break;
-                }
-            }
-        }
-      if (!member)
+      if (!same_ns (ns, p, st->pid))
         continue;
       if (*n == cap)
         v = xrealloc (v, (cap *= 2) * sizeof *v);
@@ -877,11 +876,15 @@ container_kill (struct urun_context *ctx, const char *id, int sig, bool all, uru
     {
       cleanup_free pid_t *pids = NULL;
       size_t n;
+      /* the list first, then the signals: init's death (pid namespace)
+       * may take the others with it */
       if (pids_of (st, &pids, &n, err) < 0)
         return -1;
-      /* freeze-free best effort: signal the children first, init last */
-      for (size_t i = n; i-- > 1;)
+      if (signal_init (st, sig, err) < 0)
+        return -1;
+      for (size_t i = 1; i < n; i++)
         kill (pids[i], sig);
+      return 0;
     }
   return signal_init (st, sig, err);
 }

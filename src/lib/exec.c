@@ -220,7 +220,7 @@ container_exec (struct urun_context *ctx, const struct exec_opts *o, urun_err *e
   size_t config_len;
   sigset_t old;
   pid_t mid, pid = -1;
-  int sv[2], master = -1, ret = -1, wstatus = 0;
+  int sv[2], master = -1, ret = -1, wstatus = 0, ns_flags;
 
   if (container_open_state (ctx, o->id, &rootfd, &dirfd, &st, err) < 0)
     return -1;
@@ -236,6 +236,9 @@ container_exec (struct urun_context *ctx, const struct exec_opts *o, urun_err *e
   if (build_process (o, spec, &p, err) < 0)
     goto out;
   process_load_default_rlimits ();
+  ns_flags = ns_of_container (spec, err);
+  if (ns_flags < 0)
+    goto out;
   /* the container's filter applies to every process in it */
   if (spec->seccomp && seccomp_compile (spec->seccomp, &filter, err) < 0)
     goto out;
@@ -292,8 +295,11 @@ container_exec (struct urun_context *ctx, const struct exec_opts *o, urun_err *e
        * opened by the container's processes, whatever their capabilities in
        * the container's user namespace */
       prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-      if (ns_join_process (st->pid, pidfd, &e) < 0)
+      if (ns_join_process (st->pid, pidfd, ns_flags, &e) < 0)
         {
+          if (e->errnum == EACCES || e->errnum == EPERM)
+            urun_err_wrap (&e, "the container's process is protected until `urun start` "
+                               "(it is still urun, whose binary you can write)");
           sync_send_error (sv[1], e);
           _exit (1);
         }

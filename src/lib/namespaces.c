@@ -99,36 +99,31 @@ proc_ns_name (int type)
 }
 
 int
-ns_differing (pid_t pid, urun_err *err)
+ns_of_container (const struct spec *s, urun_err *err)
 {
   int flags = 0;
-  for (size_t k = 0; k < sizeof ns_files / sizeof *ns_files; k++)
+  for (size_t i = 0; i < s->n_namespaces; i++)
     {
-      char a[64], b[64];
-      struct stat sa, sb;
-      const char *name = proc_ns_name (ns_files[k].type);
-      snprintf (a, sizeof a, "/proc/%d/ns/%s", (int) pid, name);
-      snprintf (b, sizeof b, "/proc/self/ns/%s", name);
-      if (stat (a, &sa) < 0)
+      const struct spec_namespace *ns = &s->namespaces[i];
+      char self[64];
+      struct stat a, b;
+      if (ns->path == NULL)
         {
-          if (errno == ENOENT && ns_files[k].type == CLONE_NEWTIME)
-            continue;
-          return urun_fail (err, errno, "stat `%s`", a);
+          flags |= ns->type;
+          continue;
         }
-      if (stat (b, &sb) < 0)
-        continue;
-      if (sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev)
-        flags |= ns_files[k].type;
+      snprintf (self, sizeof self, "/proc/self/ns/%s", proc_ns_name (ns->type));
+      if (stat (ns->path, &a) < 0)
+        return urun_fail (err, errno, "stat %s namespace `%s`", spec_namespace_name (ns->type), ns->path);
+      if (stat (self, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+        flags |= ns->type;
     }
   return flags;
 }
 
 int
-ns_join_process (pid_t pid, int pidfd, urun_err *err)
+ns_join_process (pid_t pid, int pidfd, int flags, urun_err *err)
 {
-  int flags = ns_differing (pid, err);
-  if (flags < 0)
-    return -1;
   if (flags == 0)
     return 0;
   /* setns(pidfd, flags) (Linux 5.8) joins all of them at once, in the right order */

@@ -31,10 +31,13 @@ void ns_join_close (struct ns_join *j);
 /* True if the join list holds a namespace of this type. */
 int ns_join_has (const struct ns_join *j, int type);
 
-/* Join every namespace of process pid that differs from ours (exec): through
- * a pidfd in one atomic setns where the kernel can, else one by one. */
-int ns_join_process (pid_t pid, int pidfd, urun_err *err);
-/* The namespaces of pid that differ from ours, as CLONE_NEW* flags. */
-int ns_differing (pid_t pid, urun_err *err);
+/* The namespaces a container made from this config does not share with us,
+ * as CLONE_NEW* flags: every new one, and every joined one whose path is not
+ * our own.  Read from the config, not /proc/PID/ns: the container's process
+ * may be non-dumpable, and then its /proc/PID/ns is not ours to look at. */
+int ns_of_container (const struct spec *s, urun_err *err);
+/* Join those namespaces of process pid (exec): through a pidfd in one atomic
+ * setns where the kernel can, else one by one through /proc/PID/ns. */
+int ns_join_process (pid_t pid, int pidfd, int flags, urun_err *err);
 
 #endif

@@ -300,6 +300,7 @@ int
 process_finalize (struct process_plan *plan, urun_err *err)
 {
   const struct spec_process *p = plan->p;
+  cleanup_free struct spec_process *caps_p = NULL;
 
   if (set_rlimits (p, err) < 0)
     return -1;
@@ -315,7 +316,15 @@ process_finalize (struct process_plan *plan, urun_err *err)
    * CAP_SETPCAP is still ours */
   if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return urun_fail (err, errno, "prctl(PR_SET_KEEPCAPS)");
-  if (p->has_caps && drop_bounding (p, err) < 0)
+  /* no capabilities object: the process gets none.  The bounding set goes
+   * first, while CAP_SETPCAP is still ours. */
+  if (!p->has_caps)
+    {
+      caps_p = xmalloc0 (sizeof *caps_p);
+      *caps_p = *p;
+      memset (caps_p->caps, 0, sizeof caps_p->caps);
+    }
+  if (drop_bounding (caps_p ? caps_p : p, err) < 0)
     return -1;
   if (set_user (&p->user, err) < 0)
     return -1;
@@ -331,16 +340,8 @@ process_finalize (struct process_plan *plan, urun_err *err)
     if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/')
       return urun_fail (err, 0, "process.cwd: `%s` is outside the container", p->cwd ? p->cwd : "");
   }
-  if (p->has_caps && set_caps (p, err) < 0)
+  if (set_caps (caps_p ? caps_p : p, err) < 0)
     return -1;
-  else if (!p->has_caps)
-    {
-      /* no capabilities object: the process gets none */
-      struct spec_process none_caps = *p;
-      memset (none_caps.caps, 0, sizeof none_caps.caps);
-      if (drop_bounding (&none_caps, err) < 0 || set_caps (&none_caps, err) < 0)
-        return -1;
-    }
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return urun_fail (err, errno, "process.noNewPrivileges");
   /* with it, as late as possible: only what follows runs filtered */

@@ -297,8 +297,8 @@ state_status (int dirfd, const struct container_state *st)
     return STATUS_CREATING;
   if (st->pid <= 0 || proc_start_time (st->pid) != st->pid_start_time)
     return STATUS_STOPPED;
-  /* the exec fifo exists from create until start consumes it */
-  if (fstatat (dirfd, EXEC_FIFO, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+  /* the start socket exists from create until start */
+  if (fstatat (dirfd, EXEC_SOCK, &sb, AT_SYMLINK_NOFOLLOW) == 0)
     return STATUS_CREATED;
   return STATUS_RUNNING;
 }
@@ -313,7 +313,7 @@ state_status_name (enum container_status s)
 void
 state_write_json (json_writer *w, const struct container_state *st, enum container_status status)
 {
-  json_node *ann = json_get (st->doc, "annotations");
+  const json_node *ann = st->annotations ? st->annotations : json_get (st->doc, "annotations");
   json_w_open_object (w);
   json_w_key (w, "ociVersion");
   json_w_string (w, "1.2.0");

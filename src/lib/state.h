@@ -22,11 +22,12 @@ struct container_state
   uid_t owner;
   bool rootless;
   json_node *doc; /* the state file, for its annotations */
+  const json_node *annotations; /* or these, before there is a state file */
 };
 
 #define STATE_FILE "state.json"
 #define CONFIG_COPY "config.json"
-#define EXEC_FIFO "exec.fifo"
+#define EXEC_SOCK "exec.sock" /* from create until start: start connects to it */
 
 /* The state root: --root if given, else $XDG_RUNTIME_DIR/urun for an
  * unprivileged user, /run/urun for root. */

@@ -200,7 +200,7 @@ TEST (dir_open_and_remove)
   d = -1;
   CHECK (state_dir_open (rootfd, "c", &d, &err) == 0 && d >= 0);
   CHECK (write_file_atomic_at (d, "junk", "x", 1, 0600, &err) == 0);
-  CHECK (mkfifoat (d, EXEC_FIFO, 0600) == 0);
+  CHECK (mkfifoat (d, EXEC_SOCK, 0600) == 0);
   CHECK (state_dir_remove (rootfd, "c", d, &err) == 0);
   CHECK (faccessat (rootfd, "c", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT);
   if (d >= 0)
@@ -309,19 +309,19 @@ TEST (status_running_created_stopped)
   st = self_state ();
   st.pid = 0;
   CHECK (state_status (dfd, &st) == STATUS_STOPPED);
-  /* the exec fifo exists between create and start */
+  /* the start socket exists between create and start */
   st = self_state ();
-  CHECK (mkfifoat (dfd, EXEC_FIFO, 0600) == 0);
+  CHECK (mkfifoat (dfd, EXEC_SOCK, 0600) == 0);
   CHECK (state_status (dfd, &st) == STATUS_CREATED);
   /* a created container whose process died is stopped, not created */
   st.pid_start_time += 1;
   CHECK (state_status (dfd, &st) == STATUS_STOPPED);
-  CHECK (unlinkat (dfd, EXEC_FIFO, 0) == 0);
-  /* a plain file named exec.fifo counts too */
+  CHECK (unlinkat (dfd, EXEC_SOCK, 0) == 0);
+  /* a plain file by that name counts too */
   st = self_state ();
   {
     cleanup_err urun_err err = NULL;
-    CHECK (write_file_atomic_at (dfd, EXEC_FIFO, "", 0, 0600, &err) == 0);
+    CHECK (write_file_atomic_at (dfd, EXEC_SOCK, "", 0, 0600, &err) == 0);
   }
   CHECK (state_status (dfd, &st) == STATUS_CREATED);
   CHECK (state_status (dfd, NULL) == STATUS_CREATING);
