@@ -81,6 +81,7 @@ run_as_user() {
     count_tap rootless < <(cd "$stage" && runuser -u "$user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
         HOME="$(getent passwd "$user" | cut -d: -f6)" USER="$user" LOGNAME="$user" XDG_RUNTIME_DIR="$xdg" \
         URUN="$stage/bin/urun" URUN_TOOLS="$stage/bin" URUN_ROOTFS="$stage/rootfs" URUN_TEST_MODE=rootless \
+        ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
         TMPDIR=/tmp bats --tap $suites 2>&1)
 }
 

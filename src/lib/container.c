@@ -412,7 +412,9 @@ create_internal (struct urun_context *ctx, const struct create_opts *o, bool run
       struct sockaddr_un addr = { .sun_family = AF_UNIX };
       snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", c->dirfd, EXEC_SOCK);
       start_fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-      if (start_fd < 0 || bind (start_fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (start_fd, 1) < 0)
+      /* fchmodat: bind honours the caller's umask, the socket is ours alone */
+      if (start_fd < 0 || bind (start_fd, (struct sockaddr *) &addr, sizeof addr) < 0
+          || fchmodat (c->dirfd, EXEC_SOCK, 0600, 0) < 0 || listen (start_fd, 1) < 0)
         {
           urun_fail (err, errno, "create the start socket");
           goto fail;

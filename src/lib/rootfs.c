@@ -199,10 +199,12 @@ do_mount (struct rootfs_ctx *c, const struct spec_mount *m, urun_err *err)
     {
       int e = errno;
       /* without a network namespace of its own a user namespace cannot
-       * mount sysfs, nor mqueue without its ipc namespace: bind the host's */
-      if (strcmp (type, "sysfs") == 0 || strcmp (type, "mqueue") == 0)
+       * mount sysfs, nor mqueue without its ipc namespace: bind the host's
+       * (as runc and crun do) */
+      /* nor proc without a pid namespace of its own */
+      if (strcmp (type, "sysfs") == 0 || strcmp (type, "mqueue") == 0 || strcmp (type, "proc") == 0)
         {
-          const char *src = type[0] == 's' ? "/sys" : "/dev/mqueue";
+          const char *src = type[0] == 's' ? "/sys" : type[0] == 'p' ? "/proc" : "/dev/mqueue";
           struct spec_mount b = *m;
           if (bind_mount (src, target, MS_REC, err) < 0)
             return -1;

@@ -101,7 +101,9 @@ state_validate_id (const char *id, urun_err *err)
     return urun_fail (err, 0, "container ID is empty");
   if (len > 1024)
     return urun_fail (err, 0, "container ID is longer than 1024 bytes");
-  if (strcmp (id, ".") == 0 || strstr (id, ".."))
+  if (strcmp (id, ".") == 0)
+    return urun_fail (err, 0, "invalid container ID `.`");
+  if (strstr (id, ".."))
     return urun_fail (err, 0, "invalid container ID `%s`: must not contain `..`", id);
   for (const unsigned char *p = (const unsigned char *) id; *p; p++)
     {

@@ -73,7 +73,6 @@ JSON
 }
 
 @test "exec: --process FILE for a non-root user without capabilities" {
-    skip "BUG: a non-root process with an empty bounding set fails: drop capability 0 from the bounding set: Operation not permitted"
     start_c1
     cat > "$BATS_TEST_TMPDIR/process.json" <<'JSON'
 {
@@ -126,9 +125,9 @@ JSON
     run urun ps --format json c1
     [ "$status" -eq 0 ]
     echo "$output"
-    echo "$output" | jq -e 'type == "array" and length >= 2 and all(.[]; type == "number" and . == floor)'
-    echo "$output" | jq -e --argjson p "$init" 'index($p) != null'
-    echo "$output" | jq -e --argjson p "$pid" 'index($p) != null'
+    assert_json 'type == "array" and length >= 2 and all(.[]; type == "number" and . == floor)'
+    assert_json "index($init) != null"
+    assert_json "index($pid) != null"
 }
 
 @test "exec into a stopped container fails" {
@@ -146,4 +145,35 @@ JSON
     urun_split exec nosuch echo hi
     [ "$status" -eq 1 ]
     assert_one_error_line nosuch
+}
+
+@test "exec --preserve-fds passes fd 3 to the process" {
+    start_c1
+    echo through-fd-3 > "$BATS_TEST_TMPDIR/fd3.txt"
+    run urun exec --preserve-fds 1 c1 sh -c 'cat <&3' 3<"$BATS_TEST_TMPDIR/fd3.txt"
+    [ "$status" -eq 0 ]
+    [ "$output" = through-fd-3 ]
+}
+
+@test "run --preserve-fds passes fd 3; without it fd 3 is closed" {
+    setup_bundle sh -c 'cat <&3'
+    echo through-fd-3 > "$BATS_TEST_TMPDIR/fd3.txt"
+    run urun run --preserve-fds 1 c1 3<"$BATS_TEST_TMPDIR/fd3.txt"
+    [ "$status" -eq 0 ]
+    [ "$output" = through-fd-3 ]
+    run urun run c2 3<"$BATS_TEST_TMPDIR/fd3.txt"
+    [ "$status" -ne 0 ]
+    [[ "$output" != *through-fd-3* ]]
+}
+
+@test "exec: the process joins every namespace of the container" {
+    start_c1
+    init=$(container_pid c1)
+    run urun exec c1 sh -c 'for n in ipc mnt net pid uts cgroup user; do [ -e /proc/self/ns/$n ] && readlink /proc/self/ns/$n; done'
+    [ "$status" -eq 0 ]
+    for l in "${lines[@]}"; do
+        n=${l%%:*}
+        [ "$n" = mnt ] || [ "$n" = ipc ] || [ "$n" = net ] || [ "$n" = pid ] || [ "$n" = uts ] || [ "$n" = cgroup ] || [ "$n" = user ]
+        [ "$l" = "$(readlink "/proc/$init/ns/$n")" ]
+    done
 }

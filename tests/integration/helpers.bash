@@ -182,3 +182,68 @@ make_shared_dir() {
     chmod 777 "$d"
     echo "$d"
 }
+
+# Assert that $output is non-empty JSON for which the jq FILTER is true
+# (jq -e alone accepts an empty input).
+assert_json() {
+    local filter=${1:-.}
+    if [ -z "${output//[[:space:]]/}" ]; then
+        echo "expected JSON, got empty output" >&2
+        return 1
+    fi
+    printf '%s\n' "$output" | jq -e "$filter" >/dev/null
+}
+
+# Fail if any process still has this test's state root on its command
+# line (a container process left behind by a failed command: urun's
+# container processes keep urun's arguments).
+assert_no_process() {
+    local left
+    left=$(pgrep -f -- "$BATS_TEST_TMPDIR/state" || true)
+    if [ -n "$left" ]; then
+        ps -o pid,args -p "$(echo $left | tr ' ' ,)" >&2 || true
+        return 1
+    fi
+}
+
+# The directory of the OCI runtime-spec JSON schemas (config-schema.json),
+# found as ../shared/oci-runtime-spec/schema next to the repository, or
+# $URUN_OCI_SCHEMA_DIR; prints nothing when there is none.  (The harness
+# runs a staged copy of the tests, so the repository's own location is
+# tried through the known checkout /work/main too.)
+oci_schema_dir() {
+    local d
+    for d in ${URUN_OCI_SCHEMA_DIR:-} \
+             "$BATS_TEST_DIRNAME/../../../shared/oci-runtime-spec/schema" \
+             "$PWD/../shared/oci-runtime-spec/schema" \
+             /work/shared/oci-runtime-spec/schema; do
+        if [ -f "$d/config-schema.json" ]; then
+            (cd "$d" && pwd)
+            return 0
+        fi
+    done
+}
+
+# Validate a JSON FILE against SCHEMA (a file in oci_schema_dir, whose
+# relative $refs are resolved against its directory) with python3's
+# jsonschema; prints the errors.  Returns 2 when jsonschema is missing.
+validate_json_schema() {
+    local file=$1 schema=$2
+    python3 - "$file" "$schema" <<'PY'
+import json, os, sys, warnings
+warnings.simplefilter("ignore")
+try:
+    import jsonschema
+except ImportError:
+    sys.exit(2)
+inst = json.load(open(sys.argv[1]))
+schema_path = os.path.abspath(sys.argv[2])
+schema = json.load(open(schema_path))
+resolver = jsonschema.RefResolver(base_uri="file://" + os.path.dirname(schema_path) + "/", referrer=schema)
+cls = jsonschema.validators.validator_for(schema)
+errors = list(cls(schema, resolver=resolver).iter_errors(inst))
+for e in errors:
+    print("%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message))
+sys.exit(1 if errors else 0)
+PY
+}

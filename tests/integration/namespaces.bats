@@ -119,9 +119,6 @@ assert_new_ns() {
             '.linux.namespaces |= map(if .type == "user" then .path = $p else . end)
              | del(.linux.uidMappings) | del(.linux.gidMappings)'
     fi
-    if is_rootless; then
-        skip "BUG: rootless, joining an existing user namespace by path fails: clone the container process with namespaces (...): Operation not permitted"
-    fi
     run urun run c2
     echo "$output"
     [ "$status" -eq 0 ]
@@ -129,10 +126,6 @@ assert_new_ns() {
 }
 
 @test "a second container joins the first's user namespace by path" {
-    if is_rootless; then
-        skip "BUG: rootless, joining an existing user namespace by path fails: clone the container process with namespaces (...): Operation not permitted"
-    fi
-    skip "BUG: new namespaces are not owned by the joined user namespace: hostname: sethostname: Operation not permitted (without hostname: make \`/\` slave: Operation not permitted)"
     setup_bundle sleep 1000
     add_namespace user
     # the second container joins the user namespace but has its own uts

@@ -1,0 +1,171 @@
+#!/usr/bin/env bats
+# Bad configurations, options and ids: exit 1, one line "urun: ..." on
+# stderr naming the problem, no state and no process left behind.
+load helpers
+
+# run the given urun command; expect the error, mentioning each further
+# argument after "--"
+expect_error() {
+    local args=() words=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
+    [ $# -gt 0 ] && shift
+    words=("$@")
+    urun_split "${args[@]}"
+    echo "status=$status out=$out err=$err"
+    [ "$status" -eq 1 ]
+    assert_one_error_line "${words[@]}"
+    assert_no_state
+    assert_no_process
+}
+
+@test "malformed JSON: the message gives the line" {
+    setup_bundle true
+    printf '{\n  "ociVersion": "1.0.2",\n  "process": { , }\n}\n' > config.json
+    expect_error run c1 -- config.json line
+    [[ "$err" =~ line[^0-9]*3 ]]
+}
+
+@test "malformed JSON: truncated file" {
+    setup_bundle true
+    head -c 200 config.json > c && mv c config.json
+    expect_error create c1 -- config.json
+}
+
+@test "wrong type: process.args is a string" {
+    setup_bundle true
+    update_config '.process.args = "sh"'
+    expect_error run c1 -- process.args
+}
+
+@test "wrong type: process.user.uid is a string" {
+    setup_bundle true
+    update_config '.process.user.uid = "root"'
+    expect_error run c1 -- process.user.uid
+}
+
+@test "wrong type: mounts is an object" {
+    setup_bundle true
+    update_config '.mounts = {"destination": "/x"}'
+    expect_error run c1 -- mounts
+}
+
+@test "missing root.path" {
+    setup_bundle true
+    update_config 'del(.root.path)'
+    expect_error run c1 -- root.path
+}
+
+@test "missing process.args" {
+    setup_bundle true
+    update_config 'del(.process.args)'
+    expect_error run c1 -- process.args
+}
+
+@test "empty process.args" {
+    setup_bundle true
+    update_config '.process.args = []'
+    expect_error run c1 -- process.args
+}
+
+@test "missing ociVersion" {
+    setup_bundle true
+    update_config 'del(.ociVersion)'
+    expect_error run c1 -- ociVersion
+}
+
+@test "unknown namespace type" {
+    setup_bundle true
+    update_config '.linux.namespaces += [{"type": "bogusns"}]'
+    expect_error run c1 -- bogusns
+}
+
+@test "the same namespace type twice" {
+    setup_bundle true
+    update_config '.linux.namespaces += [{"type": "ipc"}]'
+    expect_error run c1 -- ipc
+}
+
+@test "missing rootfs directory" {
+    setup_bundle true
+    update_config '.root.path = "no-such-rootfs"'
+    expect_error run c1 -- no-such-rootfs
+}
+
+@test "missing config.json" {
+    setup_bundle true
+    rm config.json
+    expect_error run c1 -- config.json
+}
+
+@test "relative mount destination" {
+    setup_bundle true
+    update_config '.mounts += [{"destination": "mnt/relative", "type": "tmpfs", "source": "tmpfs"}]'
+    expect_error run c1 -- mnt/relative
+}
+
+@test "a command that does not exist in the container" {
+    setup_bundle /no/such/program
+    urun_split run c1
+    echo "status=$status err=$err"
+    [ "$status" -ne 0 ]
+    assert_one_error_line /no/such/program
+    assert_no_state
+    assert_no_process
+}
+
+@test "unknown global option" {
+    expect_error --no-such-global-opt list -- --no-such-global-opt
+}
+
+@test "unknown command option" {
+    expect_error list --no-such-list-opt -- --no-such-list-opt
+}
+
+@test "unknown command" {
+    expect_error frobnicate -- frobnicate
+}
+
+@test "missing container id" {
+    expect_error state
+}
+
+@test "bad ids: with /, .., control characters, too long" {
+    setup_bundle true
+    long=$(head -c 1025 /dev/zero | tr '\0' a)
+    for id in "a/b" "/abs" ".." "." "" $'a\tb' $'ctl\001x' $'new\nline' "$long"; do
+        echo "id: $(printf '%q' "$id")"
+        expect_error run "$id"
+        [[ "${err,,}" = *id* ]]
+    done
+    # a long but acceptable id (1024 bytes) is not rejected for its length
+}
+
+@test "--log FILE --log-format json: an error line with level error" {
+    urun_split --log "$BATS_TEST_TMPDIR/urun.log" --log-format json state nosuch
+    [ "$status" -eq 1 ]
+    cat "$BATS_TEST_TMPDIR/urun.log"
+    line=$(grep '"error"' "$BATS_TEST_TMPDIR/urun.log" | tail -n 1)
+    [ -n "$line" ]
+    [ "$(echo "$line" | jq -r .level)" = error ]
+    [[ "$(echo "$line" | jq -r .msg)" = *nosuch* ]]
+    # every line of the file is JSON
+    jq -e . "$BATS_TEST_TMPDIR/urun.log" >/dev/null
+}
+
+@test "--log FILE (text): the error goes to the file" {
+    urun_split --log "$BATS_TEST_TMPDIR/urun.log" state nosuch
+    [ "$status" -eq 1 ]
+    grep -q nosuch "$BATS_TEST_TMPDIR/urun.log"
+}
+
+@test "--log-format with an unknown format fails" {
+    expect_error --log-format yaml list -- yaml
+}
+
+@test "unprivileged, no XDG_RUNTIME_DIR and no --root: error names XDG_RUNTIME_DIR" {
+    is_rootless || skip "as root the default state root is /run/urun, XDG_RUNTIME_DIR is not needed"
+    urun_split_env -u XDG_RUNTIME_DIR -- list
+    echo "status=$status out=$out err=$err"
+    [ "$status" -eq 1 ]
+    assert_one_error_line XDG_RUNTIME_DIR
+}

@@ -1,0 +1,137 @@
+#!/usr/bin/env bats
+# Rootless containers: the generated config, id mappings through
+# newuidmap/newgidmap and /etc/sub[ug]id, resource limits without cgroup
+# delegation.
+load helpers
+
+setup() {
+    is_rootless || skip "rootless tests need an unprivileged user (URUN_TEST_MODE=rootless)"
+    SUBUID=$(subid_start /etc/subuid)
+    SUBGID=$(subid_start /etc/subgid)
+}
+
+need_subids() {
+    [ -n "$SUBUID" ] && [ -n "$SUBGID" ] || skip "$(id -un) has no ranges in /etc/subuid and /etc/subgid"
+}
+
+@test "spec --rootless validates against the OCI config schema" {
+    dir=$(oci_schema_dir)
+    [ -n "$dir" ] || skip "OCI runtime-spec schemas not found (../shared/oci-runtime-spec/schema); set URUN_OCI_SCHEMA_DIR"
+    mkdir "$BATS_TEST_TMPDIR/b"
+    "$URUN" spec --rootless --bundle "$BATS_TEST_TMPDIR/b" 2>/dev/null
+    rc=0
+    validate_json_schema "$BATS_TEST_TMPDIR/b/config.json" "$dir/config-schema.json" || rc=$?
+    [ "$rc" -ne 2 ] || skip "python3 has no jsonschema module"
+    [ "$rc" -eq 0 ]
+}
+
+@test "spec --rootless: user namespace, mappings of the caller and its ranges, no resources" {
+    need_subids
+    mkdir "$BATS_TEST_TMPDIR/b"
+    "$URUN" spec --rootless --bundle "$BATS_TEST_TMPDIR/b"
+    c=$BATS_TEST_TMPDIR/b/config.json
+    jq -e '.linux.namespaces | any(.type == "user")' "$c"
+    [ "$(jq -c '.linux.uidMappings' "$c")" = "[{\"containerID\":0,\"hostID\":$(id -u),\"size\":1},{\"containerID\":1,\"hostID\":$SUBUID,\"size\":65536}]" ]
+    [ "$(jq -c '.linux.gidMappings' "$c")" = "[{\"containerID\":0,\"hostID\":$(id -g),\"size\":1},{\"containerID\":1,\"hostID\":$SUBGID,\"size\":65536}]" ]
+    [ "$(jq -c '.linux.resources // {} | del(.devices) | length' "$c")" = 0 ]
+    [ "$(jq -r '.linux.devices // [] | length' "$c")" = 0 ]
+}
+
+@test "uid_map and gid_map inside: the caller at 0, the subordinate range from 1" {
+    need_subids
+    setup_bundle sh -c 'cat /proc/self/uid_map /proc/self/gid_map'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    norm=$(echo "$output" | awk '{print $1, $2, $3}')
+    [ "$(echo "$norm" | sed -n 1p)" = "0 $(id -u) 1" ]
+    [ "$(echo "$norm" | sed -n 2p)" = "1 $SUBUID 65536" ]
+    [ "$(echo "$norm" | sed -n 3p)" = "0 $(id -g) 1" ]
+    [ "$(echo "$norm" | sed -n 4p)" = "1 $SUBGID 65536" ]
+}
+
+@test "a file chowned to 1000:1000 inside is owned by subuid+999 outside" {
+    need_subids
+    setup_bundle sh -c 'touch /tmp/owned && chown 1000:1000 /tmp/owned && stat -c "%u %g" /tmp/owned'
+    run urun run c1
+    [ "$status" -eq 0 ]
+    [ "$output" = "1000 1000" ]
+    [ "$(stat -c %u "$BUNDLE/rootfs/tmp/owned")" = $((SUBUID + 999)) ]
+    [ "$(stat -c %g "$BUNDLE/rootfs/tmp/owned")" = $((SUBGID + 999)) ]
+}
+
+@test "container root's files are the caller's outside" {
+    setup_bundle touch /tmp/mine
+    run urun run c1
+    [ "$status" -eq 0 ]
+    [ "$(stat -c %u "$BUNDLE/rootfs/tmp/mine")" = "$(id -u)" ]
+}
+
+@test "host root's files are the overflow id (nobody) inside" {
+    setup_bundle stat -c %u /etc/host-passwd
+    update_config '.mounts += [{"destination": "/etc/host-passwd", "type": "bind", "source": "/etc/passwd", "options": ["bind", "ro"]}]'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(cat /proc/sys/kernel/overflowuid)" ]
+}
+
+@test "memory and pids limits: the container runs, one warning line on stderr" {
+    setup_bundle echo ran
+    update_config '.linux.resources.memory = {"limit": 268435456} | .linux.resources.pids = {"limit": 100}'
+    urun_split run c1
+    echo "status=$status out=$out err=$err"
+    [ "$status" -eq 0 ]
+    [ "$out" = ran ]
+    [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ]
+    [[ "$err" = "urun: "*warning* ]]
+}
+
+@test "a uid mapping of ids the user does not own fails, naming /etc/subuid" {
+    setup_bundle true
+    update_config --argjson u "$(id -u)" \
+        '.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}, {"containerID": 1, "hostID": 3000000000, "size": 1000}]'
+    urun_split run c1
+    echo "status=$status err=$err"
+    [ "$status" -eq 1 ]
+    assert_one_error_line /etc/subuid
+    assert_no_state
+    assert_no_process
+}
+
+@test "a gid mapping of ids the user does not own fails, naming /etc/subgid" {
+    setup_bundle true
+    update_config --argjson g "$(id -g)" \
+        '.linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1}, {"containerID": 1, "hostID": 3000000000, "size": 1000}]'
+    urun_split run c1
+    echo "status=$status err=$err"
+    [ "$status" -eq 1 ]
+    assert_one_error_line /etc/subgid
+    assert_no_state
+    assert_no_process
+}
+
+@test "a process uid outside the mappings fails" {
+    setup_bundle true
+    update_config '.process.user.uid = 70000'
+    urun_split run c1
+    echo "status=$status err=$err"
+    [ "$status" -eq 1 ]
+    assert_one_error_line 70000
+    assert_no_state
+}
+
+@test "default state root is \$XDG_RUNTIME_DIR/urun, mode 0700" {
+    [ -n "${XDG_RUNTIME_DIR:-}" ] || skip "XDG_RUNTIME_DIR is not set"
+    setup_bundle sleep 1000
+    id="urun-bats-$$-$BATS_TEST_NUMBER"
+    rc=0
+    "$URUN" create "$id" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" || rc=$?
+    cat "$BATS_TEST_TMPDIR/err"
+    d=$XDG_RUNTIME_DIR/urun/$id
+    ok=0
+    [ "$rc" -eq 0 ] && [ -d "$d" ] && [ "$(stat -c %a "$d")" = 700 ] && [ -f "$d/state.json" ] && ok=1
+    "$URUN" delete --force "$id" >/dev/null 2>&1 || true
+    [ "$ok" -eq 1 ]
+    [ ! -e "$d" ]
+}

@@ -1,0 +1,213 @@
+#!/usr/bin/env bats
+# The process's credentials and attributes: user, groups, umask,
+# capabilities, no_new_privs, rlimits, oom_score_adj, environment.
+load helpers
+
+# set all five capability sets to the JSON array given
+set_caps() {
+    update_config --argjson c "$1" \
+        '.process.capabilities = {"bounding": $c, "effective": $c, "permitted": $c, "inheritable": [], "ambient": []}'
+}
+
+@test "process.user: uid, gid and additionalGids" {
+    setup_bundle sh -c 'id -u; id -g; id -G; id -un'
+    update_config '.process.user = {"uid": 1000, "gid": 1000, "additionalGids": [5, 65534]}'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 1000 ]
+    [ "${lines[1]}" = 1000 ]
+    groups=" ${lines[2]} "
+    [[ "$groups" = *" 1000 "* ]]
+    [[ "$groups" = *" 5 "* ]]
+    [[ "$groups" = *" 65534 "* ]]
+    [ "${lines[3]}" = tester ]
+}
+
+@test "process.user: root has no supplementary groups unless configured" {
+    setup_bundle id -G
+    run urun run c1
+    [ "$status" -eq 0 ]
+    [ "$output" = 0 ]
+}
+
+@test "process.user.umask is applied" {
+    setup_bundle sh -c 'umask; touch /tmp/f; stat -c %a /tmp/f'
+    update_config '.process.user.umask = 63'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 0077 ]
+    [ "${lines[1]}" = 600 ]
+}
+
+@test "capabilities: CapEff and CapBnd match the config" {
+    setup_bundle grep -E '^Cap(Eff|Bnd|Prm):' /proc/self/status
+    # CAP_CHOWN (0), CAP_KILL (5), CAP_NET_BIND_SERVICE (10)
+    set_caps '["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"]'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" = *"CapPrm:"*0000000000000421* ]]
+    [[ "$output" = *"CapEff:"*0000000000000421* ]]
+    [[ "$output" = *"CapBnd:"*0000000000000421* ]]
+}
+
+@test "capabilities: all sets empty gives no capabilities" {
+    setup_bundle grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' /proc/self/status
+    update_config '.process.capabilities = {"bounding": [], "effective": [], "permitted": [], "inheritable": [], "ambient": []}'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | wc -l)" -eq 5 ]
+    [ "$(echo "$output" | grep -c '0000000000000000$')" -eq 5 ]
+}
+
+@test "capabilities: a removed capability is really missing (chown fails)" {
+    setup_bundle sh -c 'touch /tmp/f && chown 1000 /tmp/f; echo "rc=$?"'
+    set_caps '["CAP_KILL"]'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" = *rc=1* ]]
+    set_caps '["CAP_CHOWN"]'
+    run urun run c2
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" = *rc=0* ]]
+}
+
+@test "capabilities: ambient capabilities reach a non-root user" {
+    setup_bundle grep -E '^Cap(Eff|Amb):' /proc/self/status
+    update_config '.process.user = {"uid": 1000, "gid": 1000}
+        | .process.capabilities = {"bounding": ["CAP_NET_BIND_SERVICE"], "effective": ["CAP_NET_BIND_SERVICE"],
+                                   "permitted": ["CAP_NET_BIND_SERVICE"], "inheritable": ["CAP_NET_BIND_SERVICE"],
+                                   "ambient": ["CAP_NET_BIND_SERVICE"]}'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" = *"CapEff:"*0000000000000400* ]]
+    [[ "$output" = *"CapAmb:"*0000000000000400* ]]
+}
+
+@test "capabilities: a non-root user without capabilities" {
+    setup_bundle grep -E '^Cap(Eff|Bnd):' /proc/self/status
+    update_config '.process.user = {"uid": 1000, "gid": 1000} | .process.capabilities = {}'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | grep -c '0000000000000000$')" -eq 2 ]
+}
+
+@test "capabilities: unknown capability name is rejected" {
+    setup_bundle true
+    set_caps '["CAP_KILL", "CAP_NO_SUCH_THING"]'
+    urun_split run c1
+    [ "$status" -eq 1 ]
+    assert_one_error_line CAP_NO_SUCH_THING
+    assert_no_state
+}
+
+@test "noNewPrivileges: true sets NoNewPrivs, false does not" {
+    setup_bundle grep NoNewPrivs /proc/self/status
+    update_config '.process.noNewPrivileges = true'
+    run urun run c1
+    [ "$status" -eq 0 ]
+    [[ "$output" = NoNewPrivs:*1 ]]
+    update_config '.process.noNewPrivileges = false'
+    run urun run c2
+    [ "$status" -eq 0 ]
+    [[ "$output" = NoNewPrivs:*0 ]]
+}
+
+@test "rlimits: RLIMIT_NOFILE soft and hard" {
+    setup_bundle sh -c 'ulimit -n; grep "Max open files" /proc/self/limits'
+    update_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 512, "hard": 1000}]'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 512 ]
+    [ "$(echo "${lines[1]}" | awk '{print $4, $5}')" = "512 1000" ]
+}
+
+@test "rlimits: an unknown rlimit type is rejected" {
+    setup_bundle true
+    update_config '.process.rlimits = [{"type": "RLIMIT_BOGUS", "soft": 1, "hard": 1}]'
+    urun_split run c1
+    [ "$status" -eq 1 ]
+    assert_one_error_line RLIMIT_BOGUS
+    assert_no_state
+}
+
+@test "oomScoreAdj is applied" {
+    setup_bundle cat /proc/self/oom_score_adj
+    update_config '.process.oomScoreAdj = 500'
+    run urun run c1
+    [ "$status" -eq 0 ]
+    [ "$output" = 500 ]
+}
+
+@test "environment comes only from the config" {
+    export URUN_HOST_ONLY_VAR=leaked
+    setup_bundle env
+    update_config '.process.env = ["PATH=/bin:/usr/bin", "FROM_CONFIG=yes"]'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" = *FROM_CONFIG=yes* ]]
+    [[ "$output" != *URUN_HOST_ONLY_VAR* ]]
+    [[ "$output" != *leaked* ]]
+}
+
+@test "HOME is set from /etc/passwd when the config has none" {
+    setup_bundle sh -c 'echo "$HOME"'
+    update_config '.process.env = ["PATH=/bin"]'
+    run urun run c1
+    [ "$status" -eq 0 ]
+    [ "$output" = /root ]
+    update_config '.process.user = {"uid": 1000, "gid": 1000}'
+    run urun run c2
+    [ "$status" -eq 0 ]
+    [ "$output" = /home/tester ]
+}
+
+@test "HOME from the config is kept" {
+    setup_bundle sh -c 'echo "$HOME"'
+    update_config '.process.env = ["PATH=/bin", "HOME=/custom"]'
+    run urun run c1
+    [ "$status" -eq 0 ]
+    [ "$output" = /custom ]
+}
+
+@test "process.cwd is the working directory" {
+    setup_bundle pwd
+    update_config '.process.cwd = "/tmp"'
+    run urun run c1
+    [ "$status" -eq 0 ]
+    [ "$output" = /tmp ]
+}
+
+@test "exec: --cap adds a capability, --no-new-privs sets the flag" {
+    setup_bundle sleep 1000
+    set_caps '["CAP_KILL"]'
+    update_config '.process.noNewPrivileges = false'
+    urun_run_detached c1
+    wait_status c1 running
+    run urun exec --cap CAP_CHOWN --no-new-privs c1 grep -E '^(CapEff|NoNewPrivs):' /proc/self/status
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" = *"CapEff:"*0000000000000021* ]]
+    [[ "$output" = *"NoNewPrivs:"*1* ]]
+}
+
+@test "exec: --additional-gids adds supplementary groups" {
+    setup_bundle sleep 1000
+    urun_run_detached c1
+    wait_status c1 running
+    run urun exec -u 1000:1000 --additional-gids 5 --additional-gids 65534 c1 id -G
+    echo "$output"
+    [ "$status" -eq 0 ]
+    groups=" $output "
+    [[ "$groups" = *" 5 "* ]]
+    [[ "$groups" = *" 65534 "* ]]
+}
