@@ -51,7 +51,8 @@ cmd_list (struct global_opts *g, int argc, char **argv, urun_err *err)
     return -1;
   if (container_list (&ctx, &e, &n, err) < 0)
     return -1;
-  qsort (e, n, sizeof *e, by_id);
+  if (n > 1)
+    qsort (e, n, sizeof *e, by_id);
 
   if (quiet)
     for (size_t i = 0; i < n; i++)

@@ -64,7 +64,8 @@ cmd_ps (struct global_opts *g, int argc, char **argv, urun_err *err)
     return -1;
   if (container_pids (&ctx, argv[optind], &pids, &n, err) < 0)
     return -1;
-  qsort (pids, n, sizeof *pids, by_pid);
+  if (n > 1)
+    qsort (pids, n, sizeof *pids, by_pid);
   if (strcmp (format, "json") == 0)
     {
       putchar ('[');
