@@ -244,6 +244,7 @@ child_main (struct child_ctx *c)
   else if (sync_expect (c->sync_fd, SYNC_START, NULL, NULL, &err) < 0)
     _exit (1);
 
+  plan.notify_sock = reply;
   if (hooks_run (c->spec, HOOK_START_CONTAINER, child_msg.text, &err) == 0)
     process_execve (&plan, &err);
   sync_send_error (reply, err);
@@ -389,7 +390,7 @@ create_internal (struct urun_context *ctx, const struct create_opts *o, bool run
   if (wants_tty && !o->console_socket && (!run_mode || o->detach))
     return urun_fail (err, 0, "`process.terminal` is true: pass --console-socket to receive the terminal");
   if (o->console_socket && terminal_connect_socket (o->console_socket, &console_sock, err) < 0)
-    return -1;
+    return urun_err_wrap (err, "--console-socket");
   process_load_default_rlimits ();
   if (c->spec->seccomp && seccomp_compile (c->spec->seccomp, &c->seccomp, err) < 0)
     return urun_err_wrap (err, "%s", config_path);
@@ -639,6 +640,35 @@ load_config_copy (int dirfd, struct spec **out, urun_err *err)
   return spec_parse (text, len, out, err);
 }
 
+/* After start: the container process's messages until it execs (EOF, the
+ * channel is close-on-exec): a late seccomp notify fd to pass on to the
+ * listener, or the error that stopped it. */
+static int
+await_exec (int sock, const struct spec *spec, const struct container_state *st, urun_err *err)
+{
+  static struct sync_msg m;
+  for (;;)
+    {
+      cleanup_err urun_err eof = NULL;
+      int fd = -1;
+      if (sync_recv (sock, &m, &fd, &eof) < 0)
+        return 0;
+      if (m.type == SYNC_ERROR)
+        return urun_fail (err, 0, "%s", m.text);
+      if (m.type == SYNC_SECCOMP_FD && fd >= 0)
+        {
+          size_t len;
+          cleanup_free char *json = state_to_json (st, STATUS_RUNNING, false, &len);
+          int r = seccomp_send_to_listener (spec->seccomp, fd, st->pid, json, err);
+          close (fd);
+          if (r < 0)
+            return -1;
+        }
+      else if (fd >= 0)
+        close (fd);
+    }
+}
+
 int
 container_start (struct urun_context *ctx, const char *id, urun_err *err)
 {
@@ -647,8 +677,6 @@ container_start (struct urun_context *ctx, const char *id, urun_err *err)
   cleanup_spec struct spec *spec = NULL;
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   enum container_status status;
-  static struct sync_msg m;
-  cleanup_err urun_err e2 = NULL;
 
   if (container_open_state (ctx, id, &rootfd, &dirfd, &st, err) < 0)
     return -1;
@@ -670,9 +698,11 @@ container_start (struct urun_context *ctx, const char *id, urun_err *err)
   if (write (sock, "s", 1) != 1)
     return urun_fail (err, errno, "start container `%s`", id);
   unlinkat (dirfd, EXEC_SOCK, 0);
-  /* EOF: the program runs; a message: the startContainer hooks or the exec failed */
-  if (sync_recv (sock, &m, NULL, &e2) == 0 && m.type == SYNC_ERROR)
-    return urun_fail (err, 0, "%s", m.text);
+  if (await_exec (sock, spec, st, err) < 0)
+    {
+      kill (st->pid, SIGKILL);
+      return -1;
+    }
   if (spec->n_hooks[HOOK_POSTSTART])
     {
       size_t len;
@@ -733,16 +763,8 @@ container_run (struct urun_context *ctx, const struct create_opts *o, urun_err *
   flock (c.dirfd, LOCK_UN);
   if (sync_send (c.sync_fd, SYNC_START, 0, NULL, -1, err) < 0)
     goto fail;
-  {
-    /* EOF: the program was executed (the socket is close-on-exec) */
-    static struct sync_msg m;
-    cleanup_err urun_err e2 = NULL;
-    if (sync_recv (c.sync_fd, &m, NULL, &e2) == 0 && m.type == SYNC_ERROR)
-      {
-        urun_fail (err, 0, "%s", m.text);
-        goto fail;
-      }
-  }
+  if (await_exec (c.sync_fd, c.spec, &c.st, err) < 0)
+    goto fail;
   if (c.spec->n_hooks[HOOK_POSTSTART])
     {
       size_t len;

@@ -200,6 +200,7 @@ exec_child (int sock, const struct spec_process *p, int preserve_fds, urun_secco
     goto fail;
   if (plan.seccomp_notify_fd >= 0 && sync_send (sock, SYNC_SECCOMP_FD, 0, NULL, plan.seccomp_notify_fd, &err) < 0)
     goto fail;
+  plan.notify_sock = sock;
   process_execve (&plan, &err);
 fail:
   sync_send_error (sock, err);
@@ -253,7 +254,10 @@ container_exec (struct urun_context *ctx, const struct exec_opts *o, urun_err *e
       goto out;
     }
   if (o->console_socket && terminal_connect_socket (o->console_socket, &console_sock, err) < 0)
-    goto out;
+    {
+      urun_err_wrap (err, "--console-socket");
+      goto out;
+    }
 
   pidfd = syscall (SYS_pidfd_open, st->pid, 0);
   if (proc_start_time (st->pid) != st->pid_start_time)

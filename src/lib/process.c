@@ -2,6 +2,7 @@
 #include "process.h"
 #include "log.h"
 #include "seccomp.h"
+#include "sync.h"
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +78,7 @@ process_prepare (struct process_plan *plan, const struct spec_process *p, int pr
   plan->p = p;
   plan->seccomp = filter;
   plan->seccomp_notify_fd = -1;
+  plan->notify_sock = -1;
   plan->preserve_fds = preserve_fds;
   plan->exe = lookup_program (p->args[0], spec_env_get (p->env, "PATH"));
   if (plan->exe == NULL)
@@ -344,10 +346,6 @@ process_finalize (struct process_plan *plan, urun_err *err)
     return -1;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return urun_fail (err, errno, "process.noNewPrivileges");
-  /* with it, as late as possible: only what follows runs filtered */
-  if (plan->seccomp && p->no_new_privileges
-      && seccomp_load_filter (plan->seccomp, &plan->seccomp_notify_fd, err) < 0)
-    return urun_err_wrap (err, "linux.seccomp");
   umask (p->user.has_umask ? p->user.umask : 0022);
   return 0;
 }
@@ -373,6 +371,21 @@ process_execve (struct process_plan *plan, urun_err *err)
     if (s != SIGKILL && s != SIGSTOP)
       signal (s, SIG_DFL);
 
+  /* with noNewPrivileges the filter comes last: nothing of urun's own
+   * set-up, the wait for start or the startContainer hooks runs filtered */
+  if (plan->seccomp && p->no_new_privileges)
+    {
+      int nfd = -1;
+      if (seccomp_load_filter (plan->seccomp, &nfd, err) < 0)
+        return urun_err_wrap (err, "linux.seccomp");
+      if (nfd >= 0)
+        {
+          int r = sync_send (plan->notify_sock, SYNC_SECCOMP_FD, 0, NULL, nfd, err);
+          close (nfd);
+          if (r < 0)
+            return urun_err_wrap (err, "linux.seccomp.listenerPath");
+        }
+    }
   execve (plan->exe, p->args, plan->env);
   return urun_fail (err, errno, "exec `%s`", p->args[0]);
 }

@@ -13,6 +13,7 @@ struct process_plan
   const struct spec_process *p;
   void *seccomp;          /* compiled filter to load (seccomp.h), or NULL */
   int seccomp_notify_fd;  /* set by process_finalize when the filter notifies */
+  int notify_sock;        /* where process_execve sends a late notify fd (sync.h) */
   char *exe;   /* resolved program path */
   char **env;  /* the config's env, plus HOME if it has none */
   int preserve_fds;
@@ -35,7 +36,9 @@ int process_set_oom_score_adj (const struct spec_process *p, urun_err *err);
  * final identity, taken before it waits for `start` (as runc does). */
 int process_finalize (struct process_plan *plan, urun_err *err);
 /* Close-on-exec everything but 0-2 and the preserved fds, default signal
- * mask, execve.  Returns only on failure. */
+ * mask and dispositions, the seccomp filter when noNewPrivileges allows it
+ * this late (its notify fd goes to notify_sock as SYNC_SECCOMP_FD), execve.
+ * Returns only on failure. */
 int process_execve (struct process_plan *plan, urun_err *err);
 
 /* Parse "SIGTERM", "TERM", "15" into a signal number; -1 if unknown. */

@@ -48,13 +48,13 @@ terminal_connect_socket (const char *path, int *sock, urun_err *err)
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   cleanup_close int fd = -1;
   if (strlen (path) >= sizeof addr.sun_path)
-    return urun_fail (err, 0, "--console-socket: path `%s` too long", path);
+    return urun_fail (err, 0, "socket path `%s` too long", path);
   strcpy (addr.sun_path, path);
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return urun_fail (err, errno, "socket");
   if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    return urun_fail (err, errno, "--console-socket: connect to `%s`", path);
+    return urun_fail (err, errno, "connect to `%s`", path);
   *sock = steal_fd (&fd);
   return 0;
 }
