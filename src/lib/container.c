@@ -663,6 +663,8 @@ await_exec (int sock, const struct spec *spec, const struct container_state *st,
           close (fd);
           if (r < 0)
             return -1;
+          if (m.value == 1 && sync_send (sock, SYNC_SECCOMP_DONE, 0, NULL, -1, err) < 0)
+            return -1;
         }
       else if (fd >= 0)
         close (fd);

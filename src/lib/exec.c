@@ -351,6 +351,8 @@ container_exec (struct urun_context *ctx, const struct exec_opts *o, urun_err *e
           cleanup_free char *json = state_to_json (st, STATUS_RUNNING, false, &len);
           int r = seccomp_send_to_listener (spec->seccomp, fd, pid, json, err);
           close (fd);
+          if (r == 0 && exec_msg.value == 1)
+            r = sync_send (sock, SYNC_SECCOMP_DONE, 0, NULL, -1, err);
           if (r < 0)
             {
               kill (pid, SIGKILL);

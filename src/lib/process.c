@@ -380,9 +380,10 @@ process_execve (struct process_plan *plan, urun_err *err)
         return urun_err_wrap (err, "linux.seccomp");
       if (nfd >= 0)
         {
-          int r = sync_send (plan->notify_sock, SYNC_SECCOMP_FD, 0, NULL, nfd, err);
+          /* the program must not run before the listener can answer it */
+          int r = sync_send (plan->notify_sock, SYNC_SECCOMP_FD, 1, NULL, nfd, err);
           close (nfd);
-          if (r < 0)
+          if (r < 0 || sync_expect (plan->notify_sock, SYNC_SECCOMP_DONE, NULL, NULL, err) < 0)
             return urun_err_wrap (err, "linux.seccomp.listenerPath");
         }
     }

@@ -21,6 +21,7 @@ sync_type_name (enum sync_type t)
     case SYNC_PID: return "pid";
     case SYNC_START: return "start";
     case SYNC_SECCOMP_FD: return "seccomp-fd";
+    case SYNC_SECCOMP_DONE: return "seccomp-done";
     case SYNC_ERROR: return "error";
     }
   return "unknown";

@@ -15,7 +15,9 @@ enum sync_type
   SYNC_PTY_MASTER,    /* child -> parent: the pty master, passed as SCM_RIGHTS */
   SYNC_READY,         /* child -> parent: set up; waiting for start (or about to exec) */
   SYNC_PID,           /* intermediate -> parent: pid of the process that joined a pid namespace (in `value`) */
-  SYNC_SECCOMP_FD,    /* child -> parent: the seccomp notify fd, for linux.seccomp.listenerPath */
+  SYNC_SECCOMP_FD,    /* child -> parent: the seccomp notify fd, for linux.seccomp.listenerPath;
+                       * value 1: the child waits for SYNC_SECCOMP_DONE before it execs */
+  SYNC_SECCOMP_DONE,  /* parent -> child: the listener has the fd */
   SYNC_START,         /* parent -> child (run): start the user process now */
   SYNC_ERROR,         /* either way: `text` says what failed */
 };

@@ -54,6 +54,17 @@ update_config() {
     jq "$@" "$BUNDLE/config.json" > "$tmp" && mv "$tmp" "$BUNDLE/config.json"
 }
 
+# Make the config join an existing namespace: TYPE PATH.  Joining a user
+# namespace drops the config's own id mappings (the namespace has them).
+join_namespace() {
+    local type=$1 path=$2
+    update_config --arg t "$type" --arg p "$path" \
+        '.linux.namespaces |= map(if .type == $t then .path = $p else . end)'
+    if [ "$type" = user ]; then
+        update_config 'del(.linux.uidMappings) | del(.linux.gidMappings)'
+    fi
+}
+
 # Set process.args to the given words.
 set_args() {
     local json

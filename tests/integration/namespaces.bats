@@ -112,12 +112,9 @@ assert_new_ns() {
     # user namespace, which owns that network namespace)
     cp config.json config1.json
     set_args readlink /proc/self/ns/net
-    update_config --arg p "/proc/$pid1/ns/net" \
-        '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)'
+    join_namespace network "/proc/$pid1/ns/net"
     if is_rootless; then
-        update_config --arg p "/proc/$pid1/ns/user" \
-            '.linux.namespaces |= map(if .type == "user" then .path = $p else . end)
-             | del(.linux.uidMappings) | del(.linux.gidMappings)'
+        join_namespace user "/proc/$pid1/ns/user"
     fi
     run urun run c2
     echo "$output"
@@ -137,9 +134,7 @@ assert_new_ns() {
     want=$(readlink "/proc/$pid1/ns/user")
     [ "$want" != "$(readlink /proc/$$/ns/user)" ]
     set_args sh -c 'readlink /proc/self/ns/user; cat /proc/self/uid_map'
-    update_config --arg p "/proc/$pid1/ns/user" \
-        '.linux.namespaces |= map(if .type == "user" then .path = $p else . end)
-         | del(.linux.uidMappings) | del(.linux.gidMappings)'
+    join_namespace user "/proc/$pid1/ns/user"
     run urun run c2
     echo "$output"
     [ "$status" -eq 0 ]
@@ -150,7 +145,7 @@ assert_new_ns() {
 
 @test "joining a namespace path that does not exist fails" {
     setup_bundle true
-    update_config '.linux.namespaces |= map(if .type == "network" then .path = "/proc/999999999/ns/net" else . end)'
+    join_namespace network /proc/999999999/ns/net
     urun_split run c1
     [ "$status" -eq 1 ]
     assert_one_error_line /proc/999999999/ns/net
