@@ -10,7 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -80,30 +84,29 @@ add_arch (scmp_filter_ctx ctx, const char *name, urun_err *err)
   return 0;
 }
 
+/* The flags go to seccomp(2) itself: urun loads the filter libseccomp
+ * built, so every flag the kernel knows is available (libseccomp 2.5 has no
+ * attribute for WAIT_KILLABLE_RECV). */
 static int
-set_flag (scmp_filter_ctx ctx, const char *flag, urun_err *err)
+parse_flag (const char *flag, unsigned int *flags, urun_err *err)
 {
-  enum scmp_filter_attr attr;
-  if (strcmp (flag, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
-    attr = SCMP_FLTATR_CTL_TSYNC;
-  else if (strcmp (flag, "SECCOMP_FILTER_FLAG_LOG") == 0)
-    attr = SCMP_FLTATR_CTL_LOG;
-  else if (strcmp (flag, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
-    attr = SCMP_FLTATR_CTL_SSB;
-  else if (strcmp (flag, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0)
-    {
-#ifdef SCMP_FLTATR_CTL_WAITKILL
-      attr = SCMP_FLTATR_CTL_WAITKILL;
-#else
-      return urun_fail (err, 0, "`linux.seccomp.flags`: `%s` needs libseccomp 2.6 (this urun is built with %u.%u)",
-                        flag, SCMP_VER_MAJOR, SCMP_VER_MINOR);
-#endif
-    }
-  else
-    return urun_fail (err, 0, "`linux.seccomp.flags`: unknown flag `%s`", flag);
-  if (seccomp_attr_set (ctx, attr, 1) < 0)
-    return urun_fail (err, 0, "`linux.seccomp.flags`: `%s` is not supported by this kernel or libseccomp", flag);
-  return 0;
+  static const struct
+  {
+    const char *name;
+    unsigned int flag;
+  } names[] = {
+    { "SECCOMP_FILTER_FLAG_TSYNC", 1U << 0 },
+    { "SECCOMP_FILTER_FLAG_LOG", 1U << 1 },
+    { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", 1U << 2 },
+    { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 1U << 5 },
+  };
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+    if (strcmp (names[i].name, flag) == 0)
+      {
+        *flags |= names[i].flag;
+        return 0;
+      }
+  return urun_fail (err, 0, "`linux.seccomp.flags`: unknown flag `%s`", flag);
 }
 
 static int
@@ -155,56 +158,129 @@ add_rule (scmp_filter_ctx ctx, uint32_t default_action, const struct spec_seccom
   return 0;
 }
 
+struct urun_seccomp
+{
+  struct sock_fprog prog;
+  unsigned int flags; /* SECCOMP_FILTER_FLAG_* */
+};
+
+/* The BPF program libseccomp generated, through a memfd. */
+static int
+export_bpf (scmp_filter_ctx ctx, struct sock_fprog *prog, urun_err *err)
+{
+  cleanup_close int fd = memfd_create ("urun-seccomp", MFD_CLOEXEC);
+  cleanup_free char *buf = NULL;
+  size_t len;
+  int r;
+
+  if (fd < 0)
+    return urun_fail (err, errno, "memfd_create");
+  r = seccomp_export_bpf (ctx, fd);
+  if (r < 0)
+    return urun_fail (err, -r, "export the seccomp filter");
+  if (lseek (fd, 0, SEEK_SET) < 0 || read_all_fd (fd, &buf, &len, err) < 0)
+    return urun_fail (err, errno, "read the seccomp filter");
+  if (len == 0 || len % sizeof (struct sock_filter) || len / sizeof (struct sock_filter) > BPF_MAXINSNS)
+    return urun_fail (err, 0, "linux.seccomp: the filter has %zu instructions, the kernel takes at most %d",
+                      len / sizeof (struct sock_filter), BPF_MAXINSNS);
+  prog->len = len / sizeof (struct sock_filter);
+  prog->filter = steal_ptr (&buf);
+  return 0;
+}
+
+static bool
+uses_notify (const struct spec_seccomp *s)
+{
+  if (strcmp (s->default_action, "SCMP_ACT_NOTIFY") == 0)
+    return true;
+  for (size_t i = 0; i < s->n_rules; i++)
+    if (strcmp (s->rules[i].action, "SCMP_ACT_NOTIFY") == 0)
+      return true;
+  return false;
+}
+
 int
 seccomp_compile (const struct spec_seccomp *s, urun_seccomp_filter *out, urun_err *err)
 {
+  struct urun_seccomp *f;
+  unsigned int flags = 0;
   uint32_t def;
   scmp_filter_ctx ctx;
+  int r = -1;
 
   if (parse_action (s->default_action, s->has_default_errno_ret, s->default_errno_ret, &def,
                     "linux.seccomp.defaultAction", err) < 0)
     return -1;
+  for (size_t i = 0; s->flags && s->flags[i]; i++)
+    if (parse_flag (s->flags[i], &flags, err) < 0)
+      return -1;
+  /* WAIT_KILLABLE_RECV is about the listener: without one the kernel
+   * refuses it, and it has nothing to change */
+  if (!uses_notify (s) && (flags & (1U << 5)))
+    {
+      urun_debug ("seccomp: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ignored: no SCMP_ACT_NOTIFY rule");
+      flags &= ~(1U << 5);
+    }
+  if (uses_notify (s))
+    {
+      if (s->listener_path == NULL)
+        return urun_fail (err, 0, "`linux.seccomp.listenerPath`: needed by SCMP_ACT_NOTIFY");
+      flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+      /* TSYNC and a listener go together only with TSYNC_ESRCH */
+      if (flags & SECCOMP_FILTER_FLAG_TSYNC)
+        flags |= 1U << 4;
+    }
   ctx = seccomp_init (def);
   if (ctx == NULL)
     return urun_fail (err, 0, "`linux.seccomp.defaultAction`: seccomp_init failed");
-  /* urun sets no_new_privs itself, when the config says so */
-  seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 0);
   for (size_t i = 0; s->architectures && s->architectures[i]; i++)
     if (add_arch (ctx, s->architectures[i], err) < 0)
-      goto fail;
-  for (size_t i = 0; s->flags && s->flags[i]; i++)
-    if (set_flag (ctx, s->flags[i], err) < 0)
-      goto fail;
+      goto out;
   for (size_t i = 0; i < s->n_rules; i++)
     {
       char field[64];
       snprintf (field, sizeof field, "linux.seccomp.syscalls[%zu]", i);
       if (add_rule (ctx, def, &s->rules[i], field, err) < 0)
-        goto fail;
+        goto out;
     }
-  *out = ctx;
-  return 0;
-fail:
+  f = xmalloc0 (sizeof *f);
+  f->flags = flags;
+  if (export_bpf (ctx, &f->prog, err) < 0)
+    {
+      free (f);
+      goto out;
+    }
+  *out = f;
+  r = 0;
+out:
   seccomp_release (ctx);
-  return -1;
+  return r;
 }
 
 void
-seccomp_filter_free (urun_seccomp_filter f)
+seccomp_filter_free (urun_seccomp_filter filter)
 {
+  struct urun_seccomp *f = filter;
   if (f)
-    seccomp_release (f);
+    {
+      free (f->prog.filter);
+      free (f);
+    }
 }
 
 int
-seccomp_load_filter (urun_seccomp_filter f, int *notify_fd, urun_err *err)
+seccomp_load_filter (urun_seccomp_filter filter, int *notify_fd, urun_err *err)
 {
-  int r = seccomp_load (f);
+  struct urun_seccomp *f = filter;
+  long r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags, &f->prog);
   *notify_fd = -1;
   if (r < 0)
-    return urun_fail (err, -r, "load the seccomp filter");
-  r = seccomp_notify_fd (f);
-  if (r >= 0)
+    {
+      if (errno == EINVAL && f->flags)
+        return urun_fail (err, errno, "load the seccomp filter (does this kernel know every flag in linux.seccomp.flags?)");
+      return urun_fail (err, errno, "load the seccomp filter");
+    }
+  if (f->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
     *notify_fd = r;
   return 0;
 }

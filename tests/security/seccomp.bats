@@ -197,3 +197,62 @@ assert_refused_naming() {
     assert_no_state
     [ ! -e "$BUNDLE/rootfs/tmp/ran" ]
 }
+
+@test "seccomp: every flag of the spec is taken (TSYNC, LOG, SPEC_ALLOW, WAIT_KILLABLE_RECV) and the rules hold" {
+    setup_bundle sh -c 'mkdir /tmp/x; echo "rc=$?"'
+    update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+        flags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
+        syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 1}]}'
+    urun_split run c1
+    echo "status=$status out=$out err=$err"
+    if [[ "$err" == *"does this kernel know every flag"* ]]; then
+        skip "this kernel ($(uname -r)) lacks one of these seccomp flags"
+    fi
+    [ "$status" -eq 0 ]
+    [[ "$out" == *"rc=1"* ]]
+    [[ "$err" == *"Operation not permitted"* ]]
+}
+
+@test "seccomp: argument conditions: kill is refused for SIGUSR1 only" {
+    setup_bundle sh -c 'kill -0 $$ && echo zero-ok; kill -USR1 $$; echo "usr1=$?"'
+    set_seccomp '[{"names": ["kill"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+                   "args": [{"index": 1, "value": 10, "op": "SCMP_CMP_EQ"}]}]'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *zero-ok* ]]
+    [[ "$output" == *"usr1=1"* ]]
+}
+
+@test "seccomp: SCMP_ACT_KILL_PROCESS ends the container by SIGSYS (exit 159)" {
+    setup_bundle sh -c 'mkdir /tmp/x; echo survived'
+    # pid 1 itself makes the call (a child would die alone)
+    set_args mkdir /tmp/x
+    set_seccomp '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL_PROCESS"}]'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 159 ]
+    [[ "$output" != *survived* ]]
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY without noNewPrivileges, through create and start" {
+    local sock=$BATS_TEST_TMPDIR/listener.sock
+    "$BATS_FILE_TMPDIR/seccomp_listener" "$sock" "$BATS_TEST_TMPDIR/listener.json" 1 \
+        > "$BATS_TEST_TMPDIR/listener.log" 2>&1 </dev/null &
+    LISTENER_PID=$!
+    local i
+    for i in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
+    [ -S "$sock" ]
+    setup_bundle sh -c 'mkdir /tmp/a 2>/tmp/a.err; echo "rc=$?" > /tmp/rc'
+    update_config --arg p "$sock" '.process.noNewPrivileges = false | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+        listenerPath: $p, flags: ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
+        syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}'
+    urun_create c1
+    urun start c1
+    wait_file "$BUNDLE/rootfs/tmp/rc"
+    cat "$BATS_TEST_TMPDIR/listener.log"
+    [ "$(cat "$BUNDLE/rootfs/tmp/rc")" = rc=1 ]
+    grep -q "out of domain" "$BUNDLE/rootfs/tmp/a.err"
+    [ "$(jq -c .fds "$BATS_TEST_TMPDIR/listener.json")" = '["seccompFd"]' ]
+}
