@@ -179,6 +179,7 @@ complete -c urun -n $g -a ps -d 'List the processes of a container'
 # spec
 complete -c urun -n '__urun_using_command spec' -s b -l bundle -r -a '(__fish_complete_directories)' -d 'Bundle directory'
 complete -c urun -n '__urun_using_command spec' -l rootless -d 'Configuration for an unprivileged user'
+complete -c urun -n '__urun_using_command spec' -l seccomp-default -d 'Add the default seccomp profile'
 
 # create, run
 set -l cr '__urun_using_command create run'
