@@ -9,7 +9,8 @@ cd "$(dirname "$0")"
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
   libseccomp-dev libyajl-dev libcap-dev libslirp-dev libglib2.0-dev libsystemd-dev
-  uidmap busybox-static bats jq python3-jsonschema util-linux procps"
+  uidmap busybox-static bats jq python3-jsonschema util-linux procps
+  crun runc time"
 
 deps() {
     local missing=()

@@ -34,6 +34,14 @@ install -m 755 "$URUN" "$stage/bin/urun"
 install -m 755 "$RECVTTY" "$stage/bin/recvtty"
 cp -r "$here/integration" "$here/security" "$stage/" 2>/dev/null || cp -r "$here/integration" "$stage/"
 for f in "$here"/tools/*.py "$here"/tools/*.sh; do [ -e "$f" ] && cp "$f" "$stage/bin/"; done
+# the OCI schemas (shared/ beside the repository), for the spec validation test
+for d in "${URUN_OCI_SCHEMA_DIR:-}" "$here/../../shared/oci-runtime-spec/schema"; do
+    if [ -n "$d" ] && [ -f "$d/config-schema.json" ]; then
+        cp -r "$d" "$stage/schema"
+        export URUN_OCI_SCHEMA_DIR=$stage/schema
+        break
+    fi
+done
 
 # The rootfs every test copies: busybox-static and its applets.
 busybox=$(command -v busybox)
@@ -81,7 +89,7 @@ run_as_user() {
     count_tap rootless < <(cd "$stage" && runuser -u "$user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
         HOME="$(getent passwd "$user" | cut -d: -f6)" USER="$user" LOGNAME="$user" XDG_RUNTIME_DIR="$xdg" \
         URUN="$stage/bin/urun" URUN_TOOLS="$stage/bin" URUN_ROOTFS="$stage/rootfs" URUN_TEST_MODE=rootless \
-        ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
+        URUN_OCI_SCHEMA_DIR="${URUN_OCI_SCHEMA_DIR:-}" ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
         TMPDIR=/tmp bats --tap $suites 2>&1)
 }
 
