@@ -1,7 +1,6 @@
 /* urun delete [--force] ID */
 #include <config.h>
 #include "commands.h"
-#include "process.h"
 #include "util.h"
 #include <getopt.h>
 #include <stdio.h>

@@ -1,7 +1,6 @@
 /* urun start ID: run the user process of a created container */
 #include <config.h>
 #include "commands.h"
-#include "process.h"
 #include "util.h"
 #include <getopt.h>
 #include <stdio.h>

@@ -1,7 +1,6 @@
 /* urun state ID: print the state JSON */
 #include <config.h>
 #include "commands.h"
-#include "process.h"
 #include "util.h"
 #include <getopt.h>
 #include <stdio.h>

@@ -583,11 +583,8 @@ int
 container_create (struct urun_context *ctx, const struct create_opts *o, urun_err *err)
 {
   struct created c;
+  /* the container outlives us: its process is not ours to reap */
   int r = create_internal (ctx, o, false, &c, err);
-  if (r == 0 && c.direct_child > 0)
-    {
-      /* the container outlives us: it is no longer our child to reap */
-    }
   created_free (&c);
   return r;
 }
