@@ -113,7 +113,12 @@ child_setup (struct child_ctx *c, struct process_plan *plan, urun_err *err)
     }
   /* namespaces to create inside a joined user namespace, so that it owns them */
   if (c->unshare_flags && unshare (c->unshare_flags) < 0)
-    return urun_fail (err, errno, "create namespaces in the joined user namespace");
+    return urun_fail (err, errno, "create namespaces after the user namespace");
+  /* the clocks' offsets must be set before any process is in the new time
+   * namespace: so it is unshared, not cloned, and we fork into it below */
+  if ((c->unshare_flags & CLONE_NEWTIME) && s->time_offsets
+      && write_file_at (AT_FDCWD, "/proc/self/timens_offsets", s->time_offsets, strlen (s->time_offsets), err) < 0)
+    return urun_err_wrap (err, "linux.timeOffsets");
   if (ns_join_has (&c->join, CLONE_NEWPID) || ns_join_has (&c->join, CLONE_NEWTIME)
       || (c->unshare_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
     {
@@ -442,6 +447,14 @@ create_internal (struct urun_context *ctx, const struct create_opts *o, bool run
     {
       cc.unshare_flags = flags;
       flags = 0;
+    }
+  /* a time namespace with offsets is made by unshare in the child, and so
+   * is a new pid namespace: the child forks into both, and its child must
+   * be the pid namespace's init */
+  if ((flags & CLONE_NEWTIME) && c->spec->time_offsets)
+    {
+      cc.unshare_flags |= flags & (CLONE_NEWTIME | CLONE_NEWPID);
+      flags &= ~(CLONE_NEWTIME | CLONE_NEWPID);
     }
   cc.spec = c->spec;
   cc.bundle = c->bundle;

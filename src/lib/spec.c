@@ -768,6 +768,43 @@ seccomp_free (struct spec_seccomp *sc)
   free (sc);
 }
 
+/* linux.timeOffsets into the text of /proc/PID/timens_offsets. */
+static int
+parse_time_offsets (const json_node *o, struct spec *s, urun_err *err)
+{
+  char *text = xstrdup ("");
+  if (get_object (o, "linux.timeOffsets", err) < 0)
+    {
+      free (text);
+      return -1;
+    }
+  for (size_t i = 0; i < json_len (o); i++)
+    {
+      const char *clock = json_key_at (o, i);
+      const json_node *v = json_at (o, i);
+      long long secs = 0, nsecs = 0;
+      char f[96], *next;
+      snprintf (f, sizeof f, "linux.timeOffsets.%s", clock);
+      if (strcmp (clock, "monotonic") != 0 && strcmp (clock, "boottime") != 0)
+        {
+          free (text);
+          return urun_fail (err, 0, "`%s`: unknown clock (monotonic or boottime)", f);
+        }
+      if (get_object (v, f, err) < 0
+          || (json_get (v, "secs") && get_int (json_get (v, "secs"), "secs", INT64_MIN, INT64_MAX, &secs, err) < 0)
+          || (json_get (v, "nanosecs") && get_int (json_get (v, "nanosecs"), "nanosecs", 0, 999999999, &nsecs, err) < 0))
+        {
+          free (text);
+          return urun_err_wrap (err, "%s", f);
+        }
+      next = xasprintf ("%s%s %lld %lld\n", text, clock, secs, nsecs);
+      free (text);
+      text = next;
+    }
+  s->time_offsets = text;
+  return 0;
+}
+
 static int
 parse_linux (const json_node *o, struct spec *s, urun_err *err)
 {
@@ -841,6 +878,8 @@ parse_linux (const json_node *o, struct spec *s, urun_err *err)
         }
     }
   if ((v = json_get (o, "seccomp")) && parse_seccomp (v, s, err) < 0)
+    return -1;
+  if ((v = json_get (o, "timeOffsets")) && parse_time_offsets (v, s, err) < 0)
     return -1;
   if ((v = json_get (o, "cgroupsPath")) && get_string (v, "linux.cgroupsPath", &s->cgroups_path, err) < 0)
     return -1;
@@ -947,6 +986,8 @@ spec_parse (const char *text, size_t len, struct spec **out, urun_err *err)
   /* cross-field rules */
   if (s->hostname && s->hostname[0] && !(spec_find_namespace (s, CLONE_NEWUTS)))
     return urun_fail (err, 0, "`hostname`: needs a new uts namespace (add {\"type\": \"uts\"} to linux.namespaces)");
+  if (s->time_offsets && !(spec_find_namespace (s, CLONE_NEWTIME) && !spec_find_namespace (s, CLONE_NEWTIME)->path))
+    return urun_fail (err, 0, "`linux.timeOffsets`: needs a new time namespace in linux.namespaces");
   if ((s->n_uid_mappings || s->n_gid_mappings) && !spec_find_namespace (s, CLONE_NEWUSER))
     return urun_fail (err, 0, "`linux.uidMappings`: set without a user namespace in linux.namespaces");
   {
@@ -1052,6 +1093,7 @@ spec_free (struct spec *s)
     }
   free (s->sysctls);
   free (s->cgroups_path);
+  free (s->time_offsets);
   seccomp_free (s->seccomp);
   free (s);
 }

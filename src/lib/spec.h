@@ -164,6 +164,7 @@ struct spec
   struct spec_sysctl *sysctls;
   size_t n_sysctls;
   char *cgroups_path;
+  char *time_offsets; /* linux.timeOffsets as /proc/PID/timens_offsets text, NULL if none */
   struct spec_seccomp *seccomp; /* NULL if absent */
   json_node *resources; /* linux.resources, for the cgroup managers */
 };

@@ -160,3 +160,27 @@ assert_new_ns() {
     assert_one_error_line bogusns
     assert_no_state
 }
+
+@test "time namespace: linux.timeOffsets shift boottime, and the process is still pid 1" {
+    [ -e /proc/self/ns/time ] || skip "this kernel has no time namespaces"
+    setup_bundle sh -c 'echo "pid=$$"; cut -d. -f1 /proc/uptime'
+    update_config '.linux.namespaces += [{"type": "time"}] | .linux.timeOffsets = {"boottime": {"secs": 864000}, "monotonic": {"secs": 3600, "nanosecs": 5}}'
+    host=$(cut -d. -f1 /proc/uptime)
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "pid=1" ]
+    # ten days ahead of the host's uptime, give or take the run itself
+    [ "${lines[1]}" -ge $((host + 864000)) ]
+    [ "${lines[1]}" -le $((host + 864000 + 60)) ]
+}
+
+@test "time namespace: linux.timeOffsets without a new time namespace is refused" {
+    setup_bundle true
+    update_config '.linux.timeOffsets = {"boottime": {"secs": 10}}'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"linux.timeOffsets"* ]]
+    assert_no_state
+}
