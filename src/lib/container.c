@@ -543,10 +543,7 @@ create_internal (struct urun_context *ctx, const struct create_opts *o, bool run
         }
       else if (m.type == SYNC_SECCOMP_FD)
         {
-          cleanup_free char *json = state_json_for_hooks (c, STATUS_CREATING);
-          int r = seccomp_send_to_listener (c->spec->seccomp, fd, c->pid, json, err);
-          close (fd);
-          if (r < 0)
+          if (container_forward_notify_fd (c->sync_fd, fd, m.value == 1, c->spec, &c->st, STATUS_CREATING, c->pid, err) < 0)
             goto fail;
         }
       else if (m.type == SYNC_READY)
@@ -650,6 +647,20 @@ load_config_copy (int dirfd, struct spec **out, urun_err *err)
   return spec_parse (text, len, out, err);
 }
 
+int
+container_forward_notify_fd (int sock, int fd, bool wants_done, const struct spec *spec,
+                             const struct container_state *st, enum container_status status,
+                             pid_t pid, urun_err *err)
+{
+  size_t len;
+  cleanup_free char *json = state_to_json (st, status, false, &len);
+  int r = seccomp_send_to_listener (spec->seccomp, fd, pid, json, err);
+  close (fd);
+  if (r == 0 && wants_done)
+    r = sync_send (sock, SYNC_SECCOMP_DONE, 0, NULL, -1, err);
+  return r;
+}
+
 /* After start: the container process's messages until it execs (EOF, the
  * channel is close-on-exec): a late seccomp notify fd to pass on to the
  * listener, or the error that stopped it. */
@@ -667,13 +678,7 @@ await_exec (int sock, const struct spec *spec, const struct container_state *st,
         return urun_fail (err, 0, "%s", m.text);
       if (m.type == SYNC_SECCOMP_FD && fd >= 0)
         {
-          size_t len;
-          cleanup_free char *json = state_to_json (st, STATUS_RUNNING, false, &len);
-          int r = seccomp_send_to_listener (spec->seccomp, fd, st->pid, json, err);
-          close (fd);
-          if (r < 0)
-            return -1;
-          if (m.value == 1 && sync_send (sock, SYNC_SECCOMP_DONE, 0, NULL, -1, err) < 0)
+          if (container_forward_notify_fd (sock, fd, m.value == 1, spec, st, STATUS_RUNNING, st->pid, err) < 0)
             return -1;
         }
       else if (fd >= 0)

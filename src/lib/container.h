@@ -70,5 +70,11 @@ int container_exec (struct urun_context *ctx, const struct exec_opts *o, urun_er
 int container_open_state (struct urun_context *ctx, const char *id, int *rootfd, int *dirfd,
                           struct container_state **st, urun_err *err);
 int write_pid_file (const char *path, pid_t pid, urun_err *err);
+/* A SYNC_SECCOMP_FD from a container process: pass fd (closed here) and
+ * the state to linux.seccomp.listenerPath, then, when the process waits for
+ * it (the message's value is 1), tell it the listener has the fd. */
+int container_forward_notify_fd (int sock, int fd, bool wants_done, const struct spec *spec,
+                                 const struct container_state *st, enum container_status status,
+                                 pid_t pid, urun_err *err);
 
 #endif

@@ -347,13 +347,7 @@ container_exec (struct urun_context *ctx, const struct exec_opts *o, urun_err *e
         }
       if (exec_msg.type == SYNC_SECCOMP_FD)
         {
-          size_t len;
-          cleanup_free char *json = state_to_json (st, STATUS_RUNNING, false, &len);
-          int r = seccomp_send_to_listener (spec->seccomp, fd, pid, json, err);
-          close (fd);
-          if (r == 0 && exec_msg.value == 1)
-            r = sync_send (sock, SYNC_SECCOMP_DONE, 0, NULL, -1, err);
-          if (r < 0)
+          if (container_forward_notify_fd (sock, fd, exec_msg.value == 1, spec, st, STATUS_RUNNING, pid, err) < 0)
             {
               kill (pid, SIGKILL);
               goto out_mask;

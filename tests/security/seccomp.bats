@@ -31,6 +31,17 @@ setup_default_seccomp_bundle() {
     cd "$BUNDLE"
 }
 
+# Start the test listener on SOCK, answering N notifications (see
+# tools/seccomp_listener.c); waits (bounded) until it listens.
+start_listener() {
+    local sock=$1 n=$2 i
+    "$BATS_FILE_TMPDIR/seccomp_listener" "$sock" "$BATS_TEST_TMPDIR/listener.json" "$n" \
+        > "$BATS_TEST_TMPDIR/listener.log" 2>&1 </dev/null &
+    LISTENER_PID=$!
+    for i in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
+    [ -S "$sock" ]
+}
+
 # A linux.seccomp with defaultAction allow and the given syscalls rules.
 set_seccomp() {
     update_config --argjson r "$1" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: $r}'
@@ -153,12 +164,7 @@ assert_refused_naming() {
 
 @test "seccomp: SCMP_ACT_NOTIFY: the listener gets the state and fd, and its answers reach the container" {
     local sock=$BATS_TEST_TMPDIR/listener.sock
-    "$BATS_FILE_TMPDIR/seccomp_listener" "$sock" "$BATS_TEST_TMPDIR/listener.json" 2 \
-        > "$BATS_TEST_TMPDIR/listener.log" 2>&1 </dev/null &
-    LISTENER_PID=$!
-    local i
-    for i in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
-    [ -S "$sock" ]
+    start_listener "$sock" 2
 
     setup_bundle sh -c 'mkdir /tmp/a; echo "rc=$?"; mkdir /tmp/b; echo "rc=$?"; [ -d /tmp/b ] && echo b-exists || echo b-absent'
     update_config --arg p "$sock" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $p, listenerMetadata: "meta-42",
@@ -238,12 +244,7 @@ assert_refused_naming() {
 
 @test "seccomp: SCMP_ACT_NOTIFY without noNewPrivileges, through create and start" {
     local sock=$BATS_TEST_TMPDIR/listener.sock
-    "$BATS_FILE_TMPDIR/seccomp_listener" "$sock" "$BATS_TEST_TMPDIR/listener.json" 1 \
-        > "$BATS_TEST_TMPDIR/listener.log" 2>&1 </dev/null &
-    LISTENER_PID=$!
-    local i
-    for i in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
-    [ -S "$sock" ]
+    start_listener "$sock" 1
     setup_bundle sh -c 'mkdir /tmp/a 2>/tmp/a.err; echo "rc=$?" > /tmp/rc'
     update_config --arg p "$sock" '.process.noNewPrivileges = false | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
         listenerPath: $p, flags: ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
