@@ -1,6 +1,8 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun: main.  Global options, then one function per command. */
 #include <config.h>
 #include "cmd/commands.h"
+#include "fault.h"
 #include "log.h"
 #include "state.h"
 #include "util.h"
@@ -50,44 +52,6 @@ usage (FILE *f)
 }
 
 int
-cmd_context (struct global_opts *g, struct urun_context *ctx, char **root_buf, urun_err *err)
-{
-  if (state_root_path (g->root, root_buf, err) < 0)
-    return -1;
-  ctx->state_root = *root_buf;
-  ctx->systemd_cgroup = g->systemd_cgroup;
-  return 0;
-}
-
-int
-cmd_parse_fds (const char *s, int *out, urun_err *err)
-{
-  unsigned long v;
-  if (!parse_ulong (s, &v) || v > 65536)
-    return urun_fail (err, 0, "--preserve-fds: `%s` is not a number of fds", s);
-  *out = v;
-  return 0;
-}
-
-int
-cmd_require_args (const char *cmd, int argc, int optind_, int want, const char *usage_, urun_err *err)
-{
-  if (argc - optind_ != want)
-    return urun_fail (err, 0, "%s: %s (usage: urun %s %s)", cmd,
-                      argc - optind_ < want ? "missing argument" : "too many arguments", cmd, usage_);
-  return 0;
-}
-
-int
-cmd_bad_option (const char *cmd, char **argv, int optopt_, urun_err *err)
-{
-  const char *arg = argv[optind - 1];
-  if (optopt_ && strncmp (arg, "--", 2) != 0)
-    return urun_fail (err, 0, "%s: unknown option or missing value `-%c` (see urun-%s(1))", cmd, optopt_, cmd);
-  return urun_fail (err, 0, "%s: unknown option or missing value `%s` (see urun-%s(1))", cmd, arg, cmd);
-}
-
-int
 main (int argc, char **argv)
 {
   struct global_opts g = { 0 };
@@ -110,6 +74,7 @@ main (int argc, char **argv)
     { NULL, 0, NULL, 0 },
   };
 
+  fault_init ();
   opterr = 0;
   while ((c = getopt_long (argc, argv, "+vh", opts, NULL)) != -1)
     {
@@ -181,6 +146,7 @@ main (int argc, char **argv)
         r = commands[i].fn (&g, cargc, cargv, &err);
         if (r < 0)
           {
+            cmd_explain (&err);
             urun_error_msg ("%s", err && err->msg ? err->msg : "unknown error");
             return 1;
           }

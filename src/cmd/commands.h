@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun: the command-line layer.  Each command parses its own options, calls
  * the library, and prints; errors come back as urun_err for main to print. */
 #ifndef URUN_COMMANDS_H
@@ -16,7 +17,7 @@ struct global_opts
   bool systemd_cgroup;
 };
 
-/* Resolve the state root into ctx (needs --root or the environment). */
+/* Probe the caller and resolve the state root into ctx (cmd/common.c). */
 int cmd_context (struct global_opts *g, struct urun_context *ctx, char **root_buf, urun_err *err);
 /* Parse N for --preserve-fds. */
 int cmd_parse_fds (const char *s, int *out, urun_err *err);
@@ -25,6 +26,8 @@ int cmd_require_args (const char *cmd, int argc, int optind_, int want, const ch
 
 /* The error for an option getopt did not accept. */
 int cmd_bad_option (const char *cmd, char **argv, int optopt_, urun_err *err);
+/* Add the command line's words to a library error (the option it is about). */
+void cmd_explain (urun_err *err);
 
 /* create/run options; returns optind of the ID or -1. */
 int cmd_parse_create_opts (const char *cmd, bool is_run, int argc, char **argv, struct create_opts *o, urun_err *err);

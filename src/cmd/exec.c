@@ -1,7 +1,10 @@
-/* urun exec [OPTIONS] ID [COMMAND [ARG...]] */
+/* SPDX-License-Identifier: Apache-2.0 */
+/* urun exec [OPTIONS] ID [COMMAND [ARG...]]: the options become typed
+ * values here; the library never sees a flag's text. */
 #include <config.h>
 #include "commands.h"
 #include "util.h"
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +18,134 @@ strv_push (char ***v, const char *s)
   (*v)[n + 1] = NULL;
 }
 
+static bool
+parse_id (const char *s, uint32_t *out)
+{
+  unsigned long v;
+  if (!parse_ulong (s, &v) || v > UINT32_MAX)
+    return false;
+  *out = v;
+  return true;
+}
+
+/* -u UID[:GID] */
+static int
+parse_user (const char *s, struct exec_opts *o, urun_err *err)
+{
+  cleanup_free char *copy = xstrdup (s);
+  char *colon = strchr (copy, ':');
+  if (colon)
+    *colon = '\0';
+  if (!parse_id (copy, &o->uid) || (colon && !parse_id (colon + 1, &o->gid)))
+    return urun_fail (err, 0, "exec: --user: `%s` is not UID[:GID]", s);
+  o->has_uid = true;
+  o->has_gid = colon != NULL;
+  return 0;
+}
+
+/* --additional-gids G[,G...] (repeatable) */
+static int
+parse_gids (char *list, struct exec_opts *o, urun_err *err)
+{
+  for (char *save = NULL, *g = strtok_r (list, ",", &save); g; g = strtok_r (NULL, ",", &save))
+    {
+      uint32_t v;
+      if (!parse_id (g, &v))
+        return urun_fail (err, 0, "exec: --additional-gids: `%s` is not a gid", g);
+      o->additional_gids = xrealloc (o->additional_gids, (o->n_additional_gids + 1) * sizeof (uint32_t));
+      o->additional_gids[o->n_additional_gids++] = v;
+    }
+  o->has_additional_gids = true;
+  return 0;
+}
+
+/* --cap NAME (CAP_ optional, any case) */
+static int
+parse_cap (const char *s, uint64_t *caps, urun_err *err)
+{
+  cleanup_free char *name = strncasecmp (s, "CAP_", 4) ? xasprintf ("CAP_%s", s) : xstrdup (s);
+  int c;
+  for (char *p = name; *p; p++)
+    if (*p >= 'a' && *p <= 'z')
+      *p -= 'a' - 'A';
+  c = spec_cap_from_name (name);
+  if (c < 0)
+    return urun_fail (err, 0, "exec: --cap: unknown capability `%s`", s);
+  *caps |= 1ULL << c;
+  return 0;
+}
+
+static int
+check_env (const char *kv, urun_err *err)
+{
+  if (strchr (kv, '=') == NULL || kv[0] == '=')
+    return urun_fail (err, 0, "exec: --env: `%s` is not KEY=value", kv);
+  return 0;
+}
+
+/* --process FILE: the process object, parsed. */
+static int
+read_process (const char *file, struct spec_process **out, urun_err *err)
+{
+  cleanup_free char *text = NULL;
+  size_t len;
+  if (read_file_at (AT_FDCWD, file, &text, &len, err) < 0 || spec_parse_process (text, len, out, err) < 0)
+    return urun_err_wrap (err, "exec: --process `%s`", file);
+  return 0;
+}
+
+enum { O_CWD = 256, O_GIDS, O_NNP, O_PRESERVE, O_PID_FILE, O_CONSOLE, O_APPARMOR, O_LABEL, O_CGROUP };
+
+static int
+exec_option (int c, struct exec_opts *o, char ***env, const char **process_file, char **argv, urun_err *err)
+{
+  switch (c)
+    {
+    case 't':
+      o->tty = o->tty_set = true;
+      return 0;
+    case 'd':
+      o->detach = true;
+      return 0;
+    case 'p':
+      *process_file = optarg;
+      return 0;
+    case 'e':
+      strv_push (env, optarg);
+      return check_env (optarg, err);
+    case O_CWD:
+      o->cwd = optarg;
+      return optarg[0] == '/' ? 0 : urun_fail (err, 0, "exec: --cwd: `%s` is not an absolute path", optarg);
+    case 'u':
+      return parse_user (optarg, o, err);
+    case O_GIDS:
+      return parse_gids (optarg, o, err);
+    case 'c':
+      return parse_cap (optarg, &o->caps, err);
+    case O_NNP:
+      o->no_new_privs = true;
+      return 0;
+    case O_PRESERVE:
+      return cmd_parse_fds (optarg, &o->preserve_fds, err);
+    case O_PID_FILE:
+      o->pid_file = optarg;
+      return 0;
+    case O_CONSOLE:
+      o->console_socket = optarg;
+      return 0;
+    case O_APPARMOR:
+    case O_LABEL:
+      return urun_fail (err, 0, "exec: %s is not supported by urun", argv[optind - 1]);
+    case O_CGROUP:
+      return 0;
+    default:
+      return cmd_bad_option ("exec", argv, optopt, err);
+    }
+}
+
 int
 cmd_exec (struct global_opts *g, int argc, char **argv, urun_err *err)
 {
-  enum { O_CWD = 256, O_GIDS, O_NNP, O_PRESERVE, O_PID_FILE, O_CONSOLE, O_APPARMOR, O_LABEL, O_CGROUP };
   static const struct option opts[] = {
     { "tty", no_argument, NULL, 't' },
     { "detach", no_argument, NULL, 'd' },
@@ -40,70 +167,32 @@ cmd_exec (struct global_opts *g, int argc, char **argv, urun_err *err)
   struct urun_context ctx = { 0 };
   struct exec_opts o = { 0 };
   cleanup_free char *root = NULL;
-  cleanup_strv char **env = NULL, **gids = NULL, **caps = NULL;
-  int c, r;
+  cleanup_free uint32_t *gids = NULL;
+  cleanup_strv char **env = NULL;
+  const char *process_file = NULL;
+  int c, r = -1;
 
   /* "+": options end at the container id; what follows is the command */
   while ((c = getopt_long (argc, argv, "+tdp:e:u:c:", opts, NULL)) != -1)
-    switch (c)
+    if (exec_option (c, &o, &env, &process_file, argv, err) < 0)
       {
-      case 't':
-        o.tty = o.tty_set = true;
-        break;
-      case 'd':
-        o.detach = true;
-        break;
-      case 'p':
-        o.process_file = optarg;
-        break;
-      case 'e':
-        strv_push (&env, optarg);
-        break;
-      case O_CWD:
-        o.cwd = optarg;
-        break;
-      case 'u':
-        o.user = optarg;
-        break;
-      case O_GIDS:
-        for (char *save = NULL, *s = strtok_r (optarg, ",", &save); s; s = strtok_r (NULL, ",", &save))
-          strv_push (&gids, s);
-        break;
-      case 'c':
-        strv_push (&caps, optarg);
-        break;
-      case O_NNP:
-        o.no_new_privs = true;
-        break;
-      case O_PRESERVE:
-        if (cmd_parse_fds (optarg, &o.preserve_fds, err) < 0)
-          return -1;
-        break;
-      case O_PID_FILE:
-        o.pid_file = optarg;
-        break;
-      case O_CONSOLE:
-        o.console_socket = optarg;
-        break;
-      case O_APPARMOR:
-      case O_LABEL:
-        return urun_fail (err, 0, "exec: %s is not supported by urun", argv[optind - 1]);
-      case O_CGROUP:
-        break;
-      default:
-        return cmd_bad_option ("exec", argv, optopt, err);
+        free (o.additional_gids);
+        return -1;
       }
+  gids = o.additional_gids;
   if (optind >= argc)
     return urun_fail (err, 0, "exec: missing container id (usage: urun exec [OPTIONS] CONTAINER_ID [COMMAND [ARG...]])");
   o.id = argv[optind];
   o.args = argv + optind + 1;
-  if (o.process_file && o.args[0])
-    return urun_fail (err, 0, "exec: give either --process or a command, not both");
   o.env = env;
-  o.additional_gids = gids;
-  o.caps = caps;
-  if (cmd_context (g, &ctx, &root, err) < 0)
+  if (process_file && o.args[0])
+    return urun_fail (err, 0, "exec: give either --process or a command, not both");
+  if (!process_file && !o.args[0])
+    return urun_fail (err, 0, "exec: no command given (pass COMMAND or --process FILE)");
+  if (process_file && read_process (process_file, &o.process, err) < 0)
     return -1;
-  r = container_exec (&ctx, &o, err);
+  if (cmd_context (g, &ctx, &root, err) == 0)
+    r = container_exec (&ctx, &o, err);
+  spec_process_free (o.process);
   return r;
 }

@@ -1,11 +1,16 @@
-/* urun: the container lifecycle.  Orchestration only: each step is a call
- * into the module that owns it. */
+/* SPDX-License-Identifier: Apache-2.0 */
+/* urun: the container lifecycle, as the CLI sees it.  create.c (the create
+ * phases), run.c, child.c (the container process's own side), lifecycle.c
+ * (start, kill, delete, state, list), procs.c (finding and signalling the
+ * container's processes) and exec.c implement it. */
 #ifndef URUN_CONTAINER_H
 #define URUN_CONTAINER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "error.h"
+#include "plan.h"
 #include "spec.h"
 #include "state.h"
 
@@ -13,6 +18,7 @@ struct urun_context
 {
   const char *state_root; /* resolved state root */
   bool systemd_cgroup;
+  struct plan_host host;  /* the caller, probed once */
 };
 
 struct create_opts
@@ -46,16 +52,20 @@ void container_list_free (struct container_entry *e, size_t n);
 /* Pids of every process of the container (through its pid namespace). */
 int container_pids (struct urun_context *ctx, const char *id, pid_t **pids, size_t *n, urun_err *err);
 
+/* exec: the values of the command line, already parsed and checked. */
 struct exec_opts
 {
   const char *id;
-  const char *process_file;
-  char **args;
-  char **env;          /* -e K=V */
-  const char *cwd;
-  const char *user;    /* UID[:GID] */
-  char **additional_gids;
-  char **caps;
+  struct spec_process *process; /* --process FILE, parsed; NULL: the container's with changes */
+  char **args;                  /* the command (without --process) */
+  char **env;                   /* KEY=value, each */
+  const char *cwd;              /* absolute */
+  bool has_uid, has_gid;
+  uint32_t uid, gid;
+  bool has_additional_gids;
+  uint32_t *additional_gids;
+  size_t n_additional_gids;
+  uint64_t caps;                /* added to bounding, effective and permitted */
   bool tty, tty_set;
   bool detach;
   bool no_new_privs;
@@ -65,16 +75,5 @@ struct exec_opts
 };
 /* Returns the process's exit code, or -1. */
 int container_exec (struct urun_context *ctx, const struct exec_opts *o, urun_err *err);
-
-/* internal, shared by container.c and exec.c */
-int container_open_state (struct urun_context *ctx, const char *id, int *rootfd, int *dirfd,
-                          struct container_state **st, urun_err *err);
-int write_pid_file (const char *path, pid_t pid, urun_err *err);
-/* A SYNC_SECCOMP_FD from a container process: pass fd (closed here) and
- * the state to linux.seccomp.listenerPath, then, when the process waits for
- * it (the message's value is 1), tell it the listener has the fd. */
-int container_forward_notify_fd (int sock, int fd, bool wants_done, const struct spec *spec,
-                                 const struct container_state *st, enum container_status status,
-                                 pid_t pid, urun_err *err);
 
 #endif

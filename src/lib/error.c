@@ -46,6 +46,28 @@ urun_fail (urun_err *err, int errnum, const char *fmt, ...)
 }
 
 int
+urun_fail_text (urun_err *err, int errnum, const char *msg)
+{
+  if (err == NULL)
+    return -1;
+  urun_err_free (err);
+  *err = calloc (1, sizeof (**err));
+  if (*err == NULL)
+    return -1;
+  (*err)->errnum = errnum;
+  (*err)->msg = strdup (msg ? msg : "unknown error");
+  return -1;
+}
+
+int
+urun_err_topic (urun_err *err, enum urun_topic topic)
+{
+  if (err && *err)
+    (*err)->topic = topic;
+  return -1;
+}
+
+int
 urun_err_wrap (urun_err *err, const char *fmt, ...)
 {
   va_list ap;

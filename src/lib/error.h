@@ -8,10 +8,27 @@
 
 #include <stdarg.h>
 
+/* What the command line should add to an error (the library does not know
+ * its flags): the option whose value the error is about, or the option
+ * that would help.  src/cmd/common.c turns these into words. */
+enum urun_topic
+{
+  URUN_TOPIC_NONE,
+  URUN_TOPIC_CONSOLE_SOCKET, /* about the console socket given */
+  URUN_TOPIC_NEED_CONSOLE,   /* a terminal needs a console socket */
+  URUN_TOPIC_PID_FILE,       /* about the pid file given */
+  URUN_TOPIC_STATE_ROOT,     /* no usable state root: one can be named */
+  URUN_TOPIC_PIVOT,          /* pivot_root failed: it can be skipped */
+  URUN_TOPIC_FORCE,          /* refused: forcing it would go on */
+  URUN_TOPIC_ROOTLESS_SPEC,  /* a rootless config is needed */
+  URUN_TOPIC_EXEC_TTY,       /* exec: a terminal was asked for / not asked for */
+};
+
 typedef struct urun_error
 {
   int errnum;   /* errno at the failure site, 0 if none */
   char *msg;    /* full message, context first */
+  enum urun_topic topic;
 } *urun_err;
 
 /* Set *err to a message built from fmt; appends ": strerror(errnum)" when
@@ -22,6 +39,13 @@ int urun_fail (urun_err *err, int errnum, const char *fmt, ...)
 /* Prefix the existing message with context ("mount `/proc`: ..."). Returns -1. */
 int urun_err_wrap (urun_err *err, const char *fmt, ...)
   __attribute__ ((format (printf, 2, 3)));
+
+/* An error whose text was made elsewhere (in the container process): the
+ * message as it is, with its errno.  Returns -1. */
+int urun_fail_text (urun_err *err, int errnum, const char *msg);
+
+/* Say what the error is about, for the CLI.  Returns -1. */
+int urun_err_topic (urun_err *err, enum urun_topic topic);
 
 void urun_err_free (urun_err *err);
 /* Move the error out of *from into *to (freeing any old *to). */

@@ -1,19 +1,20 @@
-/* urun: `exec`: a new process in a running container.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* urun: `exec`: a new process in a running container (steps 21-26 of
+ * sync.h).
  *
- * urun forks an intermediate that joins every namespace of the container
- * (the user namespace first, through one setns on a pidfd), then forks the
- * process, which lands in the container's pid namespace.  urun is a child
- * subreaper, so the process becomes its child when the intermediate exits
- * and its exit status comes back to us. */
+ * urun forks an intermediate (M) that joins every namespace of the
+ * container the caller does not share (the user namespace first, through
+ * one setns on a pidfd), then forks the process (X), which lands in the
+ * container's pid namespace.  urun is a child subreaper, so X becomes its
+ * child when M exits and its exit status comes back to us. */
 #include <config.h>
-#include "container.h"
+#include "container_priv.h"
+#include "fault.h"
 #include "log.h"
-#include "namespaces.h"
 #include "process.h"
-#include "seccomp.h"
 #include "signals.h"
-#include "sync.h"
 #include "terminal.h"
+#include "unixsock.h"
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -29,26 +30,6 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
-
-static int
-parse_id_pair (const char *s, struct spec_user *u, urun_err *err)
-{
-  cleanup_free char *copy = xstrdup (s);
-  char *colon = strchr (copy, ':');
-  unsigned long v;
-  if (colon)
-    *colon = '\0';
-  if (!parse_ulong (copy, &v) || v > UINT32_MAX)
-    return urun_fail (err, 0, "--user: `%s` is not UID[:GID]", s);
-  u->uid = v;
-  if (colon)
-    {
-      if (!parse_ulong (colon + 1, &v) || v > UINT32_MAX)
-        return urun_fail (err, 0, "--user: `%s` is not UID[:GID]", s);
-      u->gid = v;
-    }
-  return 0;
-}
 
 static void
 env_set (char ***env, const char *kv)
@@ -77,117 +58,92 @@ strv_copy (char *const *v)
   return r;
 }
 
-/* The process to run: --process FILE, or the container's process with the
- * command line's changes. */
-static int
-build_process (const struct exec_opts *o, const struct spec *spec, struct spec_process **out, urun_err *err)
+static void *
+memdup (const void *p, size_t n)
+{
+  void *r = xmalloc0 (n ? n : 1);
+  memcpy (r, p, n);
+  return r;
+}
+
+/* The container's process with the command and nothing of its terminal. */
+static struct spec_process *
+process_from_container (const struct exec_opts *o, const struct spec_process *base)
+{
+  struct spec_process *p = xmalloc0 (sizeof *p);
+  p->args = strv_copy (o->args);
+  p->env = strv_copy (base ? base->env : NULL);
+  p->cwd = xstrdup (base && base->cwd ? base->cwd : "/");
+  if (base == NULL)
+    return p;
+  p->user = base->user;
+  p->user.additional_gids = memdup (base->user.additional_gids, base->user.n_additional_gids * sizeof (uint32_t));
+  p->has_caps = base->has_caps;
+  memcpy (p->caps, base->caps, sizeof p->caps);
+  p->no_new_privileges = base->no_new_privileges;
+  p->rlimits = memdup (base->rlimits, base->n_rlimits * sizeof *p->rlimits);
+  p->n_rlimits = base->n_rlimits;
+  return p;
+}
+
+/* The process to run: --process, or the container's with the command
+ * line's changes applied. */
+static struct spec_process *
+build_process (const struct exec_opts *o, const struct spec *spec)
 {
   struct spec_process *p;
-  const struct spec_process *base = spec->process;
-
-  if (o->process_file)
+  if (o->process)
     {
-      cleanup_free char *text = NULL;
-      size_t len;
-      if (read_file_at (AT_FDCWD, o->process_file, &text, &len, err) < 0)
-        return urun_err_wrap (err, "--process");
-      if (spec_parse_process (text, len, &p, err) < 0)
-        return urun_err_wrap (err, "--process `%s`", o->process_file);
+      p = o->process;
       if (p->cwd == NULL)
         p->cwd = xstrdup ("/");
     }
   else
-    {
-      if (o->args == NULL || o->args[0] == NULL)
-        return urun_fail (err, 0, "exec: no command given (pass COMMAND or --process FILE)");
-      p = xmalloc0 (sizeof *p);
-      p->args = strv_copy (o->args);
-      p->env = strv_copy (base ? base->env : NULL);
-      p->cwd = xstrdup (base && base->cwd ? base->cwd : "/");
-      if (base)
-        {
-          p->user = base->user;
-          p->user.additional_gids = NULL;
-          if (base->user.n_additional_gids)
-            {
-              p->user.additional_gids = xmalloc0 (base->user.n_additional_gids * sizeof (uint32_t));
-              memcpy (p->user.additional_gids, base->user.additional_gids, base->user.n_additional_gids * sizeof (uint32_t));
-            }
-          p->has_caps = base->has_caps;
-          memcpy (p->caps, base->caps, sizeof p->caps);
-          p->no_new_privileges = base->no_new_privileges;
-          p->terminal = false;
-          if (base->n_rlimits)
-            {
-              p->rlimits = xmalloc0 (base->n_rlimits * sizeof *p->rlimits);
-              memcpy (p->rlimits, base->rlimits, base->n_rlimits * sizeof *p->rlimits);
-              p->n_rlimits = base->n_rlimits;
-            }
-        }
-    }
-  *out = p;
-
+    p = process_from_container (o, spec->process);
   for (size_t i = 0; o->env && o->env[i]; i++)
-    {
-      if (strchr (o->env[i], '=') == NULL || o->env[i][0] == '=')
-        return urun_fail (err, 0, "--env: `%s` is not KEY=value", o->env[i]);
-      env_set (&p->env, o->env[i]);
-    }
+    env_set (&p->env, o->env[i]);
   if (o->cwd)
     {
-      if (o->cwd[0] != '/')
-        return urun_fail (err, 0, "--cwd: `%s` is not an absolute path", o->cwd);
       free (p->cwd);
       p->cwd = xstrdup (o->cwd);
     }
-  if (o->user && parse_id_pair (o->user, &p->user, err) < 0)
-    return -1;
-  if (o->additional_gids && o->additional_gids[0])
+  if (o->has_uid)
+    p->user.uid = o->uid;
+  if (o->has_gid)
+    p->user.gid = o->gid;
+  if (o->has_additional_gids)
     {
-      size_t n = strv_len (o->additional_gids);
       free (p->user.additional_gids);
-      p->user.additional_gids = xmalloc0 (n * sizeof (uint32_t));
-      p->user.n_additional_gids = n;
-      for (size_t i = 0; i < n; i++)
-        {
-          unsigned long g;
-          if (!parse_ulong (o->additional_gids[i], &g) || g > UINT32_MAX)
-            return urun_fail (err, 0, "--additional-gids: `%s` is not a gid", o->additional_gids[i]);
-          p->user.additional_gids[i] = g;
-        }
+      p->user.additional_gids = memdup (o->additional_gids, o->n_additional_gids * sizeof (uint32_t));
+      p->user.n_additional_gids = o->n_additional_gids;
     }
-  for (size_t i = 0; o->caps && o->caps[i]; i++)
+  if (o->caps)
     {
-      cleanup_free char *name = strncasecmp (o->caps[i], "CAP_", 4) ? xasprintf ("CAP_%s", o->caps[i]) : xstrdup (o->caps[i]);
-      int c = spec_cap_from_name (name);
-      if (c < 0)
-        return urun_fail (err, 0, "--cap: unknown capability `%s`", o->caps[i]);
       p->has_caps = true;
-      p->caps[CAPS_BOUNDING] |= 1ULL << c;
-      p->caps[CAPS_EFFECTIVE] |= 1ULL << c;
-      p->caps[CAPS_PERMITTED] |= 1ULL << c;
+      p->caps[CAPS_BOUNDING] |= o->caps;
+      p->caps[CAPS_EFFECTIVE] |= o->caps;
+      p->caps[CAPS_PERMITTED] |= o->caps;
     }
   if (o->no_new_privs)
     p->no_new_privileges = true;
   if (o->tty_set)
     p->terminal = o->tty;
-  return 0;
+  return p;
 }
 
-static struct sync_msg exec_msg;
-
-/* The process in the container: set up and exec, or report why not. */
+/* X: set up and exec, or report why not (steps 23, 24, 26). */
 static void __attribute__ ((noreturn))
 exec_child (int sock, const struct spec_process *p, int preserve_fds, urun_seccomp_filter filter)
 {
   cleanup_err urun_err err = NULL;
   struct process_plan plan = { .seccomp = filter };
+  bool late_notify = filter && p->no_new_privileges && seccomp_filter_notifies (filter);
 
   if (p->terminal)
     {
       cleanup_free char *slave = NULL;
       int master = terminal_open_in_container (p->console_height, p->console_width, &slave, &err);
-      if (master < 0 || sync_send (sock, SYNC_PTY_MASTER, 0, NULL, master, &err) < 0)
+      if (master < 0 || sync_send (sock, STEP_EXEC_PTY, SYNC_PTY_MASTER, 0, NULL, master, &err) < 0)
         goto fail;
       close (master);
     }
@@ -196,201 +152,251 @@ exec_child (int sock, const struct spec_process *p, int preserve_fds, urun_secco
       urun_fail (&err, errno, "setsid");
       goto fail;
     }
-  if (process_prepare (&plan, p, preserve_fds, &err) < 0 || process_finalize (&plan, &err) < 0)
+  if (process_prepare (&plan, p, preserve_fds, &err) < 0 || process_finalize (&plan, late_notify ? 1 : 0, &err) < 0)
     goto fail;
-  if (plan.seccomp_notify_fd >= 0 && sync_send (sock, SYNC_SECCOMP_FD, 0, NULL, plan.seccomp_notify_fd, &err) < 0)
+  if (plan.seccomp_notify_fd >= 0
+      && sync_send (sock, STEP_EXEC_SECCOMP, SYNC_SECCOMP_FD, 0, NULL, plan.seccomp_notify_fd, &err) < 0)
     goto fail;
   plan.notify_sock = sock;
+  plan.notify_step = STEP_EXEC_SECCOMP;
   process_execve (&plan, &err);
 fail:
   sync_send_error (sock, err);
   _exit (127);
 }
 
+struct exec_run
+{
+  const struct exec_opts *o;
+  const struct spec *spec;
+  const struct container_state *st;
+  const struct spec_process *p;
+  urun_seccomp_filter filter;
+  int exec_flags;
+  int pidfd, console_sock, sock, master;
+  pid_t mid, pid;
+};
+
+/* M: join the container, fork X, say its pid (step 22). */
+static void __attribute__ ((noreturn))
+exec_intermediate (struct exec_run *x, int child_sock)
+{
+  cleanup_err urun_err e = NULL;
+  pid_t child;
+  close (x->sock);
+  if (x->console_sock >= 0)
+    close (x->console_sock);
+  sync_forward_logs (child_sock);
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* CVE-2019-5736: a non-dumpable process's /proc/PID/exe cannot be
+   * opened by the container's processes, whatever their capabilities in
+   * the container's user namespace */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (ns_join_process (x->st->pid, x->pidfd, x->exec_flags, &e) < 0)
+    {
+      if (e->errnum == EACCES || e->errnum == EPERM)
+        urun_err_wrap (&e, "the container's process is protected until `urun start` "
+                           "(it is still urun, whose binary you can write)");
+      sync_send_error (child_sock, e);
+      _exit (1);
+    }
+  child = fork ();
+  if (child < 0)
+    {
+      urun_fail (&e, errno, "fork into the container");
+      sync_send_error (child_sock, e);
+      _exit (1);
+    }
+  if (child == 0)
+    exec_child (child_sock, x->p, x->o->preserve_fds, x->filter);
+  sync_send (child_sock, STEP_EXEC_PID, SYNC_PID, child, NULL, -1, NULL);
+  _exit (0);
+}
+
+static int
+on_exec_pid (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
+{
+  struct exec_run *x = ctx;
+  int s;
+  if (fd >= 0)
+    close (fd);
+  wait_for_pid (x->mid, &s);
+  x->mid = -1;
+  if (m->value <= 0)
+    return urun_fail (err, 0, "protocol error: pid %d", m->value);
+  x->pid = m->value;
+  return 0;
+}
+
+static int
+on_exec_pty (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
+{
+  struct exec_run *x = ctx;
+  (void) m;
+  if (fd < 0)
+    return urun_fail (err, 0, "protocol error: no pty master with the message");
+  if (x->console_sock < 0)
+    {
+      x->master = fd;
+      return 0;
+    }
+  int r = terminal_send_fd (x->console_sock, fd, err);
+  close (fd);
+  return r < 0 ? urun_err_topic (err, URUN_TOPIC_CONSOLE_SOCKET) : 0;
+}
+
+static int
+on_exec_seccomp (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
+{
+  struct exec_run *x = ctx;
+  return forward_notify_fd (x->sock, STEP_EXEC_SECCOMP_DONE, m, fd, x->spec, x->st, STATUS_RUNNING, x->pid, err);
+}
+
+static const struct sync_step exec_steps[] = {
+  { STEP_EXEC_PID, SYNC_PID, 0, on_exec_pid },
+  { STEP_EXEC_PTY, SYNC_PTY_MASTER, SYNC_IF_TERMINAL, on_exec_pty },
+  { STEP_EXEC_SECCOMP, SYNC_SECCOMP_FD, SYNC_IF_NOTIFY_EARLY, on_exec_seccomp },
+  { STEP_EXEC_END, SYNC_END, 0, NULL },
+};
+
+/* Fork M and follow the protocol until X runs. */
+static int
+exec_spawn (struct exec_run *x, urun_err *err)
+{
+  struct sync_seq q = { exec_steps, sizeof exec_steps / sizeof *exec_steps, 0, 0 };
+  int sv[2];
+
+  if (x->p->terminal)
+    q.conds |= SYNC_IF_TERMINAL;
+  if (x->filter && seccomp_filter_notifies (x->filter))
+    q.conds |= SYNC_IF_NOTIFY_EARLY;
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return urun_fail (err, errno, "socketpair");
+  x->sock = sv[0];
+  if (mark_fds_cloexec_from (3 + x->o->preserve_fds, err) < 0)
+    {
+      close (sv[1]);
+      return -1;
+    }
+  fault_point (STEP_EXEC_FORK, FAULT_AT);
+  x->mid = fork ();
+  if (x->mid < 0)
+    {
+      close (sv[1]);
+      return urun_fail (err, errno, "fork");
+    }
+  if (x->mid == 0)
+    exec_intermediate (x, sv[1]);
+  close (sv[1]);
+  if (sync_run (x->sock, &q, x, -1, err) == 0)
+    return 0;
+  if (x->mid > 0)
+    {
+      int s;
+      wait_for_pid (x->mid, &s);
+    }
+  if (x->pid > 0)
+    {
+      int s;
+      kill (x->pid, SIGKILL);
+      wait_for_pid (x->pid, &s);
+    }
+  return -1;
+}
+
+/* What can be checked before anything is started. */
+static int
+exec_prepare (struct urun_context *ctx, struct exec_run *x, struct spec_process **p, urun_err *err)
+{
+  const struct exec_opts *o = x->o;
+  bool same[SPEC_MAX_NAMESPACES];
+  struct plan plan;
+
+  if (o->process == NULL && (o->args == NULL || o->args[0] == NULL))
+    return urun_fail (err, 0, "exec: no command given");
+  *p = build_process (o, x->spec);
+  x->p = *p;
+  process_load_default_rlimits ();
+  if (plan_probe_joined (x->spec, same, err) < 0 || plan_build (x->spec, &ctx->host, same, &plan, err) < 0)
+    return -1;
+  x->exec_flags = plan.exec_flags;
+  /* the container's filter applies to every process in it */
+  if (x->spec->seccomp && seccomp_compile (x->spec->seccomp, &x->filter, err) < 0)
+    return -1;
+  if (x->filter && seccomp_check_runnable (x->filter, (*p)->no_new_privileges, false, err) < 0)
+    return urun_err_wrap (err, "linux.seccomp");
+  if (o->console_socket && !(*p)->terminal)
+    {
+      urun_fail (err, 0, "a console socket was given for a process without a terminal");
+      return urun_err_topic (err, URUN_TOPIC_EXEC_TTY);
+    }
+  if ((*p)->terminal && o->detach && !o->console_socket)
+    {
+      urun_fail (err, 0, "a detached process with a terminal needs a console socket for it");
+      return urun_err_topic (err, URUN_TOPIC_NEED_CONSOLE);
+    }
+  if (o->console_socket && unixsock_connect (o->console_socket, SOCK_STREAM, &x->console_sock, err) < 0)
+    return urun_err_topic (err, URUN_TOPIC_CONSOLE_SOCKET);
+  x->pidfd = syscall (SYS_pidfd_open, x->st->pid, 0);
+  if (proc_start_time (x->st->pid) != x->st->pid_start_time)
+    return urun_fail (err, 0, "cannot exec in container `%s`: it is stopped", o->id);
+  return 0;
+}
+
+/* The process runs: its pid file, then wait unless detached. */
+static int
+exec_follow (struct exec_run *x, urun_err *err)
+{
+  int wstatus = 0;
+  if (x->o->pid_file && write_pid_file (x->o->pid_file, x->pid, err) < 0)
+    {
+      kill (x->pid, SIGKILL);
+      return -1;
+    }
+  if (x->o->detach)
+    return 0;
+  if (signals_wait_forward (x->pid, x->master, &wstatus, err) < 0)
+    return -1;
+  return exit_code_from_status (wstatus);
+}
+
 int
 container_exec (struct urun_context *ctx, const struct exec_opts *o, urun_err *err)
 {
-  cleanup_close int rootfd = -1, dirfd = -1, pidfd = -1, console_sock = -1;
-  cleanup_close int sock = -1;
+  cleanup_close int rootfd = -1, dirfd = -1;
   cleanup_state struct container_state *st = NULL;
   cleanup_spec struct spec *spec = NULL;
+  struct exec_run x = { .o = o, .pidfd = -1, .console_sock = -1, .sock = -1, .master = -1, .mid = -1, .pid = -1 };
   struct spec_process *p = NULL;
-  urun_seccomp_filter filter = NULL;
   enum container_status status;
-  cleanup_free char *config_text = NULL;
-  size_t config_len;
   sigset_t old;
-  pid_t mid, pid = -1;
-  int sv[2], master = -1, ret = -1, wstatus = 0, ns_flags;
+  int ret = -1;
 
-  if (container_open_state (ctx, o->id, &rootfd, &dirfd, &st, err) < 0)
+  if (container_open_state (ctx, o->id, false, &rootfd, &dirfd, &st, err) < 0)
     return -1;
   status = state_status (dirfd, st);
   if (status != STATUS_RUNNING && status != STATUS_CREATED)
     return urun_fail (err, 0, "cannot exec in container `%s`: it is %s", o->id, state_status_name (status));
-  if (read_file_at (dirfd, CONFIG_COPY, &config_text, &config_len, err) < 0
-      || spec_parse (config_text, config_len, &spec, err) < 0)
+  if (load_config_copy (dirfd, &spec, err) < 0)
     return urun_err_wrap (err, "container `%s`", o->id);
-  /* the lock is for lifecycle changes; an exec must not hold off `kill` */
-  close (steal_fd (&dirfd));
-
-  if (build_process (o, spec, &p, err) < 0)
-    goto out;
-  process_load_default_rlimits ();
-  ns_flags = ns_of_container (spec, err);
-  if (ns_flags < 0)
-    goto out;
-  /* the container's filter applies to every process in it */
-  if (spec->seccomp && seccomp_compile (spec->seccomp, &filter, err) < 0)
-    goto out;
-  if (o->console_socket && !p->terminal)
+  x.spec = spec;
+  x.st = st;
+  if (exec_prepare (ctx, &x, &p, err) == 0)
     {
-      urun_fail (err, 0, "--console-socket given without --tty");
-      goto out;
+      signals_block_forwarded (&old);
+      prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+      if (exec_spawn (&x, err) == 0)
+        ret = exec_follow (&x, err);
+      sigprocmask (SIG_SETMASK, &old, NULL);
     }
-  if (p->terminal && o->detach && !o->console_socket)
-    {
-      urun_fail (err, 0, "--tty with --detach needs --console-socket");
-      goto out;
-    }
-  if (o->console_socket && terminal_connect_socket (o->console_socket, &console_sock, err) < 0)
-    {
-      urun_err_wrap (err, "--console-socket");
-      goto out;
-    }
-
-  pidfd = syscall (SYS_pidfd_open, st->pid, 0);
-  if (proc_start_time (st->pid) != st->pid_start_time)
-    {
-      urun_fail (err, 0, "cannot exec in container `%s`: it is stopped", o->id);
-      goto out;
-    }
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-    {
-      urun_fail (err, errno, "socketpair");
-      goto out;
-    }
-  sock = sv[0];
-  if (mark_fds_cloexec_from (3 + o->preserve_fds, err) < 0)
-    {
-      close (sv[1]);
-      goto out;
-    }
-
-  signals_block_forwarded (&old);
-  prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  mid = fork ();
-  if (mid < 0)
-    {
-      urun_fail (err, errno, "fork");
-      close (sv[1]);
-      goto out_mask;
-    }
-  if (mid == 0)
-    {
-      cleanup_err urun_err e = NULL;
-      pid_t child;
-      close (sock);
-      close (rootfd);
-      if (console_sock >= 0)
-        close (console_sock);
-      prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-      /* CVE-2019-5736: a non-dumpable process's /proc/PID/exe cannot be
-       * opened by the container's processes, whatever their capabilities in
-       * the container's user namespace */
-      prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-      if (ns_join_process (st->pid, pidfd, ns_flags, &e) < 0)
-        {
-          if (e->errnum == EACCES || e->errnum == EPERM)
-            urun_err_wrap (&e, "the container's process is protected until `urun start` "
-                               "(it is still urun, whose binary you can write)");
-          sync_send_error (sv[1], e);
-          _exit (1);
-        }
-      child = fork ();
-      if (child < 0)
-        {
-          urun_fail (&e, errno, "fork into the container");
-          sync_send_error (sv[1], e);
-          _exit (1);
-        }
-      if (child == 0)
-        exec_child (sv[1], p, o->preserve_fds, filter);
-      sync_send (sv[1], SYNC_PID, child, NULL, -1, NULL);
-      _exit (0);
-    }
-  close (sv[1]);
   {
-    int s;
-    cleanup_err urun_err e = NULL;
-    if (sync_expect (sock, SYNC_PID, &exec_msg, NULL, err) < 0)
-      {
-        wait_for_pid (mid, &s);
-        goto out_mask;
-      }
-    pid = exec_msg.value;
-    wait_for_pid (mid, &s);
+    int fds[] = { x.pidfd, x.console_sock, x.sock, x.master };
+    for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+      if (fds[i] >= 0)
+        close (fds[i]);
   }
-  /* the process's messages until it execs (EOF) */
-  for (;;)
-    {
-      int fd = -1;
-      cleanup_err urun_err e = NULL;
-      if (sync_recv (sock, &exec_msg, &fd, &e) < 0)
-        break; /* EOF: exec'd */
-      if (exec_msg.type == SYNC_ERROR)
-        {
-          int s;
-          urun_fail (err, 0, "%s", exec_msg.text);
-          wait_for_pid (pid, &s);
-          goto out_mask;
-        }
-      if (exec_msg.type == SYNC_SECCOMP_FD)
-        {
-          if (container_forward_notify_fd (sock, fd, exec_msg.value == 1, spec, st, STATUS_RUNNING, pid, err) < 0)
-            {
-              kill (pid, SIGKILL);
-              goto out_mask;
-            }
-        }
-      else if (exec_msg.type == SYNC_PTY_MASTER)
-        {
-          if (console_sock >= 0)
-            {
-              int r = terminal_send_fd (console_sock, fd, err);
-              close (fd);
-              if (r < 0)
-                {
-                  kill (pid, SIGKILL);
-                  goto out_mask;
-                }
-            }
-          else
-            master = fd;
-        }
-      else if (fd >= 0)
-        close (fd);
-    }
-  if (o->pid_file && write_pid_file (o->pid_file, pid, err) < 0)
-    {
-      kill (pid, SIGKILL);
-      goto out_mask;
-    }
-  if (o->detach)
-    {
-      ret = 0;
-      goto out_mask;
-    }
-  if (signals_wait_forward (pid, master, &wstatus, err) < 0)
-    goto out_mask;
-  ret = exit_code_from_status (wstatus);
-
-out_mask:
-  sigprocmask (SIG_SETMASK, &old, NULL);
-out:
-  if (master >= 0)
-    close (master);
-  spec_process_free (p);
-  seccomp_filter_free (filter);
+  if (p != o->process)
+    spec_process_free (p);
+  seccomp_filter_free (x.filter);
   return ret;
 }

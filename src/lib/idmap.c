@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
 #include "idmap.h"
 #include "log.h"
@@ -219,10 +220,11 @@ write_map_file (pid_t pid, const char *file, const struct spec_id_mapping *m, si
 }
 
 int
-idmap_write_maps (pid_t pid, const struct spec *s, bool privileged, urun_err *err)
+idmap_write_maps (pid_t pid, const struct spec *s, enum plan_idmap uid_how, enum plan_idmap gid_how, urun_err *err)
 {
-  bool uid_direct = privileged || idmap_is_own_only (s->uid_mappings, s->n_uid_mappings, geteuid ());
-  bool gid_direct = privileged || idmap_is_own_only (s->gid_mappings, s->n_gid_mappings, getegid ());
+  bool uid_direct = uid_how != PLAN_MAP_HELPER;
+  bool gid_direct = gid_how != PLAN_MAP_HELPER;
+  bool privileged = gid_how == PLAN_MAP_DIRECT;
   struct helper hu = { .pid = -1, .err_fd = -1 }, hg = { .pid = -1, .err_fd = -1 };
   int ret = 0;
 

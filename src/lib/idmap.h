@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun: user namespace id maps: /etc/subuid and /etc/subgid parsing, the
  * rootless default map, and writing the maps of a child process (directly or
  * through newuidmap/newgidmap). */
@@ -7,6 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "error.h"
+#include "plan.h"
 #include "spec.h"
 
 struct subid_range
@@ -34,9 +36,9 @@ char *idmap_format (const struct spec_id_mapping *m, size_t n);
 char *idmap_missing_lines (const struct spec_id_mapping *m, size_t n, unsigned long own,
                            const char *user, const struct subid_range *r, size_t nr);
 
-/* Write the uid and gid maps of pid.  `privileged`: the caller may write any
- * map directly (root in the initial user namespace). */
-int idmap_write_maps (pid_t pid, const struct spec *s, bool privileged, urun_err *err);
+/* Write the uid and gid maps of pid, each as the plan says: directly, or
+ * through newuidmap / newgidmap. */
+int idmap_write_maps (pid_t pid, const struct spec *s, enum plan_idmap uid_how, enum plan_idmap gid_how, urun_err *err);
 
 /* Read the calling user's ranges from /etc/subuid or /etc/subgid. */
 size_t idmap_read_user_ranges (const char *file, const char *user, unsigned long id,

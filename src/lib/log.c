@@ -13,6 +13,9 @@ static int log_fd = -1;
 static bool log_json;
 static enum urun_log_level log_level = URUN_LOG_WARNING;
 
+static urun_log_sink log_sink;
+static void *log_sink_data;
+
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 
 int
@@ -64,6 +67,57 @@ json_escape (FILE *f, const char *s)
 }
 
 void
+urun_log_set_sink (urun_log_sink sink, void *data)
+{
+  log_sink = sink;
+  log_sink_data = data;
+}
+
+static void
+write_log_line (enum urun_log_level level, const char *msg)
+{
+  char *line = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&line, &len);
+  cleanup_free char *now = NULL;
+
+  if (f == NULL)
+    return;
+  now = now_rfc3339 ();
+  if (log_json)
+    {
+      fprintf (f, "{\"level\":\"%s\",\"msg\":\"", level_names[level]);
+      json_escape (f, msg);
+      fprintf (f, "\",\"time\":\"%s\"}\n", now);
+    }
+  else
+    fprintf (f, "%s %s: %s\n", now, level_names[level], msg);
+  fclose (f);
+  if (write_all (log_fd, line, len) < 0)
+    {
+      /* nowhere left to say it */
+    }
+  free (line);
+}
+
+void
+urun_log_emit (enum urun_log_level level, const char *msg)
+{
+  int saved = errno;
+  if (level > URUN_LOG_DEBUG)
+    level = URUN_LOG_DEBUG;
+  if (log_sink)
+    log_sink (log_sink_data, level, msg);
+  else if (log_fd >= 0)
+    write_log_line (level, msg);
+  else if (level == URUN_LOG_ERROR)
+    fprintf (stderr, "urun: %s\n", msg);
+  else
+    fprintf (stderr, "urun: %s: %s\n", level_names[level], msg);
+  errno = saved;
+}
+
+void
 urun_log (enum urun_log_level level, const char *fmt, ...)
 {
   va_list ap;
@@ -76,36 +130,7 @@ urun_log (enum urun_log_level level, const char *fmt, ...)
   if (vasprintf (&msg, fmt, ap) < 0)
     msg = NULL;
   va_end (ap);
-  if (msg == NULL)
-    return;
-
-  if (level == URUN_LOG_ERROR)
-    fprintf (stderr, "urun: %s\n", msg);
-  else
-    fprintf (stderr, "urun: %s: %s\n", level_names[level], msg);
-
-  if (log_fd >= 0)
-    {
-      char *line = NULL;
-      size_t len = 0;
-      FILE *f = open_memstream (&line, &len);
-      if (f)
-        {
-          cleanup_free char *now = now_rfc3339 ();
-          if (log_json)
-            {
-              fprintf (f, "{\"level\":\"%s\",\"msg\":\"", level_names[level]);
-              json_escape (f, msg);
-              fprintf (f, "\",\"time\":\"%s\"}\n", now);
-            }
-          else
-            fprintf (f, "%s %s: %s\n", now, level_names[level], msg);
-          fclose (f);
-          if (write_all (log_fd, line, len) < 0)
-            {
-            }
-          free (line);
-        }
-    }
+  if (msg)
+    urun_log_emit (level, msg);
   errno = saved;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
 #include "namespaces.h"
 #include "util.h"
@@ -21,37 +22,23 @@ static const struct
 };
 
 int
-ns_new_flags (const struct spec *s)
-{
-  int flags = 0;
-  for (size_t i = 0; i < s->n_namespaces; i++)
-    if (s->namespaces[i].path == NULL)
-      flags |= s->namespaces[i].type;
-  return flags;
-}
-
-int
-ns_open_paths (const struct spec *s, struct ns_join *j, urun_err *err)
+ns_open_paths (const struct spec *s, const struct plan *p, struct ns_join *j, urun_err *err)
 {
   j->n = 0;
-  /* keep the ns_files order so joining goes user first, mount last */
-  for (size_t k = 0; k < sizeof ns_files / sizeof *ns_files; k++)
-    for (size_t i = 0; i < s->n_namespaces; i++)
-      {
-        const struct spec_namespace *ns = &s->namespaces[i];
-        if (ns->path == NULL || ns->type != ns_files[k].type)
-          continue;
-        int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-          {
-            urun_fail (err, errno, "open %s namespace `%s`", spec_namespace_name (ns->type), ns->path);
-            ns_join_close (j);
-            return -1;
-          }
-        j->fds[j->n] = fd;
-        j->types[j->n] = ns->type;
-        j->n++;
-      }
+  for (size_t k = 0; k < p->n_join; k++)
+    {
+      const struct spec_namespace *ns = &s->namespaces[p->join[k]];
+      int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        {
+          urun_fail (err, errno, "`linux.namespaces`: open %s namespace `%s`", spec_namespace_name (ns->type), ns->path);
+          ns_join_close (j);
+          return -1;
+        }
+      j->fds[j->n] = fd;
+      j->types[j->n] = ns->type;
+      j->n++;
+    }
   return 0;
 }
 
@@ -96,29 +83,6 @@ proc_ns_name (int type)
           return ns_files[k].proc_name;
     }
   return "?";
-}
-
-int
-ns_of_container (const struct spec *s, urun_err *err)
-{
-  int flags = 0;
-  for (size_t i = 0; i < s->n_namespaces; i++)
-    {
-      const struct spec_namespace *ns = &s->namespaces[i];
-      char self[64];
-      struct stat a, b;
-      if (ns->path == NULL)
-        {
-          flags |= ns->type;
-          continue;
-        }
-      snprintf (self, sizeof self, "/proc/self/ns/%s", proc_ns_name (ns->type));
-      if (stat (ns->path, &a) < 0)
-        return urun_fail (err, errno, "stat %s namespace `%s`", spec_namespace_name (ns->type), ns->path);
-      if (stat (self, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
-        flags |= ns->type;
-    }
-  return flags;
 }
 
 int

@@ -44,12 +44,25 @@ lookup_program (const char *name, const char *path_env)
   return NULL;
 }
 
-/* HOME from the container's /etc/passwd, "/" if the user has no entry. */
+/* HOME from the container's /etc/passwd, "/" if the user has no entry.
+ * The image owns the file: a FIFO or a device there must not block or feed
+ * us, so only a regular file is read. */
 static char *
 home_for_uid (uid_t uid)
 {
-  cleanup_fclose FILE *f = fopen ("/etc/passwd", "re");
+  cleanup_fclose FILE *f = NULL;
+  struct stat sb;
   char line[1024];
+  int fd = open ("/etc/passwd", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd >= 0 && (fstat (fd, &sb) < 0 || !S_ISREG (sb.st_mode)))
+    {
+      urun_debug ("/etc/passwd in the container is not a regular file: HOME=/");
+      close (steal_fd (&fd));
+    }
+  if (fd >= 0)
+    f = fdopen (fd, "re");
+  if (fd >= 0 && f == NULL)
+    close (fd);
   while (f && fgets (line, sizeof line, f))
     {
       char *fields[7] = { 0 };
@@ -298,19 +311,57 @@ set_caps (const struct spec_process *p, urun_err *err)
   return 0;
 }
 
+/* After the rlimits are set: can `need` more descriptors still be opened? */
+static int
+check_fd_room (int need, urun_err *err)
+{
+  int fds[8], n = 0, e = 0;
+  struct rlimit rl;
+  for (; n < need && n < 8; n++)
+    if ((fds[n] = fcntl (0, F_DUPFD_CLOEXEC, 0)) < 0 && (fds[n] = open ("/", O_PATH | O_CLOEXEC)) < 0)
+      {
+        e = errno;
+        break;
+      }
+  for (int i = 0; i < n; i++)
+    close (fds[i]);
+  if (e == 0)
+    return 0;
+  getrlimit (RLIMIT_NOFILE, &rl);
+  return urun_fail (err, 0, "process.rlimits: RLIMIT_NOFILE soft limit %llu leaves urun no descriptor for the %d it "
+                            "still opens before the program starts: raise it",
+                    (unsigned long long) rl.rlim_cur, need);
+}
+
+static int
+finalize_identity (struct process_plan *plan, urun_err *err);
+
 int
-process_finalize (struct process_plan *plan, urun_err *err)
+process_finalize (struct process_plan *plan, int fds_needed, urun_err *err)
+{
+  const struct spec_process *p = plan->p;
+  bool filtered = plan->seccomp && !p->no_new_privileges;
+
+  if (set_rlimits (p, err) < 0)
+    return -1;
+  if (check_fd_room (fds_needed + (filtered && seccomp_filter_notifies (plan->seccomp) ? 1 : 0), err) < 0)
+    return -1;
+  /* without noNewPrivileges loading a filter needs CAP_SYS_ADMIN: load it
+   * now, while we have it (runc's order) */
+  if (filtered && seccomp_load_filter (plan->seccomp, &plan->seccomp_notify_fd, err) < 0)
+    return urun_err_wrap (err, "linux.seccomp");
+  if (finalize_identity (plan, err) < 0)
+    return filtered ? urun_err_wrap (err, "after loading linux.seccomp (does it deny what urun needs?)") : -1;
+  return 0;
+}
+
+/* cwd, user, groups, capabilities, noNewPrivileges, umask. */
+static int
+finalize_identity (struct process_plan *plan, urun_err *err)
 {
   const struct spec_process *p = plan->p;
   cleanup_free struct spec_process *caps_p = NULL;
 
-  if (set_rlimits (p, err) < 0)
-    return -1;
-  /* without noNewPrivileges loading a filter needs CAP_SYS_ADMIN: load it
-   * now, while we have it (runc's order) */
-  if (plan->seccomp && !p->no_new_privileges
-      && seccomp_load_filter (plan->seccomp, &plan->seccomp_notify_fd, err) < 0)
-    return urun_err_wrap (err, "linux.seccomp");
   if (p->cwd && chdir (p->cwd) < 0 && errno != EACCES)
     return urun_fail (err, errno, "process.cwd: chdir `%s`", p->cwd);
 
@@ -381,9 +432,9 @@ process_execve (struct process_plan *plan, urun_err *err)
       if (nfd >= 0)
         {
           /* the program must not run before the listener can answer it */
-          int r = sync_send (plan->notify_sock, SYNC_SECCOMP_FD, 1, NULL, nfd, err);
+          int r = sync_send (plan->notify_sock, plan->notify_step, SYNC_SECCOMP_FD, 1, NULL, nfd, err);
           close (nfd);
-          if (r < 0 || sync_expect (plan->notify_sock, SYNC_SECCOMP_DONE, NULL, NULL, err) < 0)
+          if (r < 0 || sync_expect (plan->notify_sock, plan->notify_step + 1, SYNC_SECCOMP_DONE, NULL, NULL, err) < 0)
             return urun_err_wrap (err, "linux.seccomp.listenerPath");
         }
     }

@@ -18,6 +18,14 @@ typedef void *urun_seccomp_filter;
  * naming the field; syscall names libseccomp does not know are skipped. */
 int seccomp_compile (const struct spec_seccomp *s, urun_seccomp_filter *out, urun_err *err);
 void seccomp_filter_free (urun_seccomp_filter f);
+/* Whether the config / the compiled filter hands a listener an fd. */
+bool seccomp_spec_notifies (const struct spec_seccomp *s);
+bool seccomp_filter_notifies (urun_seccomp_filter f);
+/* Refuse a filter under which urun could not finish starting the process
+ * or report why it failed: execve and exit_group must pass, and, when the
+ * filter is loaded before the wait for start (loaded_last false), what urun
+ * does after it (set the user and capabilities, wait on its socket). */
+int seccomp_check_runnable (urun_seccomp_filter f, bool loaded_last, bool waits_for_start, urun_err *err);
 /* Load into the calling process; *notify_fd gets the listener fd when the
  * profile uses SCMP_ACT_NOTIFY, else -1. */
 int seccomp_load_filter (urun_seccomp_filter f, int *notify_fd, urun_err *err);

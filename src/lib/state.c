@@ -1,11 +1,15 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
 #include "state.h"
+#include "fault.h"
+#include "sync.h"
 #include "util.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -13,40 +17,21 @@
 #include <unistd.h>
 
 int
-state_root_path (const char *opt_root, char **out, urun_err *err)
+state_root_check (const char *root, urun_err *err)
 {
-  const char *xdg;
-  if (opt_root)
-    {
-      if (opt_root[0] != '/')
-        {
-          cleanup_free char *cwd = getcwd (NULL, 0);
-          if (cwd == NULL)
-            return urun_fail (err, errno, "getcwd");
-          *out = xasprintf ("%s/%s", cwd, opt_root);
-        }
-      else
-        *out = xstrdup (opt_root);
-      return 0;
-    }
-  if (geteuid () == 0)
-    {
-      *out = xstrdup ("/run/urun");
-      return 0;
-    }
-  xdg = getenv ("XDG_RUNTIME_DIR");
-  if (xdg == NULL || xdg[0] != '/')
-    return urun_fail (err, 0, "XDG_RUNTIME_DIR is not set: set it to a directory owned by you "
-                              "(e.g. export XDG_RUNTIME_DIR=/run/user/%u) or pass --root DIR", (unsigned) getuid ());
-  {
-    struct stat sb;
-    if (stat (xdg, &sb) < 0)
-      return urun_fail (err, errno, "XDG_RUNTIME_DIR `%s` is not usable (set XDG_RUNTIME_DIR to a directory owned by you, or pass --root DIR)", xdg);
-    if (sb.st_uid != geteuid () || !S_ISDIR (sb.st_mode))
-      return urun_fail (err, 0, "XDG_RUNTIME_DIR `%s` is not a directory owned by you (set XDG_RUNTIME_DIR, or pass --root DIR)", xdg);
-  }
-  *out = xasprintf ("%s/urun", xdg);
-  return 0;
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+  size_t l = xdg ? strlen (xdg) : 0;
+  struct stat sb;
+  /* the default rootless root: say what is wrong with XDG_RUNTIME_DIR */
+  if (l == 0 || strncmp (root, xdg, l) != 0 || strcmp (root + l, "/urun") != 0)
+    return 0;
+  if (stat (xdg, &sb) < 0)
+    urun_fail (err, errno, "XDG_RUNTIME_DIR `%s` is not usable (set XDG_RUNTIME_DIR to a directory owned by you)", xdg);
+  else if (sb.st_uid != geteuid () || !S_ISDIR (sb.st_mode))
+    urun_fail (err, 0, "XDG_RUNTIME_DIR `%s` is not a directory owned by you (set XDG_RUNTIME_DIR)", xdg);
+  else
+    return 0;
+  return urun_err_topic (err, URUN_TOPIC_STATE_ROOT);
 }
 
 int
@@ -155,21 +140,66 @@ state_dir_create (int rootfd, const char *id, int *dirfd, urun_err *err)
 }
 
 int
-state_dir_open (int rootfd, const char *id, int *dirfd, urun_err *err)
+state_dir_open (int rootfd, const char *id, bool lock, int *dirfd, urun_err *err)
 {
   int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     {
       if (errno == ENOENT)
-        return urun_fail (err, 0, "container `%s` does not exist", id);
+        {
+          urun_fail (err, 0, "container `%s` does not exist", id);
+          (*err)->errnum = ENOENT;
+          return -1;
+        }
       return urun_fail (err, errno, "open state directory of `%s`", id);
     }
-  if (lock_dir (fd, id, err) < 0)
+  if (lock && lock_dir (fd, id, err) < 0)
     {
       close (fd);
       return -1;
     }
   *dirfd = fd;
+  return 0;
+}
+
+bool
+state_dir_busy (int dirfd)
+{
+  char p[32];
+  cleanup_close int fd = -1;
+  /* a lock of our own on another open file description would not conflict
+   * with one we hold, but it does with a create's */
+  snprintf (p, sizeof p, "/proc/self/fd/%d", dirfd);
+  fd = open (p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  return flock (fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+}
+
+int
+state_write_init_pid (int dirfd, pid_t pid, unsigned long long start_time, urun_err *err)
+{
+  char buf[64];
+  int n = snprintf (buf, sizeof buf, "%d %llu\n", (int) pid, start_time);
+  return write_file_atomic_at (dirfd, INIT_PID_FILE, buf, n, 0600, err);
+}
+
+int
+state_read_init_pid (int dirfd, pid_t *pid, unsigned long long *start_time)
+{
+  cleanup_free char *text = NULL;
+  cleanup_err urun_err e = NULL;
+  long p = 0;
+  unsigned long long t = 0;
+  *pid = 0;
+  *start_time = 0;
+  if (read_file_at (dirfd, INIT_PID_FILE, &text, NULL, &e) < 0)
+    return 0;
+  if (sscanf (text, "%ld %llu", &p, &t) == 2 && p > 0 && p < (1L << 22))
+    {
+      *pid = p;
+      *start_time = t;
+    }
   return 0;
 }
 
@@ -196,6 +226,7 @@ state_dir_remove (int rootfd, const char *id, int dirfd, urun_err *err)
           closedir (d);
           return urun_fail (err, e, "remove `%s` of container `%s`", de->d_name, id);
         }
+      fault_point (STEP_DELETE_FILE, FAULT_AT);
     }
   closedir (d);
   if (unlinkat (rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)

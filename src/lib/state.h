@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun: the state root and one directory per container in it: validation of
  * ids, 0700 directories owned by the user, atomic state writes, a lock per
  * container, and the container status (pid + start time, never a recycled pid). */
@@ -28,10 +29,14 @@ struct container_state
 #define STATE_FILE "state.json"
 #define CONFIG_COPY "config.json"
 #define EXEC_SOCK "exec.sock" /* from create until start: start connects to it */
+/* "PID STARTTIME": the container's process, written as soon as it exists
+ * (before it can outlive urun) and again when it is a forked grandchild, so
+ * that `delete -f` finds it whatever else is on disk. */
+#define INIT_PID_FILE "init.pid"
 
-/* The state root: --root if given, else $XDG_RUNTIME_DIR/urun for an
- * unprivileged user, /run/urun for root. */
-int state_root_path (const char *opt_root, char **out, urun_err *err);
+/* Check a state root the plan chose (plan_state_root): under
+ * $XDG_RUNTIME_DIR that directory must be the caller's. */
+int state_root_check (const char *root, urun_err *err);
 /* Create (0700) if needed and open the state root, refusing a symlink or a
  * directory owned by someone else. */
 int state_root_open (const char *root, bool create, int *fd, urun_err *err);
@@ -41,10 +46,18 @@ int state_validate_id (const char *id, urun_err *err);
 
 /* mkdir ROOT/ID (0700) and lock it; "container ID already exists" if taken. */
 int state_dir_create (int rootfd, const char *id, int *dirfd, urun_err *err);
-/* Open and lock ROOT/ID. */
-int state_dir_open (int rootfd, const char *id, int *dirfd, urun_err *err);
+/* Open ROOT/ID, and lock it when `lock` (a reader needs no lock: every
+ * file in it is replaced atomically). */
+int state_dir_open (int rootfd, const char *id, bool lock, int *dirfd, urun_err *err);
+/* True when someone (a create in progress) holds the directory's lock. */
+bool state_dir_busy (int dirfd);
+/* Remove one entry at a time (a fault point after each). */
 /* Remove ROOT/ID and everything in it. */
 int state_dir_remove (int rootfd, const char *id, int dirfd, urun_err *err);
+
+int state_write_init_pid (int dirfd, pid_t pid, unsigned long long start_time, urun_err *err);
+/* 0 and *pid = 0 when there is none. */
+int state_read_init_pid (int dirfd, pid_t *pid, unsigned long long *start_time);
 
 int state_write (int dirfd, const struct container_state *st, const json_node *annotations, urun_err *err);
 int state_read (int dirfd, struct container_state **out, urun_err *err);

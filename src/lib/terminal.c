@@ -1,13 +1,13 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
 #include "terminal.h"
+#include "unixsock.h"
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 int
@@ -43,63 +43,13 @@ terminal_open_in_container (unsigned rows, unsigned cols, char **slave_name, uru
 }
 
 int
-terminal_connect_socket (const char *path, int *sock, urun_err *err)
-{
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  cleanup_close int fd = -1;
-  if (strlen (path) >= sizeof addr.sun_path)
-    return urun_fail (err, 0, "socket path `%s` too long", path);
-  strcpy (addr.sun_path, path);
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return urun_fail (err, errno, "socket");
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    return urun_fail (err, errno, "connect to `%s`", path);
-  *sock = steal_fd (&fd);
-  return 0;
-}
-
-int
-terminal_send_fd_with (int sock, int fd, const void *data, size_t len, urun_err *err)
-{
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } u;
-  struct iovec iov = { .iov_base = (void *) data, .iov_len = len };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-  struct cmsghdr *c;
-
-  memset (&u, 0, sizeof u);
-  c = CMSG_FIRSTHDR (&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &fd, sizeof (int));
-  while (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0)
-    if (errno != EINTR)
-      return urun_fail (err, errno, "send fd over the socket");
-  return 0;
-}
-
-int
 terminal_send_fd (int sock, int master, urun_err *err)
 {
   /* runc sends the pty's name as the payload with the fd */
   static const char payload[] = "/dev/ptmx";
-  if (terminal_send_fd_with (sock, master, payload, sizeof payload - 1, err) < 0)
-    return urun_fail (err, errno, "send the terminal to the console socket");
+  if (unixsock_send (sock, payload, sizeof payload - 1, master, err) < 0)
+    return urun_err_wrap (err, "send the terminal to the console socket");
   return 0;
-}
-
-int
-terminal_send_to_socket (const char *path, int master, urun_err *err)
-{
-  cleanup_close int sock = -1;
-  if (terminal_connect_socket (path, &sock, err) < 0)
-    return -1;
-  return terminal_send_fd (sock, master, err);
 }
 
 void

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun: terminals.  The container's pty is made inside the container (its
  * devpts); the master goes to the caller: over --console-socket (the runc
  * protocol: one SCM_RIGHTS message), or to urun itself, which connects it to
@@ -15,14 +16,9 @@
  * slave's path. */
 int terminal_open_in_container (unsigned rows, unsigned cols, char **slave_name, urun_err *err);
 
-/* Send the master over the unix socket at path. */
-int terminal_send_to_socket (const char *path, int master, urun_err *err);
-
-/* Connect to the console socket early (to fail before anything is created). */
-int terminal_connect_socket (const char *path, int *sock, urun_err *err);
+/* Send the master over a connected console socket (runc's protocol: the
+ * fd with a name as the payload). */
 int terminal_send_fd (int sock, int master, urun_err *err);
-/* Send fd over a connected unix socket with `data` as the payload. */
-int terminal_send_fd_with (int sock, int fd, const void *data, size_t len, urun_err *err);
 
 /* The caller's side: raw mode on our stdin while proxying, restored later. */
 struct terminal_saved

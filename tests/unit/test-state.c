@@ -193,12 +193,12 @@ TEST (dir_open_and_remove)
   cleanup_err urun_err err = NULL;
   cleanup_err urun_err err2 = NULL;
   int d = -1;
-  CHECK (state_dir_open (rootfd, "nope", &d, &err2) < 0);
+  CHECK (state_dir_open (rootfd, "nope", true, &d, &err2) < 0);
   CHECK (err2 != NULL && strstr (err2->msg, "does not exist") != NULL);
   CHECK (state_dir_create (rootfd, "c", &d, &err) == 0);
   close (d);
   d = -1;
-  CHECK (state_dir_open (rootfd, "c", &d, &err) == 0 && d >= 0);
+  CHECK (state_dir_open (rootfd, "c", true, &d, &err) == 0 && d >= 0);
   CHECK (write_file_atomic_at (d, "junk", "x", 1, 0600, &err) == 0);
   CHECK (mkfifoat (d, EXEC_SOCK, 0600) == 0);
   CHECK (state_dir_remove (rootfd, "c", d, &err) == 0);

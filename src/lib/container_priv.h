@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* urun: what the lifecycle files share among themselves (not the CLI). */
+#ifndef URUN_CONTAINER_PRIV_H
+#define URUN_CONTAINER_PRIV_H
+
+#include <signal.h>
+#include "container.h"
+#include "namespaces.h"
+#include "seccomp.h"
+#include "sync.h"
+
+/* ---- child.c: the container process, from clone to execve ------------ */
+
+/* Everything the child needs, set before the clone. */
+struct child_ctx
+{
+  const struct spec *spec;
+  const struct plan *plan;
+  const struct container_state *st; /* the state hooks get (the pid comes in messages) */
+  const char *bundle, *rootfs, *id;
+  int sync_fd;       /* the child's end of the socket pair */
+  int start_fd;      /* create: the listening start socket; -1 for run */
+  pid_t parent;      /* urun, which must be alive */
+  bool no_pivot, no_new_keyring;
+  int preserve_fds;
+  struct ns_join join;
+  urun_seccomp_filter seccomp;
+  unsigned conds;    /* the SYNC_IF_* of this container */
+  sigset_t sigmask;  /* the caller's signal mask, restored in the child */
+};
+
+void child_main (struct child_ctx *c) __attribute__ ((noreturn));
+
+/* ---- create.c: the phases of create, and the first half of run ----- */
+
+struct created
+{
+  struct spec *spec;
+  struct plan plan;
+  char *bundle, *rootfs;
+  char *config_text;
+  size_t config_len;
+  int rootfd, dirfd;
+  int sync_fd;
+  int start_fd;      /* create: the start socket, until the child has it */
+  int console_sock;  /* --console-socket, connected */
+  int cancel_fd;     /* signalfd: SIGINT, SIGTERM, SIGHUP, SIGQUIT stop set-up */
+  int master;        /* pty master kept for run, -1 otherwise */
+  pid_t pid;         /* the container process */
+  pid_t direct_child; /* our child (differs from pid after the intermediate fork) */
+  struct container_state st;
+  bool state_dir_made;
+  unsigned conds;    /* SYNC_IF_* */
+  struct ns_join join;
+  urun_seccomp_filter seccomp;
+};
+
+/* validate, plan, state directory, spawn, parent protocol, record.  On
+ * failure nothing is left (no process, no state directory). */
+int create_container (struct urun_context *ctx, const struct create_opts *o, bool run_mode, struct created *c,
+                      urun_err *err);
+void created_free (struct created *c);
+/* Kill what was started and remove the state directory. */
+void created_abort (struct created *c);
+/* --pid-file: written atomically. */
+int write_pid_file (const char *path, pid_t pid, urun_err *err);
+
+/* ---- lifecycle.c ---------------------------------------------------- */
+
+/* Open the state root and the container's directory (locked when `lock`),
+ * and read its state when st is not NULL. */
+int container_open_state (struct urun_context *ctx, const char *id, bool lock, int *rootfd, int *dirfd,
+                          struct container_state **st, urun_err *err);
+int load_config_copy (int dirfd, struct spec **out, urun_err *err);
+/* poststop hooks, then the state directory goes. */
+void remove_container (const struct spec *spec, struct container_state *st, int rootfd, int dirfd);
+/* Steps 11-15 on sock after START: a late notify fd, then the end (the
+ * program runs), then poststart hooks.  Kills the container on failure. */
+int start_finish (int sock, const struct spec *spec, const struct container_state *st, int cancel_fd, urun_err *err);
+/* The SYNC_IF_* that hold for this config and plan. */
+unsigned container_conds (const struct spec *spec, const struct plan *plan, urun_seccomp_filter filter);
+
+/* A SYNC_SECCOMP_FD: pass fd (closed here) and the state to
+ * linux.seccomp.listenerPath; when the process waits for it (value 1),
+ * reply SYNC_SECCOMP_DONE on sock as step `done_step`. */
+int forward_notify_fd (int sock, int done_step, const struct sync_msg *m, int fd, const struct spec *spec,
+                       const struct container_state *st, enum container_status status, pid_t pid, urun_err *err);
+
+/* ---- procs.c: the container's processes ------------------------------ */
+
+/* Every process of the container: those in its pid namespace, or, where it
+ * shares ours, those in its mount namespace.  The init is first. */
+int procs_of_container (const struct container_state *st, pid_t **out, size_t *n, urun_err *err);
+/* Signal the container's init, never a recycled pid. */
+int procs_signal_init (pid_t pid, unsigned long long start_time, int sig, urun_err *err);
+/* Kill every process of the container and wait (bounded) for the init. */
+int procs_kill_all (const struct container_state *st, urun_err *err);
+
+#endif

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* urun: create, as a checklist of phases: validate, plan, state directory,
+ * spawn, parent protocol, record (sync.h has the steps).  The start path
+ * forks once and never re-executes urun: the child is a clone of this
+ * process, already in its new namespaces (child.c). */
+#include <config.h>
+#include "container_priv.h"
+#include "cgroup/cgroup.h"
+#include "fault.h"
+#include "hooks.h"
+#include "idmap.h"
+#include "log.h"
+#include "process.h"
+#include "terminal.h"
+#include "unixsock.h"
+#include "util.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/sched.h>
+
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+
+/* The descriptors of the parent's side; the child keeps the start socket. */
+static void
+close_fds (struct created *c, bool in_child)
+{
+  int *fds[] = { &c->rootfd, &c->dirfd, &c->sync_fd, &c->start_fd, &c->console_sock, &c->cancel_fd, &c->master };
+  for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+    if (*fds[i] >= 0 && !(in_child && fds[i] == &c->start_fd))
+      close (steal_fd (fds[i]));
+}
+
+void
+created_free (struct created *c)
+{
+  spec_free (c->spec);
+  free (c->bundle);
+  free (c->rootfs);
+  free (c->config_text);
+  close_fds (c, false);
+  ns_join_close (&c->join);
+  free (c->st.created);
+  seccomp_filter_free (c->seccomp);
+  c->spec = NULL;
+  c->bundle = c->rootfs = c->config_text = c->st.created = NULL;
+  c->seccomp = NULL;
+}
+
+void
+created_abort (struct created *c)
+{
+  if (c->pid > 0)
+    kill (c->pid, SIGKILL);
+  if (c->direct_child > 0)
+    {
+      int st;
+      kill (c->direct_child, SIGKILL);
+      wait_for_pid (c->direct_child, &st);
+      c->direct_child = -1;
+    }
+  if (c->state_dir_made)
+    {
+      cleanup_err urun_err e = NULL;
+      state_dir_remove (c->rootfd, c->st.id, c->dirfd, &e);
+      c->state_dir_made = false;
+    }
+}
+
+/* ---- 1. validate: every check that can fail on input, before any side
+ * effect ---------------------------------------------------------------- */
+
+static int
+resolve_rootfs (struct created *c, urun_err *err)
+{
+  char buf[PATH_MAX];
+  cleanup_free char *joined = NULL;
+  struct stat sb;
+
+  joined = c->spec->root_path[0] == '/' ? xstrdup (c->spec->root_path)
+                                        : xasprintf ("%s/%s", c->bundle, c->spec->root_path);
+  if (realpath (joined, buf) == NULL)
+    return urun_fail (err, errno, "`root.path`: rootfs `%s`", joined);
+  if (stat (buf, &sb) < 0 || !S_ISDIR (sb.st_mode))
+    return urun_fail (err, 0, "`root.path`: rootfs `%s` is not a directory", joined);
+  c->rootfs = xstrdup (buf);
+  return 0;
+}
+
+static int
+read_config (const struct create_opts *o, struct created *c, urun_err *err)
+{
+  cleanup_free char *path = NULL;
+  char buf[PATH_MAX];
+
+  if (realpath (o->bundle ? o->bundle : ".", buf) == NULL)
+    return urun_fail (err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
+  c->bundle = xstrdup (buf);
+  path = xasprintf ("%s/config.json", buf);
+  if (read_file_at (AT_FDCWD, path, &c->config_text, &c->config_len, err) < 0)
+    return -1;
+  if (spec_parse (c->config_text, c->config_len, &c->spec, err) < 0)
+    return urun_err_wrap (err, "%s", path);
+  if (c->spec->process == NULL)
+    return urun_fail (err, 0, "%s: `process`: missing", path);
+  if (c->spec->seccomp && seccomp_compile (c->spec->seccomp, &c->seccomp, err) < 0)
+    return urun_err_wrap (err, "%s", path);
+  return 0;
+}
+
+static int
+create_validate (const struct create_opts *o, bool run_mode, struct created *c, urun_err *err)
+{
+  bool tty;
+  if (state_validate_id (o->id, err) < 0 || read_config (o, c, err) < 0 || resolve_rootfs (c, err) < 0)
+    return -1;
+  tty = c->spec->process->terminal;
+  if (o->console_socket && !tty)
+    {
+      urun_fail (err, 0, "`process.terminal` is false: there is no terminal to send");
+      return urun_err_topic (err, URUN_TOPIC_CONSOLE_SOCKET);
+    }
+  if (tty && !o->console_socket && (!run_mode || o->detach))
+    {
+      urun_fail (err, 0, "`process.terminal` is true: the terminal needs a console socket to go to");
+      return urun_err_topic (err, URUN_TOPIC_NEED_CONSOLE);
+    }
+  if (o->console_socket && unixsock_connect (o->console_socket, SOCK_STREAM, &c->console_sock, err) < 0)
+    return urun_err_topic (err, URUN_TOPIC_CONSOLE_SOCKET);
+  if (c->seccomp && seccomp_check_runnable (c->seccomp, c->spec->process->no_new_privileges, !run_mode, err) < 0)
+    return urun_err_wrap (err, "linux.seccomp");
+  return 0;
+}
+
+/* ---- 2. plan ----------------------------------------------------------- */
+
+static int
+create_plan (struct urun_context *ctx, struct created *c, urun_err *err)
+{
+  if (plan_build (c->spec, &ctx->host, NULL, &c->plan, err) < 0)
+    return -1;
+  c->conds = container_conds (c->spec, &c->plan, c->seccomp);
+  if (ns_open_paths (c->spec, &c->plan, &c->join, err) < 0)
+    return -1;
+  process_load_default_rlimits ();
+  cgroup_check_resources (c->spec, ctx->systemd_cgroup);
+  return 0;
+}
+
+/* ---- 3. the state directory: from here on a failure removes it -------- */
+
+static int
+make_start_socket (struct created *c, urun_err *err)
+{
+  /* `start` connects here; bound through /proc/self/fd so that a long
+   * state path does not overflow sun_path */
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", c->dirfd, EXEC_SOCK);
+  c->start_fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  /* fchmodat: bind honours the caller's umask, the socket is ours alone */
+  if (c->start_fd < 0 || bind (c->start_fd, (struct sockaddr *) &addr, sizeof addr) < 0
+      || fchmodat (c->dirfd, EXEC_SOCK, 0600, 0) < 0 || listen (c->start_fd, 1) < 0)
+    return urun_fail (err, errno, "create the start socket");
+  return 0;
+}
+
+static int
+create_state_dir (struct urun_context *ctx, const struct create_opts *o, bool run_mode, struct created *c,
+                  urun_err *err)
+{
+  if (state_root_open (ctx->state_root, true, &c->rootfd, err) < 0)
+    return -1;
+  if (state_dir_create (c->rootfd, o->id, &c->dirfd, err) < 0)
+    return -1;
+  c->state_dir_made = true;
+  if (write_file_atomic_at (c->dirfd, CONFIG_COPY, c->config_text, c->config_len, 0600, err) < 0)
+    return -1;
+  if (!run_mode && make_start_socket (c, err) < 0)
+    return -1;
+  c->st.bundle = c->bundle;
+  c->st.rootfs = c->rootfs;
+  c->st.created = now_rfc3339 ();
+  c->st.owner = ctx->host.euid;
+  c->st.annotations = json_get (c->spec->doc, "annotations");
+  c->st.rootless = c->plan.rootless;
+  return 0;
+}
+
+/* ---- 4. spawn ------------------------------------------------------------ */
+
+static long long
+clone_child (int flags)
+{
+  struct clone_args ca = { .flags = (unsigned long long) flags, .exit_signal = SIGCHLD };
+  long long r = syscall (SYS_clone3, &ca, sizeof ca);
+  if (r < 0 && errno == ENOSYS && !(flags & CLONE_NEWTIME))
+    r = syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, 0);
+  return r;
+}
+
+static void
+fill_child_ctx (const struct create_opts *o, struct created *c, int child_sock, const sigset_t *mask,
+                struct child_ctx *cc)
+{
+  memset (cc, 0, sizeof *cc);
+  cc->spec = c->spec;
+  cc->plan = &c->plan;
+  cc->st = &c->st;
+  cc->bundle = c->bundle;
+  cc->rootfs = c->rootfs;
+  cc->id = o->id;
+  cc->sync_fd = child_sock;
+  cc->start_fd = c->start_fd;
+  cc->parent = getpid ();
+  cc->no_pivot = o->no_pivot;
+  cc->no_new_keyring = o->no_new_keyring;
+  cc->preserve_fds = o->preserve_fds;
+  cc->join = c->join;
+  cc->seccomp = c->seccomp;
+  cc->conds = c->conds;
+  cc->sigmask = *mask;
+}
+
+static int
+create_spawn (const struct create_opts *o, struct created *c, const sigset_t *mask, urun_err *err)
+{
+  cleanup_close int child_sock = -1;
+  struct child_ctx cc;
+  long long pid;
+  int sv[2];
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return urun_fail (err, errno, "socketpair");
+  c->sync_fd = sv[0];
+  child_sock = sv[1];
+  if (mark_fds_cloexec_from (3 + o->preserve_fds, err) < 0)
+    return -1;
+  fill_child_ctx (o, c, child_sock, mask, &cc);
+  pid = clone_child (c->plan.clone_flags);
+  if (pid < 0)
+    return urun_fail (err, errno, "clone the container process with namespaces (%s)",
+                      c->plan.rootless ? "are unprivileged user namespaces enabled?" : "flags 0x%x");
+  if (pid == 0)
+    {
+      /* the child: drop what is the parent's (the lock above all) */
+      close_fds (c, true);
+      child_main (&cc);
+    }
+  c->pid = c->direct_child = pid;
+  fault_point (STEP_CLONE, FAULT_AT);
+  /* step 1: before the child can outlive us, `delete -f` must find it */
+  if (state_write_init_pid (c->dirfd, c->pid, proc_start_time (c->pid), err) < 0)
+    return -1;
+  if (c->start_fd >= 0)
+    close (steal_fd (&c->start_fd));
+  ns_join_close (&c->join);
+  return 0;
+}
+
+/* ---- 5. the parent protocol (steps 2-9) --------------------------------- */
+
+static int
+on_pid (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
+{
+  struct created *c = ctx;
+  int st;
+  if (fd >= 0)
+    close (fd);
+  if (m->value <= 0)
+    return urun_fail (err, 0, "protocol error: pid %d", m->value);
+  /* C exits after telling us; G is the container's process */
+  wait_for_pid (c->direct_child, &st);
+  c->direct_child = -1;
+  c->pid = m->value;
+  if (state_write_init_pid (c->dirfd, c->pid, proc_start_time (c->pid), err) < 0)
+    return -1;
+  return sync_send (c->sync_fd, STEP_PID_ACK, SYNC_PID_ACK, 0, NULL, -1, err);
+}
+
+static int
+on_run_hooks (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
+{
+  struct created *c = ctx;
+  cleanup_free char *json = NULL;
+  size_t len;
+  (void) m;
+  if (fd >= 0)
+    close (fd);
+  c->st.pid = c->pid;
+  json = state_to_json (&c->st, STATUS_CREATING, false, &len);
+  if (hooks_run (c->spec, HOOK_PRESTART, json, c->cancel_fd, err) < 0
+      || hooks_run (c->spec, HOOK_CREATE_RUNTIME, json, c->cancel_fd, err) < 0)
+    return -1;
+  /* the pid createContainer hooks report */
+  return sync_send (c->sync_fd, STEP_HOOKS_DONE, SYNC_HOOKS_DONE, c->pid, NULL, -1, err);
+}
+
+static int
+on_pty (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
+{
+  struct created *c = ctx;
+  (void) m;
+  if (fd < 0)
+    return urun_fail (err, 0, "protocol error: no pty master with the message");
+  if (c->console_sock < 0)
+    {
+      c->master = fd;
+      return 0;
+    }
+  int r = terminal_send_fd (c->console_sock, fd, err);
+  close (fd);
+  return r < 0 ? urun_err_topic (err, URUN_TOPIC_CONSOLE_SOCKET) : 0;
+}
+
+static int
+on_seccomp_early (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
+{
+  struct created *c = ctx;
+  c->st.pid = c->pid;
+  return forward_notify_fd (c->sync_fd, 0, m, fd, c->spec, &c->st, STATUS_CREATING, c->pid, err);
+}
+
+static const struct sync_step create_steps[] = {
+  { STEP_PID, SYNC_PID, SYNC_IF_FORK, on_pid },
+  { STEP_RUN_HOOKS, SYNC_RUN_HOOKS, SYNC_IF_HOOKS, on_run_hooks },
+  { STEP_PTY, SYNC_PTY_MASTER, SYNC_IF_TERMINAL, on_pty },
+  { STEP_SECCOMP_EARLY, SYNC_SECCOMP_FD, SYNC_IF_NOTIFY_EARLY, on_seccomp_early },
+  { STEP_READY, SYNC_READY, 0, NULL },
+};
+
+static int
+create_protocol (struct created *c, urun_err *err)
+{
+  struct sync_seq q = { create_steps, sizeof create_steps / sizeof *create_steps, c->conds, 0 };
+  if (c->plan.new_userns && idmap_write_maps (c->pid, c->spec, c->plan.uid_map, c->plan.gid_map, err) < 0)
+    return -1;
+  if (sync_send (c->sync_fd, STEP_MAPS_DONE, SYNC_MAPS_DONE, 0, NULL, -1, err) < 0)
+    return -1;
+  return sync_run (c->sync_fd, &q, c, c->cancel_fd, err);
+}
+
+/* ---- 6. record ------------------------------------------------------------ */
+
+int
+write_pid_file (const char *path, pid_t pid, urun_err *err)
+{
+  char buf[32];
+  cleanup_free char *dir = NULL;
+  cleanup_close int dfd = -1;
+  const char *slash = strrchr (path, '/');
+  int n = snprintf (buf, sizeof buf, "%d", (int) pid);
+
+  dir = slash ? (slash == path ? xstrdup ("/") : strndup (path, slash - path)) : xstrdup (".");
+  dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    urun_fail (err, errno, "open directory `%s`", dir);
+  else if (write_file_atomic_at (dfd, slash ? slash + 1 : path, buf, n, 0644, err) == 0)
+    return 0;
+  return urun_err_topic (err, URUN_TOPIC_PID_FILE);
+}
+
+static int
+create_record (const struct create_opts *o, struct created *c, urun_err *err)
+{
+  c->st.pid = c->pid;
+  c->st.pid_start_time = proc_start_time (c->pid);
+  if (state_write (c->dirfd, &c->st, c->st.annotations, err) < 0)
+    return -1;
+  fault_point (STEP_RECORD, FAULT_AT);
+  if (o->pid_file && write_pid_file (o->pid_file, c->pid, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* The signals that stop set-up, read through a signalfd while they are
+ * blocked (mask gets the caller's mask, for the child). */
+static int
+block_cancel_signals (struct created *c, sigset_t *mask, urun_err *err)
+{
+  sigset_t s;
+  sigemptyset (&s);
+  sigaddset (&s, SIGINT);
+  sigaddset (&s, SIGTERM);
+  sigaddset (&s, SIGHUP);
+  sigaddset (&s, SIGQUIT);
+  sigprocmask (SIG_BLOCK, &s, mask);
+  c->cancel_fd = signalfd (-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (c->cancel_fd < 0)
+    return urun_fail (err, errno, "signalfd");
+  return 0;
+}
+
+int
+create_container (struct urun_context *ctx, const struct create_opts *o, bool run_mode, struct created *c,
+                  urun_err *err)
+{
+  sigset_t mask;
+  memset (c, 0, sizeof *c);
+  c->rootfd = c->dirfd = c->sync_fd = c->start_fd = c->console_sock = c->cancel_fd = c->master = -1;
+  c->st.id = (char *) o->id;
+
+  if (create_validate (o, run_mode, c, err) < 0 || create_plan (ctx, c, err) < 0)
+    return -1;
+  if (block_cancel_signals (c, &mask, err) < 0)
+    return -1;
+  if (create_state_dir (ctx, o, run_mode, c, err) < 0 || create_spawn (o, c, &mask, err) < 0
+      || create_protocol (c, err) < 0 || create_record (o, c, err) < 0)
+    {
+      created_abort (c);
+      sigprocmask (SIG_SETMASK, &mask, NULL);
+      return -1;
+    }
+  /* run keeps them blocked (it forwards them); create is done */
+  if (!run_mode)
+    sigprocmask (SIG_SETMASK, &mask, NULL);
+  return 0;
+}
+
+int
+container_create (struct urun_context *ctx, const struct create_opts *o, urun_err *err)
+{
+  struct created c;
+  /* the container outlives us: its process is not ours to reap */
+  int r = create_container (ctx, o, false, &c, err);
+  created_free (&c);
+  return r;
+}

@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* urun: the lifecycle commands on a container that exists: start, kill,
+ * delete, state, list.  What they know of it comes from its state directory;
+ * which processes are its comes from procs.c. */
+#include <config.h>
+#include "container_priv.h"
+#include "fault.h"
+#include "hooks.h"
+#include "log.h"
+#include "unixsock.h"
+#include "util.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+int
+container_open_state (struct urun_context *ctx, const char *id, bool lock, int *rootfd, int *dirfd,
+                      struct container_state **st, urun_err *err)
+{
+  *rootfd = *dirfd = -1;
+  if (state_validate_id (id, err) < 0)
+    return -1;
+  if (state_root_open (ctx->state_root, false, rootfd, err) < 0)
+    {
+      if ((*err)->errnum == ENOENT)
+        {
+          urun_err_free (err);
+          urun_fail (err, 0, "container `%s` does not exist", id);
+          (*err)->errnum = ENOENT;
+        }
+      return -1;
+    }
+  if (state_dir_open (*rootfd, id, lock, dirfd, err) < 0)
+    goto fail;
+  if (st && state_read (*dirfd, st, err) < 0)
+    {
+      if ((*err)->errnum == ENOENT)
+        {
+          bool busy = state_dir_busy (*dirfd);
+          urun_err_free (err);
+          if (busy)
+            urun_fail (err, 0, "container `%s` is still being created", id);
+          else
+            urun_fail (err, 0, "container `%s` was not created completely (its creator died): `urun delete` removes it", id);
+        }
+      goto fail;
+    }
+  return 0;
+fail:
+  if (*dirfd >= 0)
+    close (*dirfd);
+  close (*rootfd);
+  *rootfd = *dirfd = -1;
+  return -1;
+}
+
+int
+load_config_copy (int dirfd, struct spec **out, urun_err *err)
+{
+  cleanup_free char *text = NULL;
+  size_t len;
+  if (read_file_at (dirfd, CONFIG_COPY, &text, &len, err) < 0)
+    return -1;
+  return spec_parse (text, len, out, err);
+}
+
+unsigned
+container_conds (const struct spec *spec, const struct plan *plan, urun_seccomp_filter filter)
+{
+  unsigned c = 0;
+  bool notify = filter ? seccomp_filter_notifies (filter) : spec->seccomp && seccomp_spec_notifies (spec->seccomp);
+  bool nnp = spec->process && spec->process->no_new_privileges;
+  if (plan && plan->fork)
+    c |= SYNC_IF_FORK;
+  if (spec->n_hooks[HOOK_PRESTART] || spec->n_hooks[HOOK_CREATE_RUNTIME] || spec->n_hooks[HOOK_CREATE_CONTAINER])
+    c |= SYNC_IF_HOOKS;
+  if (spec->process && spec->process->terminal)
+    c |= SYNC_IF_TERMINAL;
+  if (notify)
+    c |= nnp ? SYNC_IF_NOTIFY_LATE : SYNC_IF_NOTIFY_EARLY;
+  return c;
+}
+
+int
+forward_notify_fd (int sock, int done_step, const struct sync_msg *m, int fd, const struct spec *spec,
+                   const struct container_state *st, enum container_status status, pid_t pid, urun_err *err)
+{
+  size_t len;
+  cleanup_free char *json = NULL;
+  int r;
+  if (fd < 0)
+    return urun_fail (err, 0, "protocol error: no seccomp fd with the message");
+  json = state_to_json (st, status, false, &len);
+  r = seccomp_send_to_listener (spec->seccomp, fd, pid, json, err);
+  close (fd);
+  if (r == 0 && m->value == 1)
+    r = sync_send (sock, done_step, SYNC_SECCOMP_DONE, 0, NULL, -1, err);
+  return r;
+}
+
+/* ---- start ------------------------------------------------------------ */
+
+struct start_ctx
+{
+  int sock;
+  const struct spec *spec;
+  const struct container_state *st;
+};
+
+static int
+on_seccomp_late (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
+{
+  struct start_ctx *s = ctx;
+  return forward_notify_fd (s->sock, STEP_SECCOMP_LATE_DONE, m, fd, s->spec, s->st, STATUS_RUNNING, s->st->pid, err);
+}
+
+static const struct sync_step start_steps[] = {
+  { STEP_SECCOMP_LATE, SYNC_SECCOMP_FD, SYNC_IF_NOTIFY_LATE, on_seccomp_late },
+  { STEP_EXEC, SYNC_END, 0, NULL },
+};
+
+int
+start_finish (int sock, const struct spec *spec, const struct container_state *st, int cancel_fd, urun_err *err)
+{
+  struct start_ctx s = { sock, spec, st };
+  struct sync_seq q = { start_steps, sizeof start_steps / sizeof *start_steps, container_conds (spec, NULL, NULL), 0 };
+  if (sync_run (sock, &q, &s, cancel_fd, err) < 0)
+    {
+      procs_signal_init (st->pid, st->pid_start_time, SIGKILL, NULL);
+      return -1;
+    }
+  if (spec->n_hooks[HOOK_POSTSTART])
+    {
+      size_t len;
+      cleanup_free char *json = state_to_json (st, STATUS_RUNNING, false, &len);
+      hooks_run_all_warn (spec, HOOK_POSTSTART, json);
+    }
+  fault_point (STEP_POSTSTART, FAULT_AT);
+  return 0;
+}
+
+/* Connect to the waiting process, then remove the socket, then wake it:
+ * whoever dies at any point, the state says what the process is (created
+ * while the socket is there; once it is gone the process either got START
+ * and runs, or read end-of-file and exited). */
+static int
+connect_start_socket (int dirfd, const char *id, int *sock, urun_err *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dirfd, EXEC_SOCK);
+  *sock = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (*sock < 0)
+    return urun_fail (err, errno, "socket");
+  if (connect (*sock, (struct sockaddr *) &addr, sizeof addr) < 0)
+    {
+      if (errno == ECONNREFUSED)
+        return urun_fail (err, 0, "cannot start container `%s`: its process has exited", id);
+      return urun_fail (err, errno, "connect to the start socket of `%s`", id);
+    }
+  if (unlinkat (dirfd, EXEC_SOCK, 0) < 0)
+    return urun_fail (err, errno, "remove the start socket of `%s`", id);
+  return 0;
+}
+
+int
+container_start (struct urun_context *ctx, const char *id, urun_err *err)
+{
+  cleanup_close int rootfd = -1, dirfd = -1, sock = -1;
+  cleanup_state struct container_state *st = NULL;
+  cleanup_spec struct spec *spec = NULL;
+  enum container_status status;
+
+  if (container_open_state (ctx, id, true, &rootfd, &dirfd, &st, err) < 0)
+    return -1;
+  status = state_status (dirfd, st);
+  if (status != STATUS_CREATED)
+    return urun_fail (err, 0, "cannot start container `%s`: it is %s, not created", id, state_status_name (status));
+  if (load_config_copy (dirfd, &spec, err) < 0)
+    return -1;
+  if (connect_start_socket (dirfd, id, &sock, err) < 0)
+    return -1;
+  if (sync_send (sock, STEP_START, SYNC_START, st->pid, NULL, -1, err) < 0)
+    return -1;
+  return start_finish (sock, spec, st, -1, err);
+}
+
+/* ---- delete, kill ------------------------------------------------------- */
+
+void
+remove_container (const struct spec *spec, struct container_state *st, int rootfd, int dirfd)
+{
+  cleanup_err urun_err err = NULL;
+  if (spec && spec->n_hooks[HOOK_POSTSTOP])
+    {
+      size_t len;
+      cleanup_free char *json = state_to_json (st, STATUS_STOPPED, false, &len);
+      hooks_run_all_warn (spec, HOOK_POSTSTOP, json);
+    }
+  fault_point (STEP_DELETE_POSTSTOP, FAULT_AT);
+  if (state_dir_remove (rootfd, st->id, dirfd, &err) < 0)
+    urun_warn ("%s", err->msg);
+}
+
+/* No readable state.json: a create that died (we hold its lock), or a
+ * state we cannot read.  Whatever init.pid names is killed. */
+static int
+delete_without_state (int rootfd, int dirfd, const char *id, urun_err *err)
+{
+  pid_t pid;
+  unsigned long long start;
+  state_read_init_pid (dirfd, &pid, &start);
+  if (pid > 0)
+    {
+      struct container_state st = { .id = (char *) id, .pid = pid, .pid_start_time = start };
+      if (procs_kill_all (&st, err) < 0)
+        return -1;
+    }
+  fault_point (STEP_DELETE_KILLED, FAULT_AT);
+  return state_dir_remove (rootfd, id, dirfd, err);
+}
+
+int
+container_delete (struct urun_context *ctx, const char *id, bool force, urun_err *err)
+{
+  cleanup_close int rootfd = -1, dirfd = -1;
+  cleanup_state struct container_state *st = NULL;
+  cleanup_spec struct spec *spec = NULL;
+  cleanup_err urun_err e2 = NULL;
+  enum container_status status;
+
+  if (container_open_state (ctx, id, true, &rootfd, &dirfd, NULL, err) < 0)
+    {
+      /* runc and crun: forcing the delete of what is not there succeeds */
+      if (force && (*err)->errnum == ENOENT)
+        {
+          urun_err_free (err);
+          return 0;
+        }
+      return -1;
+    }
+  if (state_read (dirfd, &st, &e2) < 0)
+    return delete_without_state (rootfd, dirfd, id, err);
+  status = state_status (dirfd, st);
+  if (status == STATUS_RUNNING && !force)
+    {
+      urun_fail (err, 0, "cannot delete container `%s` that is running: stop it first", id);
+      return urun_err_topic (err, URUN_TOPIC_FORCE);
+    }
+  if (status != STATUS_STOPPED && procs_kill_all (st, err) < 0)
+    return -1;
+  fault_point (STEP_DELETE_KILLED, FAULT_AT);
+  urun_err_free (&e2);
+  if (load_config_copy (dirfd, &spec, &e2) < 0)
+    urun_warn ("container `%s`: %s (poststop hooks not run)", id, e2->msg);
+  remove_container (spec, st, rootfd, dirfd);
+  return 0;
+}
+
+int
+container_kill (struct urun_context *ctx, const char *id, int sig, bool all, urun_err *err)
+{
+  cleanup_close int rootfd = -1, dirfd = -1;
+  cleanup_state struct container_state *st = NULL;
+
+  if (container_open_state (ctx, id, true, &rootfd, &dirfd, &st, err) < 0)
+    return -1;
+  if (state_status (dirfd, st) == STATUS_STOPPED)
+    return urun_fail (err, 0, "container `%s` is not running", id);
+  if (all)
+    {
+      cleanup_free pid_t *pids = NULL;
+      size_t n;
+      /* the list first, then the signals: init's death (pid namespace)
+       * may take the others with it */
+      if (procs_of_container (st, &pids, &n, err) < 0)
+        return -1;
+      if (procs_signal_init (st->pid, st->pid_start_time, sig, err) < 0)
+        return -1;
+      for (size_t i = 1; i < n; i++)
+        kill (pids[i], sig);
+      return 0;
+    }
+  return procs_signal_init (st->pid, st->pid_start_time, sig, err);
+}
+
+/* ---- state, list: readers take no lock --------------------------------- */
+
+int
+container_state (struct urun_context *ctx, const char *id, char **json, urun_err *err)
+{
+  cleanup_close int rootfd = -1, dirfd = -1;
+  cleanup_state struct container_state *st = NULL;
+  size_t len;
+  if (container_open_state (ctx, id, false, &rootfd, &dirfd, &st, err) < 0)
+    return -1;
+  *json = state_to_json (st, state_status (dirfd, st), true, &len);
+  return 0;
+}
+
+/* An entry for a directory without a readable state.json. */
+static struct container_state *
+incomplete_entry (int dirfd, const char *name, uid_t owner, enum container_status *status)
+{
+  struct container_state *st = xmalloc0 (sizeof *st);
+  st->id = xstrdup (name);
+  st->bundle = xstrdup ("");
+  st->rootfs = xstrdup ("");
+  st->created = xstrdup ("");
+  st->owner = owner;
+  /* being created while its creator holds the lock; else it was abandoned */
+  *status = state_dir_busy (dirfd) ? STATUS_CREATING : STATUS_STOPPED;
+  return st;
+}
+
+int
+container_list (struct urun_context *ctx, struct container_entry **out, size_t *n, urun_err *err)
+{
+  cleanup_close int rootfd = -1;
+  DIR *d;
+  struct dirent *de;
+  size_t cap = 8;
+
+  *out = NULL;
+  *n = 0;
+  if (state_root_open (ctx->state_root, false, &rootfd, err) < 0)
+    {
+      if ((*err)->errnum != ENOENT)
+        return -1;
+      urun_err_free (err);
+      return 0;
+    }
+  d = fdopendir (dup (rootfd));
+  if (d == NULL)
+    return urun_fail (err, errno, "read state root");
+  *out = xmalloc0 (cap * sizeof **out);
+  while ((de = readdir (d)))
+    {
+      cleanup_close int dirfd = -1;
+      cleanup_err urun_err e2 = NULL;
+      struct container_entry e = { 0 };
+      if (de->d_name[0] == '.')
+        continue;
+      dirfd = openat (rootfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+      if (dirfd < 0)
+        continue;
+      if (state_read (dirfd, &e.st, &e2) == 0)
+        e.status = state_status (dirfd, e.st);
+      else
+        e.st = incomplete_entry (dirfd, de->d_name, ctx->host.euid, &e.status);
+      if (*n == cap)
+        *out = xrealloc (*out, (cap *= 2) * sizeof **out);
+      (*out)[(*n)++] = e;
+    }
+  closedir (d);
+  return 0;
+}
+
+void
+container_list_free (struct container_entry *e, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    state_free (e[i].st);
+  free (e);
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* urun: the processes of a container: finding them in /proc and signalling
+ * them, never a pid that was recycled. */
+#include <config.h>
+#include "container_priv.h"
+#include "util.h"
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+static bool
+same_ns (const char *ns, pid_t a, pid_t b)
+{
+  char pa[64], pb[64];
+  struct stat sa, sb;
+  snprintf (pa, sizeof pa, "/proc/%d/ns/%s", (int) a, ns);
+  snprintf (pb, sizeof pb, "/proc/%d/ns/%s", (int) b, ns);
+  return stat (pa, &sa) == 0 && stat (pb, &sb) == 0 && sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
+}
+
+int
+procs_of_container (const struct container_state *st, pid_t **out, size_t *n, urun_err *err)
+{
+  DIR *d = opendir ("/proc");
+  struct dirent *de;
+  size_t cap = 16;
+  /* every container has a mount namespace of its own, and `urun exec`
+   * joins it: where the pid namespace is ours, that is what tells */
+  const char *ns = same_ns ("pid", st->pid, getpid ()) ? "mnt" : "pid";
+  pid_t *v;
+
+  *n = 0;
+  if (d == NULL)
+    return urun_fail (err, errno, "open /proc");
+  v = xmalloc0 (cap * sizeof *v);
+  v[(*n)++] = st->pid;
+  while ((de = readdir (d)))
+    {
+      unsigned long p;
+      if (!parse_ulong (de->d_name, &p) || (pid_t) p == st->pid)
+        continue;
+      if (!same_ns (ns, p, st->pid))
+        continue;
+      if (*n == cap)
+        v = xrealloc (v, (cap *= 2) * sizeof *v);
+      v[(*n)++] = p;
+    }
+  closedir (d);
+  *out = v;
+  return 0;
+}
+
+int
+container_pids (struct urun_context *ctx, const char *id, pid_t **pids, size_t *n, urun_err *err)
+{
+  cleanup_close int rootfd = -1, dirfd = -1;
+  cleanup_state struct container_state *st = NULL;
+  if (container_open_state (ctx, id, false, &rootfd, &dirfd, &st, err) < 0)
+    return -1;
+  if (state_status (dirfd, st) == STATUS_STOPPED)
+    {
+      *pids = NULL;
+      *n = 0;
+      return 0;
+    }
+  return procs_of_container (st, pids, n, err);
+}
+
+int
+procs_signal_init (pid_t pid, unsigned long long start_time, int sig, urun_err *err)
+{
+  /* a pidfd pins the process: check its start time after opening it so a
+   * recycled pid is never signalled */
+  int pidfd = syscall (SYS_pidfd_open, pid, 0);
+  if (pidfd >= 0)
+    {
+      int r = 0;
+      if (proc_start_time (pid) != start_time)
+        r = urun_fail (err, 0, "container is not running");
+      else if (syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+        r = urun_fail (err, errno, "send signal %d", sig);
+      close (pidfd);
+      return r;
+    }
+  if (proc_start_time (pid) != start_time)
+    return urun_fail (err, 0, "container is not running");
+  if (kill (pid, sig) < 0)
+    return urun_fail (err, errno, "send signal %d", sig);
+  return 0;
+}
+
+/* Wait (bounded) for a process that is not our child to disappear. */
+static void
+wait_gone (pid_t pid, unsigned long long start_time, int timeout_ms)
+{
+  int pidfd = syscall (SYS_pidfd_open, pid, 0);
+  if (pidfd >= 0)
+    {
+      struct pollfd p = { .fd = pidfd, .events = POLLIN };
+      if (proc_start_time (pid) == start_time)
+        poll (&p, 1, timeout_ms);
+      close (pidfd);
+      return;
+    }
+  for (int i = 0; i < timeout_ms / 10 && proc_start_time (pid) == start_time; i++)
+    usleep (10000);
+}
+
+int
+procs_kill_all (const struct container_state *st, urun_err *err)
+{
+  cleanup_free pid_t *pids = NULL;
+  size_t n = 0;
+  if (st->pid <= 0 || proc_start_time (st->pid) != st->pid_start_time)
+    return 0;
+  if (procs_of_container (st, &pids, &n, err) < 0)
+    return -1;
+  for (size_t i = n; i-- > 1;)
+    kill (pids[i], SIGKILL);
+  procs_signal_init (st->pid, st->pid_start_time, SIGKILL, NULL);
+  wait_gone (st->pid, st->pid_start_time, 10000);
+  if (proc_start_time (st->pid) == st->pid_start_time)
+    return urun_fail (err, 0, "container `%s`: process %d did not die after SIGKILL", st->id, (int) st->pid);
+  return 0;
+}
