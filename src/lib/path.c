@@ -97,165 +97,228 @@ try_openat2 (int rootfd, const char *path, int flags)
 #define MAX_DEPTH 256
 #define MAX_LINKS 40
 
+struct walk
+{
+  int stack[MAX_DEPTH]; /* stack[0] is a dup of rootfd, stack[depth] the current directory */
+  int depth;
+  int links;            /* symlinks followed so far, at most MAX_LINKS */
+  char *rest;           /* owned: what is left to resolve, rewritten by each symlink */
+  char *p;              /* the next component, inside rest */
+  const char *path;     /* as the caller gave it, for messages */
+  int flags;
+  enum path_create create;
+};
+
+/* ".." (and an absolute symlink, repeatedly): never above stack[0]. */
+static void
+walk_up (struct walk *w)
+{
+  if (w->depth > 0)
+    close (w->stack[w->depth--]);
+}
+
+/* Cut the next component out of w->p (which starts at it, no leading '/')
+ * and advance past it; *last says nothing but slashes follows it. */
+static char *
+walk_cut_component (struct walk *w, bool *last)
+{
+  char *comp = w->p;
+  char *next = strchr (comp, '/');
+  if (next)
+    {
+      *next = '\0';
+      w->p = next + 1;
+    }
+  else
+    w->p = comp + strlen (comp);
+  *last = (next == NULL) || strspn (w->p, "/") == strlen (w->p);
+  return comp;
+}
+
+/* The path resolved to the current directory itself. */
+static int
+walk_finish_at_dir (struct walk *w, urun_err *err)
+{
+  int fd;
+  if ((w->flags & O_PATH) && !(w->flags & O_DIRECTORY))
+    {
+      fd = w->stack[w->depth];
+      w->stack[w->depth] = -1;
+      return fd;
+    }
+  fd = openat (w->stack[w->depth], ".", (w->flags & ~O_CREAT) | O_CLOEXEC);
+  if (fd < 0)
+    urun_fail (err, errno, "open `%s`", w->path);
+  return fd;
+}
+
+/* Make the missing `comp` in the current directory: an empty file when it is
+ * the last component and a file is asked for, else a directory.  EEXIST
+ * (made meanwhile) is fine: the caller opens it again without following. */
+static int
+walk_create_missing (struct walk *w, const char *comp, bool last, urun_err *err)
+{
+  int r;
+  if (last && w->create == PATH_CREATE_FILE)
+    {
+      r = openat (w->stack[w->depth], comp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+      if (r >= 0)
+        close (r);
+    }
+  else
+    r = mkdirat (w->stack[w->depth], comp, 0755);
+  if (r < 0 && errno != EEXIST)
+    return urun_fail (err, errno, "create `%s` in `%s`", comp, w->path);
+  return 0;
+}
+
+/* An O_PATH fd for `comp` itself (a symlink is not followed), made first if
+ * it is missing and creating was asked for. */
+static int
+walk_open_component (struct walk *w, const char *comp, bool last, urun_err *err)
+{
+  int fd = openat (w->stack[w->depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && w->create != PATH_NO_CREATE)
+    {
+      if (walk_create_missing (w, comp, last, err) < 0)
+        return -1;
+      fd = openat (w->stack[w->depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    }
+  if (fd < 0)
+    return urun_fail (err, errno, "open `%s`", w->path);
+  return fd;
+}
+
+/* `comp` (open as linkfd, which this closes) is a symlink: splice its target
+ * in front of what is left.  An absolute target restarts at rootfd, never at
+ * the host's "/"; more than MAX_LINKS links is ELOOP. */
+static int
+walk_splice_link (struct walk *w, int linkfd, const char *comp, urun_err *err)
+{
+  char target[4096];
+  char *joined;
+  ssize_t n = readlinkat (linkfd, "", target, sizeof target - 1);
+  close (linkfd);
+  if (n < 0)
+    return urun_fail (err, errno, "readlink `%s`", comp);
+  target[n] = '\0';
+  if (++w->links > MAX_LINKS)
+    return urun_fail (err, ELOOP, "resolve `%s`", w->path);
+  /* comp points into rest: done with it */
+  joined = xasprintf ("%s/%s", target, w->p);
+  free (w->rest);
+  w->rest = joined;
+  w->p = w->rest;
+  if (target[0] == '/')
+    while (w->depth > 0)
+      walk_up (w);
+  return 0;
+}
+
+/* A component before the last: it must be a directory, pushed on the stack
+ * (which takes fd, or closes it on failure). */
+static int
+walk_descend (struct walk *w, int fd, const struct stat *sb, urun_err *err)
+{
+  int e = 0;
+  if (!S_ISDIR (sb->st_mode))
+    e = ENOTDIR;
+  else if (w->depth + 1 >= MAX_DEPTH)
+    e = ENAMETOOLONG;
+  if (e)
+    {
+      close (fd);
+      return urun_fail (err, e, "open `%s`", w->path);
+    }
+  w->stack[++w->depth] = fd;
+  return 0;
+}
+
+/* The last component, not a symlink, open as fd (which this takes): the
+ * result itself for O_PATH, else the object we checked reopened through
+ * /proc/self/fd, never the name again. */
+static int
+walk_finish_last (struct walk *w, int fd, const struct stat *sb, urun_err *err)
+{
+  char name[32];
+  int result;
+  if (w->flags & O_PATH)
+    {
+      if ((w->flags & O_DIRECTORY) && !S_ISDIR (sb->st_mode))
+        {
+          close (fd);
+          return urun_fail (err, ENOTDIR, "open `%s`", w->path);
+        }
+      return fd;
+    }
+  path_fd_name (fd, name);
+  result = open (name, (w->flags & ~O_CREAT) | O_CLOEXEC);
+  if (result < 0)
+    urun_fail (err, errno, "open `%s`", w->path);
+  close (fd);
+  return result;
+}
+
+/* One step of the walk: the next component.  Returns true when the walk is
+ * over, with *result the fd or -1 (err set); false to go on. */
+static bool
+walk_step (struct walk *w, int *result, urun_err *err)
+{
+  struct stat sb;
+  char *comp;
+  bool last;
+  int fd;
+
+  while (*w->p == '/')
+    w->p++;
+  if (*w->p == '\0')
+    {
+      *result = walk_finish_at_dir (w, err);
+      return true;
+    }
+  comp = walk_cut_component (w, &last);
+  if (strcmp (comp, ".") == 0)
+    return false;
+  if (strcmp (comp, "..") == 0)
+    {
+      walk_up (w);
+      return false;
+    }
+  *result = -1;
+  fd = walk_open_component (w, comp, last, err);
+  if (fd < 0)
+    return true;
+  if (fstat (fd, &sb) < 0)
+    {
+      urun_fail (err, errno, "stat `%s`", w->path);
+      close (fd);
+      return true;
+    }
+  if (S_ISLNK (sb.st_mode))
+    return walk_splice_link (w, fd, comp, err) < 0;
+  if (!last)
+    return walk_descend (w, fd, &sb, err) < 0;
+  *result = walk_finish_last (w, fd, &sb, err);
+  return true;
+}
+
 int
 path_open_in_root_walk (int rootfd, const char *path, int flags, enum path_create create, urun_err *err)
 {
-  int stack[MAX_DEPTH];
-  int depth = 0, links = 0, result = -1;
-  cleanup_free char *rest = xstrdup (path);
-  char *p = rest;
+  struct walk w = { .path = path, .flags = flags, .create = create };
+  int result = -1;
 
-  stack[0] = fcntl (rootfd, F_DUPFD_CLOEXEC, 3);
-  if (stack[0] < 0)
+  w.stack[0] = fcntl (rootfd, F_DUPFD_CLOEXEC, 3);
+  if (w.stack[0] < 0)
     return urun_fail (err, errno, "dup");
-
-  for (;;)
-    {
-      char *comp, *next;
-      int fd;
-      struct stat sb;
-      bool last;
-
-      while (*p == '/')
-        p++;
-      if (*p == '\0')
-        {
-          /* resolved to the current directory itself */
-          char self[32];
-          path_fd_name (stack[depth], self);
-          if ((flags & O_PATH) && !(flags & O_DIRECTORY))
-            {
-              result = stack[depth];
-              stack[depth] = -1;
-            }
-          else
-            {
-              result = openat (stack[depth], ".", (flags & ~O_CREAT) | O_CLOEXEC);
-              if (result < 0)
-                urun_fail (err, errno, "open `%s`", path);
-            }
-          goto out;
-        }
-      comp = p;
-      next = strchr (p, '/');
-      if (next)
-        {
-          *next = '\0';
-          p = next + 1;
-        }
-      else
-        p = comp + strlen (comp);
-      last = (next == NULL) || strspn (p, "/") == strlen (p);
-
-      if (strcmp (comp, ".") == 0)
-        continue;
-      if (strcmp (comp, "..") == 0)
-        {
-          if (depth > 0)
-            close (stack[depth--]);
-          continue;
-        }
-      fd = openat (stack[depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0 && errno == ENOENT && create != PATH_NO_CREATE)
-        {
-          int r;
-          if (last && create == PATH_CREATE_FILE)
-            {
-              r = openat (stack[depth], comp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-              if (r >= 0)
-                close (r);
-            }
-          else
-            r = mkdirat (stack[depth], comp, 0755);
-          if (r < 0 && errno != EEXIST)
-            {
-              urun_fail (err, errno, "create `%s` in `%s`", comp, path);
-              goto out;
-            }
-          fd = openat (stack[depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        }
-      if (fd < 0)
-        {
-          urun_fail (err, errno, "open `%s`", path);
-          goto out;
-        }
-      if (fstat (fd, &sb) < 0)
-        {
-          urun_fail (err, errno, "stat `%s`", path);
-          close (fd);
-          goto out;
-        }
-      if (S_ISLNK (sb.st_mode))
-        {
-          char target[4096];
-          ssize_t n = readlinkat (fd, "", target, sizeof target - 1);
-          close (fd);
-          if (n < 0)
-            {
-              urun_fail (err, errno, "readlink `%s`", comp);
-              goto out;
-            }
-          target[n] = '\0';
-          if (++links > MAX_LINKS)
-            {
-              urun_fail (err, ELOOP, "resolve `%s`", path);
-              goto out;
-            }
-          /* splice the target in front of what is left; an absolute target
-           * restarts at rootfd, never at the host's "/" */
-          char *joined = xasprintf ("%s/%s", target, p);
-          free (rest);
-          rest = joined;
-          p = rest;
-          if (target[0] == '/')
-            while (depth > 0)
-              close (stack[depth--]);
-          continue;
-        }
-      if (!last)
-        {
-          if (!S_ISDIR (sb.st_mode))
-            {
-              close (fd);
-              urun_fail (err, ENOTDIR, "open `%s`", path);
-              goto out;
-            }
-          if (depth + 1 >= MAX_DEPTH)
-            {
-              close (fd);
-              urun_fail (err, ENAMETOOLONG, "open `%s`", path);
-              goto out;
-            }
-          stack[++depth] = fd;
-          continue;
-        }
-      /* the last component, not a symlink */
-      if (flags & O_PATH)
-        {
-          if ((flags & O_DIRECTORY) && !S_ISDIR (sb.st_mode))
-            {
-              close (fd);
-              urun_fail (err, ENOTDIR, "open `%s`", path);
-              goto out;
-            }
-          result = fd;
-        }
-      else
-        {
-          char name[32];
-          path_fd_name (fd, name);
-          /* reopen the object we checked, not the name */
-          result = open (name, (flags & ~O_CREAT) | O_CLOEXEC);
-          if (result < 0)
-            urun_fail (err, errno, "open `%s`", path);
-          close (fd);
-        }
-      goto out;
-    }
-out:
-  for (int i = 0; i <= depth; i++)
-    if (stack[i] >= 0)
-      close (stack[i]);
+  w.rest = xstrdup (path);
+  w.p = w.rest;
+  while (!walk_step (&w, &result, err))
+    ;
+  for (int i = 0; i <= w.depth; i++)
+    if (w.stack[i] >= 0)
+      close (w.stack[i]);
+  free (w.rest);
   return result;
 }
 

@@ -33,7 +33,4 @@ int seccomp_load_filter (urun_seccomp_filter f, int *notify_fd, urun_err *err);
 int seccomp_send_to_listener (const struct spec_seccomp *s, int notify_fd, pid_t pid,
                               const char *state_json, urun_err *err);
 
-/* `urun spec --seccomp-default`: write the default profile as linux.seccomp. */
-void seccomp_write_default_profile (json_writer *w);
-
 #endif

@@ -202,5 +202,10 @@ struct spec_default_opts
   size_t n_uid_map, n_gid_map;
 };
 char *spec_default_generate (const struct spec_default_opts *o, size_t *len);
+/* `urun spec --seccomp-default`: write the default profile as linux.seccomp
+ * (spec_default_seccomp.c).  Declared here, with the rest of what `urun spec`
+ * writes, rather than in seccomp.h: it only emits JSON, needs no libseccomp,
+ * and seccomp.h is about compiling and loading filters. */
+void spec_default_write_seccomp (json_writer *w);
 
 #endif

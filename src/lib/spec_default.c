@@ -1,6 +1,5 @@
 /* urun: the configuration `urun spec` writes, shaped like runc's. */
 #include <config.h>
-#include "seccomp.h"
 #include "spec.h"
 #include "util.h"
 #include <string.h>
@@ -49,8 +48,9 @@ w_maps (json_writer *w, const char *key, const struct spec_id_mapping *m, size_t
   json_w_close_array (w);
 }
 
-char *
-spec_default_generate (const struct spec_default_opts *o, size_t *len)
+/* process: sh on a terminal as uid 0, one rlimit, no new privileges. */
+static void
+w_process (json_writer *w, bool rootless)
 {
   /* runc's default set as root; podman's default set rootless: confined to
    * the user namespace, and what a package manager inside needs to use the
@@ -62,29 +62,7 @@ spec_default_generate (const struct spec_default_opts *o, size_t *len)
   static const char *const env[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                                      "TERM=xterm", NULL };
   static const char *const args[] = { "sh", NULL };
-  static const char *const o_dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
-  static const char *const o_pts_root[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL };
-  /* gid 5 (tty) is not mapped in a rootless container unless the ranges cover it */
-  static const char *const o_pts_rootless[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL };
-  static const char *const o_shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL };
-  static const char *const o_mq[] = { "nosuid", "noexec", "nodev", NULL };
-  static const char *const o_sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
-  static const char *const o_cg[] = { "nosuid", "noexec", "nodev", "relatime", "ro", NULL };
-  static const char *const masked[] = { "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-                                        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-                                        "/proc/sched_debug", "/sys/firmware", "/proc/scsi", "/sys/devices/virtual/powercap", NULL };
-  static const char *const ro[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
-  static const char *const ns_root[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", NULL };
-  static const char *const ns_rootless[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", "user", NULL };
-  const char *const *caps = o->rootless ? caps_rootless : caps_root;
-  json_writer *w = json_writer_new (true);
-  char *out;
-  const char *text;
-
-  json_w_open_object (w);
-  json_w_key (w, "ociVersion");
-  /* the version runc writes: every runtime (crun 1.8 too) accepts it */
-  json_w_string (w, "1.0.2-dev");
+  const char *const *caps = rootless ? caps_rootless : caps_root;
 
   json_w_key (w, "process");
   json_w_open_object (w);
@@ -121,7 +99,12 @@ spec_default_generate (const struct spec_default_opts *o, size_t *len)
   json_w_key (w, "noNewPrivileges");
   json_w_bool (w, true);
   json_w_close_object (w);
+}
 
+/* root (./rootfs, read-only) and hostname. */
+static void
+w_root_and_hostname (json_writer *w)
+{
   json_w_key (w, "root");
   json_w_open_object (w);
   json_w_key (w, "path");
@@ -132,17 +115,77 @@ spec_default_generate (const struct spec_default_opts *o, size_t *len)
 
   json_w_key (w, "hostname");
   json_w_string (w, "urun");
+}
+
+static void
+w_mounts (json_writer *w, bool rootless)
+{
+  static const char *const o_dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
+  static const char *const o_pts_root[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL };
+  /* gid 5 (tty) is not mapped in a rootless container unless the ranges cover it */
+  static const char *const o_pts_rootless[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL };
+  static const char *const o_shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL };
+  static const char *const o_mq[] = { "nosuid", "noexec", "nodev", NULL };
+  static const char *const o_sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
+  static const char *const o_cg[] = { "nosuid", "noexec", "nodev", "relatime", "ro", NULL };
 
   json_w_key (w, "mounts");
   json_w_open_array (w);
   w_mount (w, "/proc", "proc", "proc", NULL);
   w_mount (w, "/dev", "tmpfs", "tmpfs", o_dev);
-  w_mount (w, "/dev/pts", "devpts", "devpts", o->rootless ? o_pts_rootless : o_pts_root);
+  w_mount (w, "/dev/pts", "devpts", "devpts", rootless ? o_pts_rootless : o_pts_root);
   w_mount (w, "/dev/shm", "tmpfs", "shm", o_shm);
   w_mount (w, "/dev/mqueue", "mqueue", "mqueue", o_mq);
   w_mount (w, "/sys", "sysfs", "sysfs", o_sys);
   w_mount (w, "/sys/fs/cgroup", "cgroup", "cgroup", o_cg);
   json_w_close_array (w);
+}
+
+/* linux.resources as root: one device rule, denying all access (as runc writes). */
+static void
+w_resources_deny_devices (json_writer *w)
+{
+  json_w_key (w, "resources");
+  json_w_open_object (w);
+  json_w_key (w, "devices");
+  json_w_open_array (w);
+  json_w_open_object (w);
+  json_w_key (w, "allow");
+  json_w_bool (w, false);
+  json_w_key (w, "access");
+  json_w_string (w, "rwm");
+  json_w_close_object (w);
+  json_w_close_array (w);
+  json_w_close_object (w);
+}
+
+static void
+w_namespaces (json_writer *w, bool rootless)
+{
+  static const char *const ns_root[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", NULL };
+  static const char *const ns_rootless[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", "user", NULL };
+
+  json_w_key (w, "namespaces");
+  json_w_open_array (w);
+  for (const char *const *n = rootless ? ns_rootless : ns_root; *n; n++)
+    {
+      json_w_open_object (w);
+      json_w_key (w, "type");
+      json_w_string (w, *n);
+      json_w_close_object (w);
+    }
+  json_w_close_array (w);
+}
+
+/* linux: the id mappings rootless, the device rule as root; namespaces, the
+ * seccomp profile if asked for, masked and read-only paths. */
+static void
+w_linux (json_writer *w, const struct spec_default_opts *o)
+{
+  static const char *const masked[] = { "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+                                        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+                                        "/proc/sched_debug", "/sys/firmware", "/proc/scsi", "/sys/devices/virtual/powercap", NULL };
+  static const char *const ro[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
 
   json_w_key (w, "linux");
   json_w_open_object (w);
@@ -152,35 +195,30 @@ spec_default_generate (const struct spec_default_opts *o, size_t *len)
       w_maps (w, "gidMappings", o->gid_map, o->n_gid_map);
     }
   else
-    {
-      json_w_key (w, "resources");
-      json_w_open_object (w);
-      json_w_key (w, "devices");
-      json_w_open_array (w);
-      json_w_open_object (w);
-      json_w_key (w, "allow");
-      json_w_bool (w, false);
-      json_w_key (w, "access");
-      json_w_string (w, "rwm");
-      json_w_close_object (w);
-      json_w_close_array (w);
-      json_w_close_object (w);
-    }
-  json_w_key (w, "namespaces");
-  json_w_open_array (w);
-  for (const char *const *n = o->rootless ? ns_rootless : ns_root; *n; n++)
-    {
-      json_w_open_object (w);
-      json_w_key (w, "type");
-      json_w_string (w, *n);
-      json_w_close_object (w);
-    }
-  json_w_close_array (w);
+    w_resources_deny_devices (w);
+  w_namespaces (w, o->rootless);
   if (o->seccomp_default)
-    seccomp_write_default_profile (w);
+    spec_default_write_seccomp (w);
   w_strv (w, "maskedPaths", masked);
   w_strv (w, "readonlyPaths", ro);
   json_w_close_object (w);
+}
+
+char *
+spec_default_generate (const struct spec_default_opts *o, size_t *len)
+{
+  json_writer *w = json_writer_new (true);
+  char *out;
+  const char *text;
+
+  json_w_open_object (w);
+  json_w_key (w, "ociVersion");
+  /* the version runc writes: every runtime (crun 1.8 too) accepts it */
+  json_w_string (w, "1.0.2-dev");
+  w_process (w, o->rootless);
+  w_root_and_hostname (w);
+  w_mounts (w, o->rootless);
+  w_linux (w, o);
   json_w_close_object (w);
 
   text = json_writer_text (w, len);

@@ -120,13 +120,14 @@ TEST (clean)
 
 /* ---- opening inside a root, each case run for both implementations ---- */
 
-/* Open path with fn (no creation) and check it is root/rel; closes the fd. */
+/* Open path with fn (no creation) and check it is root/rel, close-on-exec;
+ * closes the fd. */
 static bool
 opens_to (open_fn fn, int rfd, const char *path, int flags, const char *root, const char *rel)
 {
   cleanup_err urun_err e = NULL;
   int fd = fn (rfd, path, flags, PATH_NO_CREATE, &e);
-  bool ok = same_inode (fd, root, rel);
+  bool ok = same_inode (fd, root, rel) && (fcntl (fd, F_GETFD) & FD_CLOEXEC);
   if (fd >= 0)
     close (fd);
   return ok;
@@ -459,6 +460,123 @@ TEST (symlink_loop)
   });
 }
 
+TEST (symlink_limit)
+{
+  FOR_EACH_IMPL ({
+    int rfd;
+    cleanup_free char *root = new_root (&rfd);
+    cleanup_err urun_err err = NULL;
+    mk (root, "etc", true);
+    /* k0 -> k1 -> ... -> k40 -> etc: from k1 that is 40 links, from k0 41 */
+    for (int i = 0; i < 40; i++)
+      {
+        cleanup_free char *name = xasprintf ("k%d", i);
+        cleanup_free char *next = xasprintf ("k%d", i + 1);
+        ln (root, name, next);
+      }
+    ln (root, "k40", "/etc");
+    CHECK (opens_to (open_in, rfd, "k1", O_PATH | O_DIRECTORY, root, "etc"));
+    int fd = open_in (rfd, "k0", O_PATH, PATH_NO_CREATE, &err);
+    CHECK (fd < 0 && err != NULL && err->errnum == ELOOP);
+    if (fd >= 0)
+      close (fd);
+    close (rfd);
+  });
+}
+
+TEST (create_fails)
+{
+  FOR_EACH_IMPL ({
+    /* procfs refuses new entries: the walk reports the component it could not make */
+    cleanup_err urun_err err = NULL;
+    int rfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = open_in (rfd, "/urun-unit-no/x", O_PATH, PATH_CREATE_DIR, &err);
+    CHECK (fd < 0 && err != NULL && err->errnum != 0);
+    CHECK (err != NULL && strncmp (err->msg, "create `urun-unit-no` in `/urun-unit-no/x`", 42) == 0);
+    if (fd >= 0)
+      close (fd);
+    close (rfd);
+  });
+}
+
+/* "d/d/.../d", n components. */
+static char *
+deep_path (int n)
+{
+  char *p = xmalloc0 (2 * n);
+  for (int i = 0; i < n; i++)
+    memcpy (p + 2 * i, "d/", i < n - 1 ? 2 : 1);
+  return p;
+}
+
+TEST (depth_limit)
+{
+  FOR_EACH_IMPL ({
+    int rfd;
+    cleanup_free char *root = new_root (&rfd);
+    cleanup_err urun_err err = NULL;
+    cleanup_free char *ok_path = deep_path (200);
+    cleanup_free char *too_deep = deep_path (300);
+    int fd = open_in (rfd, ok_path, O_PATH, PATH_CREATE_DIR, &err);
+    CHECK (fd >= 0);
+    if (fd >= 0)
+      close (fd);
+    /* the walk keeps one fd per directory: past its stack it refuses */
+    urun_err_free (&err);
+    fd = open_in (rfd, too_deep, O_PATH, PATH_CREATE_DIR, &err);
+    CHECK (fd < 0 && err != NULL && err->errnum == ENAMETOOLONG);
+    if (fd >= 0)
+      close (fd);
+    close (rfd);
+  });
+}
+
+/* Names of root/etc (commas would split the FOR_EACH_IMPL argument). */
+static const char *const etc_names[] = { "/etc", "/etc/.", "etc/../etc" };
+
+TEST (readable_directory)
+{
+  FOR_EACH_IMPL ({
+    int rfd;
+    cleanup_free char *root = new_root (&rfd);
+    cleanup_err urun_err err = NULL;
+    mk (root, "etc", true);
+    mk (root, "etc/marker", false);
+    /* without O_PATH, both at the last component and at "." */
+    for (size_t i = 0; i < sizeof etc_names / sizeof *etc_names; i++)
+      {
+        int fd = open_in (rfd, etc_names[i], O_RDONLY | O_DIRECTORY, PATH_NO_CREATE, &err);
+        CHECK (same_inode (fd, root, "etc"));
+        CHECK (fd >= 0 && (fcntl (fd, F_GETFL) & O_PATH) == 0);
+        CHECK (fd >= 0 && (fcntl (fd, F_GETFD) & FD_CLOEXEC));
+        CHECK (fd >= 0 && lseek (fd, 0, SEEK_SET) == 0); /* O_PATH fds cannot seek */
+        if (fd >= 0)
+          close (fd);
+      }
+    CHECK (opens_to (open_in, rfd, "/", O_RDONLY | O_DIRECTORY, root, ""));
+    close (rfd);
+  });
+}
+
+TEST (create_through_dot_and_dotdot)
+{
+  FOR_EACH_IMPL ({
+    int rfd;
+    cleanup_free char *root = new_root (&rfd);
+    cleanup_err urun_err err = NULL;
+    cleanup_free char *ab = xasprintf ("%s/a/b", root);
+    cleanup_free char *ac = xasprintf ("%s/a/c", root);
+    int fd = open_in (rfd, "/a/./b/../c", O_PATH, PATH_CREATE_FILE, &err);
+    struct stat sb;
+    CHECK (same_inode (fd, root, "a/c"));
+    CHECK (lstat (ab, &sb) == 0 && S_ISDIR (sb.st_mode));
+    CHECK (lstat (ac, &sb) == 0 && S_ISREG (sb.st_mode));
+    if (fd >= 0)
+      close (fd);
+    close (rfd);
+  });
+}
+
 TEST (fd_name)
 {
   char buf[32];
@@ -489,6 +607,11 @@ main (void)
   RUN (dangling_relative_link_creates_inside);
   RUN (dangling_link_create_file);
   RUN (symlink_loop);
+  RUN (symlink_limit);
+  RUN (create_fails);
+  RUN (depth_limit);
+  RUN (readable_directory);
+  RUN (create_through_dot_and_dotdot);
   RUN (fd_name);
   {
     char *cmd = xasprintf ("rm -rf '%s'", base);
