@@ -1,15 +1,18 @@
 #include <config.h>
 #include "seccomp.h"
+#include "bpf_eval.h"
 #include "json.h"
 #include "log.h"
 #include "unixsock.h"
 #include "util.h"
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/mman.h>
@@ -300,6 +303,55 @@ seccomp_load_filter (urun_seccomp_filter filter, int *notify_fd, urun_err *err)
   if (f->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
     *notify_fd = r;
   return 0;
+}
+
+/* seccomp_data.arch for this process's syscalls.  libseccomp's
+ * architecture tokens are the AUDIT_ARCH_* values, but for x32: the kernel
+ * reports an x32 syscall as AUDIT_ARCH_X86_64 with __X32_SYSCALL_BIT in the
+ * number (the numbers of <sys/syscall.h> and of libseccomp's resolver
+ * carry the bit already). */
+static uint32_t
+native_audit_arch (void)
+{
+  uint32_t arch = seccomp_arch_native ();
+#ifdef SCMP_ARCH_X32
+  if (arch == SCMP_ARCH_X32)
+    return AUDIT_ARCH_X86_64;
+#endif
+  return arch;
+}
+
+int
+seccomp_filter_action (urun_seccomp_filter filter, long syscall_nr, const uint64_t args[6], uint32_t *action,
+                       urun_err *err)
+{
+  struct urun_seccomp *f = filter;
+  struct seccomp_data data = { 0 };
+
+  if (syscall_nr < INT_MIN || syscall_nr > INT_MAX)
+    return urun_fail (err, 0, "seccomp: syscall number %ld out of range", syscall_nr);
+  data.nr = (int) syscall_nr;
+  data.arch = native_audit_arch ();
+  if (args)
+    memcpy (data.args, args, sizeof data.args);
+  if (bpf_eval (f->prog.filter, f->prog.len, &data, action, err) < 0)
+    return urun_err_wrap (err, "linux.seccomp");
+  return 0;
+}
+
+bool
+seccomp_action_lets_through (uint32_t action)
+{
+  switch (action & SECCOMP_RET_ACTION_FULL)
+    {
+    case SECCOMP_RET_ALLOW:
+    case SECCOMP_RET_LOG:
+      return true;
+    default:
+      /* the kill actions, TRAP, ERRNO; USER_NOTIF and TRACE: see seccomp.h;
+       * the kernel takes an unknown action for KILL_PROCESS */
+      return false;
+    }
 }
 
 int

@@ -7,6 +7,7 @@
 #define URUN_SECCOMP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "error.h"
 #include "json.h"
@@ -29,6 +30,21 @@ int seccomp_check_runnable (urun_seccomp_filter f, bool loaded_last, bool waits_
 /* Load into the calling process; *notify_fd gets the listener fd when the
  * profile uses SCMP_ACT_NOTIFY, else -1. */
 int seccomp_load_filter (urun_seccomp_filter f, int *notify_fd, urun_err *err);
+/* What the compiled filter returns for syscall_nr with these arguments
+ * (NULL: all 0) when the calling process makes it on its native
+ * architecture: *action gets the SECCOMP_RET_* value with its data (for
+ * SECCOMP_RET_ERRNO the errno; the kernel caps it at 4095).  Asked before
+ * loading, so urun knows whether its own last syscalls get through.  The
+ * instruction pointer is 0 (libseccomp's filters never read it). */
+int seccomp_filter_action (urun_seccomp_filter f, long syscall_nr, const uint64_t args[6], uint32_t *action,
+                           urun_err *err);
+/* True when the syscall runs: SECCOMP_RET_ALLOW and SECCOMP_RET_LOG.  Not
+ * SECCOMP_RET_USER_NOTIF: the syscall waits for the listener's answer, and
+ * the listener gets its fd only from urun after loading (a sendmsg that
+ * waits for the listener would wait for itself), nor SECCOMP_RET_TRACE:
+ * without a tracer the kernel fails the syscall with ENOSYS, with one the
+ * tracer decides. */
+bool seccomp_action_lets_through (uint32_t action);
 /* Send the notify fd and the "Container Process State" to listenerPath. */
 int seccomp_send_to_listener (const struct spec_seccomp *s, int notify_fd, pid_t pid,
                               const char *state_json, urun_err *err);
