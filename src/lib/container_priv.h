@@ -86,6 +86,11 @@ unsigned container_conds (const struct spec *spec, const struct plan *plan, urun
 int forward_notify_fd (int sock, int done_step, const struct sync_msg *m, int fd, const struct spec *spec,
                        const struct container_state *st, enum container_status status, pid_t pid, urun_err *err);
 
+/* The parent's side of each sequence of sync.h, as tables (create.c,
+ * lifecycle.c, exec.c); exported for the unit tests. */
+extern const struct sync_step create_sequence[], start_sequence[], exec_sequence[];
+extern const size_t create_sequence_len, start_sequence_len, exec_sequence_len;
+
 /* ---- procs.c: the container's processes ------------------------------ */
 
 /* Every process of the container: those in its pid namespace, or, where it

@@ -334,18 +334,19 @@ on_seccomp_early (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
   return forward_notify_fd (c->sync_fd, 0, m, fd, c->spec, &c->st, STATUS_CREATING, c->pid, err);
 }
 
-static const struct sync_step create_steps[] = {
+const struct sync_step create_sequence[] = {
   { STEP_PID, SYNC_PID, SYNC_IF_FORK, on_pid },
   { STEP_RUN_HOOKS, SYNC_RUN_HOOKS, SYNC_IF_HOOKS, on_run_hooks },
   { STEP_PTY, SYNC_PTY_MASTER, SYNC_IF_TERMINAL, on_pty },
   { STEP_SECCOMP_EARLY, SYNC_SECCOMP_FD, SYNC_IF_NOTIFY_EARLY, on_seccomp_early },
   { STEP_READY, SYNC_READY, 0, NULL },
 };
+const size_t create_sequence_len = sizeof create_sequence / sizeof *create_sequence;
 
 static int
 create_protocol (struct created *c, urun_err *err)
 {
-  struct sync_seq q = { create_steps, sizeof create_steps / sizeof *create_steps, c->conds, 0 };
+  struct sync_seq q = { create_sequence, create_sequence_len, c->conds, 0 };
   if (c->plan.new_userns && idmap_write_maps (c->pid, c->spec, c->plan.uid_map, c->plan.gid_map, err) < 0)
     return -1;
   if (sync_send (c->sync_fd, STEP_MAPS_DONE, SYNC_MAPS_DONE, 0, NULL, -1, err) < 0)

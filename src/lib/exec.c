@@ -252,18 +252,19 @@ on_exec_seccomp (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
   return forward_notify_fd (x->sock, STEP_EXEC_SECCOMP_DONE, m, fd, x->spec, x->st, STATUS_RUNNING, x->pid, err);
 }
 
-static const struct sync_step exec_steps[] = {
+const struct sync_step exec_sequence[] = {
   { STEP_EXEC_PID, SYNC_PID, 0, on_exec_pid },
   { STEP_EXEC_PTY, SYNC_PTY_MASTER, SYNC_IF_TERMINAL, on_exec_pty },
   { STEP_EXEC_SECCOMP, SYNC_SECCOMP_FD, SYNC_IF_NOTIFY_EARLY, on_exec_seccomp },
   { STEP_EXEC_END, SYNC_END, 0, NULL },
 };
+const size_t exec_sequence_len = sizeof exec_sequence / sizeof *exec_sequence;
 
 /* Fork M and follow the protocol until X runs. */
 static int
 exec_spawn (struct exec_run *x, urun_err *err)
 {
-  struct sync_seq q = { exec_steps, sizeof exec_steps / sizeof *exec_steps, 0, 0 };
+  struct sync_seq q = { exec_sequence, exec_sequence_len, 0, 0 };
   int sv[2];
 
   if (x->p->terminal)

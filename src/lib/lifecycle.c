@@ -121,16 +121,17 @@ on_seccomp_late (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
   return forward_notify_fd (s->sock, STEP_SECCOMP_LATE_DONE, m, fd, s->spec, s->st, STATUS_RUNNING, s->st->pid, err);
 }
 
-static const struct sync_step start_steps[] = {
+const struct sync_step start_sequence[] = {
   { STEP_SECCOMP_LATE, SYNC_SECCOMP_FD, SYNC_IF_NOTIFY_LATE, on_seccomp_late },
   { STEP_EXEC, SYNC_END, 0, NULL },
 };
+const size_t start_sequence_len = sizeof start_sequence / sizeof *start_sequence;
 
 int
 start_finish (int sock, const struct spec *spec, const struct container_state *st, int cancel_fd, urun_err *err)
 {
   struct start_ctx s = { sock, spec, st };
-  struct sync_seq q = { start_steps, sizeof start_steps / sizeof *start_steps, container_conds (spec, NULL, NULL), 0 };
+  struct sync_seq q = { start_sequence, start_sequence_len, container_conds (spec, NULL, NULL), 0 };
   if (sync_run (sock, &q, &s, cancel_fd, err) < 0)
     {
       procs_signal_init (st->pid, st->pid_start_time, SIGKILL, NULL);

@@ -279,16 +279,6 @@ seccomp_filter_notifies (urun_seccomp_filter filter)
 }
 
 int
-seccomp_check_runnable (urun_seccomp_filter filter, bool loaded_last, bool waits_for_start, urun_err *err)
-{
-  (void) filter;
-  (void) loaded_last;
-  (void) waits_for_start;
-  (void) err;
-  return 0; /* XXX filled in with the BPF evaluator */
-}
-
-int
 seccomp_load_filter (urun_seccomp_filter filter, int *notify_fd, urun_err *err)
 {
   struct urun_seccomp *f = filter;
@@ -352,6 +342,67 @@ seccomp_action_lets_through (uint32_t action)
        * the kernel takes an unknown action for KILL_PROCESS */
       return false;
     }
+}
+
+/* What the filter does with `name` (zero arguments): 1 lets it through,
+ * 2 hands it to the listener, 0 anything else (denies, kills, traps). */
+static int
+filter_verdict (urun_seccomp_filter f, const char *name, urun_err *err)
+{
+  int nr = seccomp_syscall_resolve_name (name);
+  uint32_t action;
+  if (nr == __NR_SCMP_ERROR)
+    return 1; /* not a syscall of this architecture */
+  if (seccomp_filter_action (f, nr, NULL, &action, err) < 0)
+    return -1;
+  if (seccomp_action_lets_through (action))
+    return 1;
+  return (action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF ? 2 : 0;
+}
+
+/* Each name must be let through (or, with notify_ok, be the listener's). */
+static int
+require_calls (urun_seccomp_filter f, const char *const *names, bool notify_ok, const char *when, urun_err *err)
+{
+  for (; *names; names++)
+    {
+      int v = filter_verdict (f, *names, err);
+      if (v < 0)
+        return -1;
+      if (v == 1 || (v == 2 && notify_ok))
+        continue;
+      return urun_fail (err, 0, "the filter %s `%s`, which urun calls %s", v == 2 ? "sends to the listener" : "denies",
+                        *names, when);
+    }
+  return 0;
+}
+
+int
+seccomp_check_runnable (urun_seccomp_filter f, bool loaded_last, bool waits_for_start, urun_err *err)
+{
+  /* exit_group: a process that cannot exit cannot even fail */
+  static const char *const always[] = { "exit_group", NULL };
+  static const char *const exec[] = { "execve", NULL };
+  /* loaded last, the late notify fd travels after it (steps 12-13) */
+  static const char *const late_notify[] = { "sendmsg", "recvmsg", NULL };
+  /* loaded before the wait: the user, groups and capabilities are set
+   * after it, and (before the listener has its fd) nothing may wait on it */
+  static const char *const early[] = { "chdir", "getcwd", "prctl", "capset", "setgroups", "setresgid", "setresuid",
+                                       "umask", "close", "fcntl", "rt_sigprocmask", "rt_sigaction", "sendmsg", NULL };
+  static const char *const early_wait[] = { "recvmsg", "execve", NULL };
+  static const char *const accept[] = { "accept4", NULL };
+  bool notify = seccomp_filter_notifies (f);
+
+  if (require_calls (f, always, false, "to exit", err) < 0 || require_calls (f, exec, true, "to start the program", err) < 0)
+    return -1;
+  if (loaded_last)
+    return notify ? require_calls (f, late_notify, false, "after loading it, to hand its fd to the listener", err) : 0;
+  if (require_calls (f, early, false, "after loading it without process.noNewPrivileges (set that, and the filter "
+                                      "is loaded last)", err) < 0)
+    return -1;
+  if (require_calls (f, early_wait, true, "while it waits for start", err) < 0)
+    return -1;
+  return waits_for_start ? require_calls (f, accept, true, "while it waits for start", err) : 0;
 }
 
 int
