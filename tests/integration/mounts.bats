@@ -157,8 +157,8 @@ make_host_dir() {
     [ "$(ls -A "$evil")" = "$before" ]
     [ ! -e "$evil/pwned" ]
     [ ! -e "$evil/payload.txt" ]
-    ! mountpoint -q "$evil"
-    ! grep -q " $evil " /proc/self/mountinfo
+    if mountpoint -q "$evil"; then echo "$evil is a mount point" >&2; false; fi
+    if grep -q " $evil " /proc/self/mountinfo; then echo "$evil is in /proc/self/mountinfo" >&2; false; fi
     assert_no_state
 }
 
@@ -171,7 +171,7 @@ make_host_dir() {
     urun_split run c1
     echo "status=$status out=$out err=$err"
     [ ! -e "$BATS_TEST_TMPDIR/hostdir/pwned" ]
-    ! mountpoint -q "$BATS_TEST_TMPDIR/hostdir"
+    if mountpoint -q "$BATS_TEST_TMPDIR/hostdir"; then echo "the host directory is a mount point" >&2; false; fi
     [ "$(ls -A "$BATS_TEST_TMPDIR/hostdir")" = in.txt ]
 }
 

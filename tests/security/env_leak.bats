@@ -43,7 +43,7 @@ setup() {
     wait_file "$BUNDLE/rootfs/tmp/env"
     wait_status c1 stopped
     cat "$BUNDLE/rootfs/tmp/env"
-    ! grep -q FOO_SECRET "$BUNDLE/rootfs/tmp/env"
+    if grep -q FOO_SECRET "$BUNDLE/rootfs/tmp/env"; then echo "FOO_SECRET reached the container" >&2; false; fi
     ! grep -q s3cr3t "$BUNDLE/rootfs/tmp/env"
 }
 

@@ -86,7 +86,7 @@ assert_id_refused() {
     [ "$(stat -c %a "$BATS_TEST_TMPDIR/state/c1")" = 700 ]
     [ "$(stat -c %u "$BATS_TEST_TMPDIR/state/c1")" = "$me" ]
     # nothing in the container directory is writable by others
-    ! find "$BATS_TEST_TMPDIR/state" -perm -o+w ! -type l | grep .
+    if find "$BATS_TEST_TMPDIR/state" -perm -o+w ! -type l | grep .; then echo "writable by others (above)" >&2; false; fi
     ! find "$BATS_TEST_TMPDIR/state" ! -user "$me" | grep .
 }
 

@@ -126,7 +126,7 @@ assert_mounted_inside() {
     add_mount tmpfs tmpfs /evil/sub
     try_start
     [ "$(ls -A "$HOSTDIR/sub")" = keep ]
-    ! mountpoint -q "$HOSTDIR/sub"
+    if mountpoint -q "$HOSTDIR/sub"; then echo "$HOSTDIR/sub is a mount point" >&2; false; fi
     rm -r "$HOSTDIR/sub"
     assert_host_untouched
 }
@@ -172,7 +172,7 @@ assert_mounted_inside() {
         [ "$status" -eq 0 ]
         [ "$output" = cat ]
     fi
-    ! grep -q ' /etc ' /proc/self/mountinfo
+    if grep -q ' /etc ' /proc/self/mountinfo; then echo "something is mounted on the host's /etc" >&2; false; fi
     [ "$(ls -A /etc | sort)" = "$etc_before" ]
     [ ! -e /etc/self ]
     [ "$(head -n1 "$BUNDLE/rootfs/etc/passwd")" = "root:x:0:0:root:/root:/bin/sh" ]
@@ -188,8 +188,14 @@ assert_mounted_inside() {
         run urun exec c1 cat /proc/self/comm
         echo "$output"
     fi
-    # nothing mounted over the bundle's parents or the host's root
-    ! grep -qE " ($BATS_TEST_TMPDIR|$(dirname "$BATS_TEST_TMPDIR")|/) .* - proc " /proc/self/mountinfo
+    # nothing mounted over the bundle's parents or the host's root: no procfs
+    # whose mount point (field 5 of mountinfo) is one of them
+    if awk -v a="$BATS_TEST_TMPDIR" -v b="$(dirname "$BATS_TEST_TMPDIR")" '
+        { for (i = 7; i <= NF && $i != "-"; i++) ; }
+        $(i + 1) == "proc" && ($5 == a || $5 == b || $5 == "/")' /proc/self/mountinfo | grep .; then
+        echo "procfs mounted over the bundle's parents or the host's root (above)" >&2
+        false
+    fi
     [ -d "$BUNDLE/rootfs/bin" ]
     assert_host_untouched
 }
