@@ -1,38 +1,162 @@
 #!/bin/bash
-# urun's whole test suite: the C unit tests, then every integration test
-# (tests/integration/*.bats) as root and as an unprivileged user with
-# subordinate id ranges (created here when run as root), then the security
-# tests.  Ends with one line "N passed, N failed".
+# urun's whole test suite: the harness's own self-test (tests/harness/), the
+# C unit tests, a lint of the bats files (tests/tools/lint-bats.sh), then
+# every integration test (tests/integration/*.bats) and every security test
+# (tests/security/*.bats) as root and as an unprivileged user with
+# subordinate id ranges (created here when run as root).  Each bats file is
+# its own bats run, and its TAP plan must match the results it printed.
+# Ends with one line "N passed, N failed, N skipped"; the exit status is
+# non-zero when anything failed, including the harness itself: bats
+# missing, a run whose plan is missing or does not match (a crash), a run
+# that exits non-zero with no failing test, a pass that ran no test, no
+# test at all, a lint offence.
 #
-# Environment (set by `make check`): URUN, RECVTTY, UNIT_TESTS, BUILDDIR.
+# Environment (set by `make check`): URUN, UNIT_TESTS, TEST_TOOLS, BUILDDIR.
+#   URUN          the urun binary
+#   UNIT_TESTS    unit test programs, relative to BUILDDIR (empty: none)
+#   TEST_TOOLS    helper programs, relative to BUILDDIR, staged into the
+#                 tests' $URUN_TOOLS (recvtty, seccomp_listener, show_ids)
+# Overrides (the self-test uses them):
+#   URUN_SUITES   directories of bats files to run instead of
+#                 tests/integration and tests/security
+#   URUN_PASSES   the passes to run: "root rootless" (default), "root" or
+#                 "rootless"
+#   URUN_SELFTEST 0: do not run the harness self-test first
+#   URUN_BATS     the bats command (default: bats)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
 BUILDDIR=${BUILDDIR:-$(pwd)}
 URUN=${URUN:-$BUILDDIR/urun}
-RECVTTY=${RECVTTY:-$BUILDDIR/tests/tools/recvtty}
+TEST_TOOLS=${TEST_TOOLS-tests/tools/recvtty tests/security/tools/seccomp_listener tests/security/tools/show_ids}
 TEST_USER=${URUN_TEST_USER:-urun-test}
+SUITES=${URUN_SUITES:-$here/integration $here/security}
+PASSES=${URUN_PASSES:-root rootless}
+BATS=${URUN_BATS:-bats}
 passed=0 failed=0 skipped=0
+ran=0   # results of the unit tests and of the bats passes (not the self-test)
 
 say() { printf '%s\n' "$*"; }
+# A failure of the harness (not of one test): said, and counted.
+harness_fail() { say "[harness] FAILED: $*"; failed=$((failed + 1)); }
+
+# A file's name for messages: relative to the repository when inside it.
+show() { case "$1" in "$top"/*) printf '%s' "${1#"$top"/}" ;; *) printf '%s' "$1" ;; esac; }
+
+# Run a command that prints TAP and count its results: "ok N ..." (with
+# "# skip" = skipped), "not ok N ...".  Every line is printed prefixed
+# with [LABEL].  The stream must have exactly one plan "1..N" (first or
+# last) and N result lines; a command that exits non-zero must have
+# reported a failing result.  Each violation counts as one failure.
+# Sets run_p, run_f, run_s (this run's counts).
+run_tap() {
+    local label=$1 line plan="" plans=0 results=0 rc
+    shift
+    run_p=0 run_f=0 run_s=0
+    while IFS= read -r line; do
+        printf '[%s] %s\n' "$label" "$line"
+        if [[ $line =~ ^1\.\.([0-9]+)([[:space:]].*)?$ ]]; then
+            plan=${BASH_REMATCH[1]}; plans=$((plans + 1))
+            continue
+        fi
+        case "$line" in
+            "not ok "*) run_f=$((run_f + 1)); results=$((results + 1)) ;;
+            "ok "*"# skip"*|"ok "*"# SKIP"*) run_s=$((run_s + 1)); results=$((results + 1)) ;;
+            "ok "*) run_p=$((run_p + 1)); results=$((results + 1)) ;;
+        esac
+    done < <("$@" 2>&1)
+    wait $!; rc=$?
+    passed=$((passed + run_p)); failed=$((failed + run_f)); skipped=$((skipped + run_s))
+    if [ "$plans" -eq 0 ]; then
+        harness_fail "[$label] no TAP plan (1..N) in the output: the run did not complete (exit status $rc)"
+    elif [ "$plans" -gt 1 ]; then
+        harness_fail "[$label] $plans TAP plans in one run"
+    elif [ "$plan" -ne "$results" ]; then
+        harness_fail "[$label] the TAP plan is 1..$plan but $results results were printed: the run crashed or stopped early (exit status $rc)"
+    fi
+    if [ "$rc" -ne 0 ] && [ "$run_f" -eq 0 ]; then
+        harness_fail "[$label] exited with status $rc but reported no failing test"
+    fi
+}
+
+# ---- the harness's own self-test ------------------------------------------
+if [ "${URUN_SELFTEST:-1}" != 0 ]; then
+    run_tap harness "$here/harness/selftest.sh"
+fi
 
 # ---- unit tests -------------------------------------------------------
 for t in ${UNIT_TESTS:-}; do
-    out=$("$BUILDDIR/$t" 2>&1); rc=$?
-    p=$(printf '%s\n' "$out" | grep -c '^ok ')
-    f=$(printf '%s\n' "$out" | grep -c '^not ok ')
-    printf '%s\n' "$out" | sed "s|^|[unit $(basename "$t")] |"
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; say "[unit $(basename "$t")] exited with $rc"; fi
-    passed=$((passed + p)); failed=$((failed + f))
+    run_tap "unit $(basename "$t")" "$BUILDDIR/$t"
+    ran=$((ran + run_p + run_f))
 done
+
+# ---- the bats files to run, and their lint --------------------------------
+bats_files=()
+for d in $SUITES; do
+    if [ ! -d "$d" ]; then harness_fail "suite directory $d does not exist"; continue; fi
+    n=0
+    for f in "$d"/*.bats; do
+        [ -e "$f" ] || continue
+        bats_files+=("$f"); n=$((n + 1))
+    done
+    [ "$n" -gt 0 ] || say "[harness] note: $(show "$d") has no bats file"
+done
+
+if [ "${#bats_files[@]}" -gt 0 ]; then
+    shown=()
+    for f in "${bats_files[@]}"; do shown+=("$(show "$f")"); done
+    lint_out=$(cd "$top" && "$here/tools/lint-bats.sh" "${shown[@]}" 2>&1); lint_rc=$?
+    offences=0
+    while IFS= read -r line; do
+        [ -n "$line" ] || continue
+        say "[lint] $line"
+        case "$line" in *:[0-9]*:\ *) offences=$((offences + 1)) ;; esac
+    done <<< "$lint_out"
+    if [ "$offences" -gt 0 ]; then
+        say "[lint] FAILED: $offences \"!\" assertion(s) that bats would never check (each counted as a failure)"
+        failed=$((failed + offences))
+    elif [ "$lint_rc" -ne 0 ]; then
+        harness_fail "[lint] tests/tools/lint-bats.sh exited with status $lint_rc"
+    fi
+fi
+
+# ---- bats -----------------------------------------------------------------
+BATS_BIN=$(command -v "$BATS" 2>/dev/null)
+if [ -z "$BATS_BIN" ]; then
+    harness_fail "bats is not installed ($BATS not found): no integration or security test can run (apt-get install bats)"
+fi
 
 # ---- a staging area every test user can read ---------------------------
 stage=$(mktemp -d /tmp/urun-tests.XXXXXX)
 chmod 755 "$stage"
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/rootfs"
-install -m 755 "$URUN" "$stage/bin/urun"
-install -m 755 "$RECVTTY" "$stage/bin/recvtty"
-cp -r "$here/integration" "$here/security" "$stage/" 2>/dev/null || cp -r "$here/integration" "$stage/"
+if [ -x "$URUN" ]; then
+    install -m 755 "$URUN" "$stage/bin/urun"
+else
+    harness_fail "no urun binary at $URUN (build it first: make)"
+fi
+for t in $TEST_TOOLS; do
+    case "$t" in /*) p=$t ;; *) p=$BUILDDIR/$t ;; esac
+    if [ -x "$p" ]; then
+        install -m 755 "$p" "$stage/bin/$(basename "$t")"
+    else
+        harness_fail "no test tool $p (make check builds it)"
+    fi
+done
+declare -A staged_as=()
+for d in $SUITES; do
+    [ -d "$d" ] || continue
+    b=$(basename "$d")
+    if [ -n "${staged_as[$b]:-}" ]; then
+        harness_fail "two suites named $b: $(show "${staged_as[$b]}") and $(show "$d")"
+        continue
+    fi
+    staged_as[$b]=$d
+    cp -r "$d" "$stage/$b"
+done
+# the security tests load ../integration/helpers
+[ -e "$stage/integration" ] || { [ -d "$here/integration" ] && cp -r "$here/integration" "$stage/integration"; }
 for f in "$here"/tools/*.py "$here"/tools/*.sh; do [ -e "$f" ] && cp "$f" "$stage/bin/"; done
 # the OCI schemas (shared/ beside the repository), for the spec validation test
 for d in "${URUN_OCI_SCHEMA_DIR:-}" "$here/../../shared/oci-runtime-spec/schema"; do
@@ -49,57 +173,68 @@ if [ -z "$busybox" ] || ! file -L "$busybox" 2>/dev/null | grep -q 'statically l
     for b in /bin/busybox /usr/bin/busybox; do [ -x "$b" ] && busybox=$b; done
 fi
 mkdir -p "$stage/rootfs"/{bin,sbin,etc,proc,sys,dev,tmp,root,home,var,run}
-cp "$busybox" "$stage/rootfs/bin/busybox"
-for applet in $("$busybox" --list); do
-    [ "$applet" = busybox ] || ln -sf busybox "$stage/rootfs/bin/$applet"
-done
+if [ -n "$busybox" ] && [ -x "$busybox" ]; then
+    cp "$busybox" "$stage/rootfs/bin/busybox"
+    for applet in $("$busybox" --list); do
+        [ "$applet" = busybox ] || ln -sf busybox "$stage/rootfs/bin/$applet"
+    done
+else
+    harness_fail "no busybox for the tests' rootfs (apt-get install busybox-static)"
+fi
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\ntester:x:1000:1000:tester:/home/tester:/bin/sh\n' > "$stage/rootfs/etc/passwd"
 printf 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\ntester:x:1000:\n' > "$stage/rootfs/etc/group"
 chmod 1777 "$stage/rootfs/tmp"
 
-# ---- integration tests -------------------------------------------------
-# Count a bats TAP stream: "ok N ..." (with "# skip" = skipped), "not ok N".
-count_tap() {
-    local label=$1 line
-    while IFS= read -r line; do
-        printf '[%s] %s\n' "$label" "$line"
-        case "$line" in
-            "not ok "*) failed=$((failed + 1)) ;;
-            "ok "*"# skip"*) skipped=$((skipped + 1)) ;;
-            "ok "*) passed=$((passed + 1)) ;;
-        esac
-    done
+# The staged copy of a bats file (its suite directory's name and its own).
+staged() { printf '%s/%s/%s' "$stage" "$(basename "$(dirname "$1")")" "$(basename "$1")"; }
+# Its label: PASS SUITE/FILE.
+label_of() { printf '%s %s/%s' "$1" "$(basename "$(dirname "$2")")" "$(basename "$2")"; }
+
+bats_as_root() {
+    URUN="$stage/bin/urun" URUN_TOOLS="$stage/bin" URUN_ROOTFS="$stage/rootfs" \
+        URUN_TEST_MODE=root "$BATS_BIN" --tap "$1"
 }
 
-suites="$stage/integration"
-[ -d "$stage/security" ] && suites="$suites $stage/security"
-
-run_as_root() {
-    count_tap root < <(URUN="$stage/bin/urun" URUN_TOOLS="$stage/bin" URUN_ROOTFS="$stage/rootfs" \
-        URUN_TEST_MODE=root bats --tap $suites 2>&1)
-}
-
-run_as_user() {
-    local user=$1 uid
+bats_as_user() {
+    local user=$1 file=$2 uid xdg
     uid=$(id -u "$user")
-    local xdg=/run/user/$uid
-    if [ "$(id -u)" = 0 ]; then
-        mkdir -p "$xdg" && chown "$user:" "$xdg" && chmod 700 "$xdg"
-    fi
-    count_tap rootless < <(cd "$stage" && runuser -u "$user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
+    xdg=/run/user/$uid
+    cd "$stage" && runuser -u "$user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
         HOME="$(getent passwd "$user" | cut -d: -f6)" USER="$user" LOGNAME="$user" XDG_RUNTIME_DIR="$xdg" \
         URUN="$stage/bin/urun" URUN_TOOLS="$stage/bin" URUN_ROOTFS="$stage/rootfs" URUN_TEST_MODE=rootless \
         URUN_OCI_SCHEMA_DIR="${URUN_OCI_SCHEMA_DIR:-}" ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
-        TMPDIR=/tmp bats --tap $suites 2>&1)
+        TMPDIR=/tmp "$BATS_BIN" --tap "$file"
 }
 
-if [ "$(id -u)" = 0 ]; then
+bats_as_self_rootless() {
+    URUN="$stage/bin/urun" URUN_TOOLS="$stage/bin" URUN_ROOTFS="$stage/rootfs" \
+        URUN_TEST_MODE=rootless "$BATS_BIN" --tap "$1"
+}
+
+# One pass (root or rootless): every bats file with the given runner.  A
+# pass in which no test passed or failed counts as a failure.
+run_pass() {
+    local pass=$1 runner=$2 f pp=0 pf=0
+    shift 2
+    for f in "${bats_files[@]}"; do
+        run_tap "$(label_of "$pass" "$f")" "$runner" "$@" "$(staged "$f")"
+        pp=$((pp + run_p)); pf=$((pf + run_f))
+    done
+    ran=$((ran + pp + pf))
+    say "[$pass] $pp passed, $pf failed in ${#bats_files[@]} bats files"
+    if [ $((pp + pf)) -eq 0 ]; then
+        harness_fail "[$pass] this pass ran no test"
+    fi
+}
+
+setup_test_user() {
     # the unprivileged user, with subordinate ranges of its own
     if ! id "$TEST_USER" >/dev/null 2>&1; then
         useradd -m -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$TEST_USER" ||
-            { say "cannot create test user $TEST_USER"; failed=$((failed + 1)); }
+            { harness_fail "cannot create test user $TEST_USER"; return 1; }
     fi
     # exactly one range, 500000:65536, which the tests expect
+    local f uid
     for f in /etc/subuid /etc/subgid; do
         touch "$f"
         if ! grep -qx "$TEST_USER:500000:65536" "$f" || [ "$(grep -c "^$TEST_USER:" "$f")" != 1 ]; then
@@ -107,13 +242,35 @@ if [ "$(id -u)" = 0 ]; then
             echo "$TEST_USER:500000:65536" >> "$f"
         fi
     done
-    run_as_root
-    run_as_user "$TEST_USER"
-else
-    say "[root] skipped: the root pass of the integration tests needs root (run make check as root)"
-    skipped=$((skipped + 1))
-    count_tap rootless < <(URUN="$stage/bin/urun" URUN_TOOLS="$stage/bin" URUN_ROOTFS="$stage/rootfs" \
-        URUN_TEST_MODE=rootless bats --tap $suites 2>&1)
+    uid=$(id -u "$TEST_USER")
+    mkdir -p "/run/user/$uid" && chown "$TEST_USER:" "/run/user/$uid" && chmod 700 "/run/user/$uid"
+}
+
+if [ -n "$BATS_BIN" ]; then
+    for pass in $PASSES; do
+        case "$pass" in
+            root)
+                if [ "$(id -u)" = 0 ]; then
+                    run_pass root bats_as_root
+                else
+                    say "[root] skipped: the root pass of the integration tests needs root (run make check as root)"
+                    skipped=$((skipped + 1))
+                fi ;;
+            rootless)
+                if [ "$(id -u)" = 0 ]; then
+                    if setup_test_user; then
+                        run_pass rootless bats_as_user "$TEST_USER"
+                    fi
+                else
+                    run_pass rootless bats_as_self_rootless
+                fi ;;
+            *) harness_fail "unknown pass '$pass' in URUN_PASSES (root, rootless)" ;;
+        esac
+    done
+fi
+
+if [ "$ran" -eq 0 ]; then
+    harness_fail "no test ran at all (0 passed, 0 failed)"
 fi
 
 echo

@@ -4,8 +4,9 @@
 load ../integration/helpers
 
 setup_file() {
-    # a static helper that prints its real/effective/saved uids
-    cc -static -O -o "$BATS_FILE_TMPDIR/show_ids" "$BATS_TEST_DIRNAME/tools/show_ids.c"
+    # a static helper that prints its real/effective/saved uids, built by
+    # make (tests/security/tools/show_ids.c) and staged by the harness
+    [ -x "${URUN_TOOLS:?}/show_ids" ] || { echo "no $URUN_TOOLS/show_ids" >&2; return 1; }
 }
 
 # The bundle, with /bin/show_ids and /bin/suidbb (busybox, run as
@@ -14,7 +15,7 @@ setup_file() {
 # container root.
 setup_suid_bundle() {
     setup_bundle "$@"
-    cp "$BATS_FILE_TMPDIR/show_ids" "$BUNDLE/rootfs/bin/show_ids"
+    cp "$URUN_TOOLS/show_ids" "$BUNDLE/rootfs/bin/show_ids"
     cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/bin/suidbb"
     chown "$(host_uid_of_container_root)" "$BUNDLE/rootfs/bin/show_ids" "$BUNDLE/rootfs/bin/suidbb"
     chmod 4755 "$BUNDLE/rootfs/bin/show_ids" "$BUNDLE/rootfs/bin/suidbb"

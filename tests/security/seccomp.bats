@@ -5,7 +5,8 @@
 load ../integration/helpers
 
 setup_file() {
-    cc -O -Wall -o "$BATS_FILE_TMPDIR/seccomp_listener" "$BATS_TEST_DIRNAME/tools/seccomp_listener.c"
+    # built by make (tests/security/tools/seccomp_listener.c), staged by the harness
+    [ -x "${URUN_TOOLS:?}/seccomp_listener" ] || { echo "no $URUN_TOOLS/seccomp_listener" >&2; return 1; }
 }
 
 teardown() {
@@ -35,7 +36,7 @@ setup_default_seccomp_bundle() {
 # tools/seccomp_listener.c); waits (bounded) until it listens.
 start_listener() {
     local sock=$1 n=$2 i
-    "$BATS_FILE_TMPDIR/seccomp_listener" "$sock" "$BATS_TEST_TMPDIR/listener.json" "$n" \
+    "$URUN_TOOLS/seccomp_listener" "$sock" "$BATS_TEST_TMPDIR/listener.json" "$n" \
         > "$BATS_TEST_TMPDIR/listener.log" 2>&1 </dev/null &
     LISTENER_PID=$!
     for i in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done

@@ -1,7 +1,8 @@
 /* show_ids: print "ruid euid suid" of the calling process; with an
  * argument, also try setuid(0) and report whether it worked.  Built
- * statically by tests/security/privileges.bats and made setuid-root inside
- * the container's rootfs: under no_new_privs it must gain nothing. */
+ * statically by make check (Makefile.am); tests/security/privileges.bats
+ * copies it into the container's rootfs and makes it setuid-root there:
+ * under no_new_privs it must gain nothing. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <unistd.h>
