@@ -28,7 +28,9 @@ deps() {
     apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Out-of-tree builds: build/ (with -Werror) and build-asan/ (ASan + UBSan).
+# Out-of-tree builds: build/ (with -Werror) and build-asan/ (ASan + UBSan),
+# both test builds: URUN_FAULT makes them die at a step of the start path
+# (tests/integration/faults.bats).
 build() {
     local dir=$1; shift
     [ -x configure ] || ./autogen.sh >/dev/null
@@ -38,7 +40,7 @@ build() {
     fi
     mkdir -p "$dir"
     if [ ! -f "$dir/Makefile" ] || [ configure -nt "$dir/Makefile" ]; then
-        (cd "$dir" && ../configure --enable-werror "$@" >/dev/null)
+        (cd "$dir" && ../configure --enable-werror --enable-fault-injection "$@" >/dev/null)
     fi
     make -C "$dir" -j"$(nproc)" >/dev/null
 }

@@ -23,6 +23,8 @@
 #                 "rootless"
 #   URUN_SELFTEST 0: do not run the harness self-test first
 #   URUN_BATS     the bats command (default: bats)
+#   URUN_ONLY     file names (space-separated, shell patterns): run only these
+#                 bats files (for working on a few; CI never sets it)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -97,6 +99,14 @@ for d in $SUITES; do
     n=0
     for f in "$d"/*.bats; do
         [ -e "$f" ] || continue
+        if [ -n "${URUN_ONLY:-}" ]; then
+            keep=0
+            for pat in $URUN_ONLY; do
+                # shellcheck disable=SC2254
+                case "$(basename "$f")" in $pat) keep=1 ;; esac
+            done
+            [ "$keep" = 1 ] || continue
+        fi
         bats_files+=("$f"); n=$((n + 1))
     done
     [ "$n" -gt 0 ] || say "[harness] note: $(show "$d") has no bats file"

@@ -51,6 +51,7 @@ struct created
   struct container_state st;
   bool state_dir_made;
   unsigned conds;    /* SYNC_IF_* */
+  struct sync_seq seq; /* the parent protocol (seq.watch_fd: C, until it forks) */
   struct ns_join join;
   urun_seccomp_filter seccomp;
 };
@@ -98,6 +99,8 @@ extern const size_t create_sequence_len, start_sequence_len, exec_sequence_len;
 int procs_of_container (const struct container_state *st, pid_t **out, size_t *n, urun_err *err);
 /* Signal the container's init, never a recycled pid. */
 int procs_signal_init (pid_t pid, unsigned long long start_time, int sig, urun_err *err);
+/* Kill and reap every child of ours (the subreaper's orphans too). */
+void procs_kill_children (void);
 /* Kill every process of the container and wait (bounded) for the init. */
 int procs_kill_all (const struct container_state *st, urun_err *err);
 

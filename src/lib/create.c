@@ -34,6 +34,9 @@
 #ifndef SYS_clone3
 #define SYS_clone3 435
 #endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 
 /* The descriptors of the parent's side; the child keeps the start socket. */
 static void
@@ -54,6 +57,8 @@ created_free (struct created *c)
   free (c->config_text);
   close_fds (c, false);
   ns_join_close (&c->join);
+  if (c->seq.watch_fd >= 0)
+    close (steal_fd (&c->seq.watch_fd));
   free (c->st.created);
   seccomp_filter_free (c->seccomp);
   c->spec = NULL;
@@ -262,6 +267,9 @@ create_spawn (const struct create_opts *o, struct created *c, const sigset_t *ma
     }
   c->pid = c->direct_child = pid;
   fault_point (STEP_CLONE, FAULT_AT);
+  /* C forks G, which holds the socket too: C's death must not go unseen */
+  if (c->plan.fork)
+    c->seq.watch_fd = syscall (SYS_pidfd_open, pid, 0);
   /* step 1: before the child can outlive us, `delete -f` must find it */
   if (state_write_init_pid (c->dirfd, c->pid, proc_start_time (c->pid), err) < 0)
     return -1;
@@ -285,6 +293,8 @@ on_pid (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
   /* C exits after telling us; G is the container's process */
   wait_for_pid (c->direct_child, &st);
   c->direct_child = -1;
+  if (c->seq.watch_fd >= 0)
+    close (steal_fd (&c->seq.watch_fd));
   c->pid = m->value;
   if (state_write_init_pid (c->dirfd, c->pid, proc_start_time (c->pid), err) < 0)
     return -1;
@@ -346,12 +356,14 @@ const size_t create_sequence_len = sizeof create_sequence / sizeof *create_seque
 static int
 create_protocol (struct created *c, urun_err *err)
 {
-  struct sync_seq q = { create_sequence, create_sequence_len, c->conds, 0 };
   if (c->plan.new_userns && idmap_write_maps (c->pid, c->spec, c->plan.uid_map, c->plan.gid_map, err) < 0)
     return -1;
   if (sync_send (c->sync_fd, STEP_MAPS_DONE, SYNC_MAPS_DONE, 0, NULL, -1, err) < 0)
     return -1;
-  return sync_run (c->sync_fd, &q, c, c->cancel_fd, err);
+  c->seq.steps = create_sequence;
+  c->seq.n = create_sequence_len;
+  c->seq.conds = c->conds;
+  return sync_run (c->sync_fd, &c->seq, c, c->cancel_fd, err);
 }
 
 /* ---- 6. record ------------------------------------------------------------ */
@@ -405,6 +417,16 @@ block_cancel_signals (struct created *c, sigset_t *mask, urun_err *err)
   return 0;
 }
 
+/* Set-up failed: a stop signal that came meanwhile was the reason, or is
+ * answered by the failure; it must not kill us when unblocked. */
+static void
+drain_cancel_signals (struct created *c)
+{
+  struct signalfd_siginfo si;
+  while (c->cancel_fd >= 0 && read (c->cancel_fd, &si, sizeof si) == sizeof si)
+    ;
+}
+
 int
 create_container (struct urun_context *ctx, const struct create_opts *o, bool run_mode, struct created *c,
                   urun_err *err)
@@ -412,6 +434,7 @@ create_container (struct urun_context *ctx, const struct create_opts *o, bool ru
   sigset_t mask;
   memset (c, 0, sizeof *c);
   c->rootfd = c->dirfd = c->sync_fd = c->start_fd = c->console_sock = c->cancel_fd = c->master = -1;
+  c->seq.watch_fd = -1;
   c->st.id = (char *) o->id;
 
   if (create_validate (o, run_mode, c, err) < 0 || create_plan (ctx, c, err) < 0)
@@ -422,6 +445,7 @@ create_container (struct urun_context *ctx, const struct create_opts *o, bool ru
       || create_protocol (c, err) < 0 || create_record (o, c, err) < 0)
     {
       created_abort (c);
+      drain_cancel_signals (c);
       sigprocmask (SIG_SETMASK, &mask, NULL);
       return -1;
     }

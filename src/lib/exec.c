@@ -175,6 +175,7 @@ struct exec_run
   int exec_flags;
   int pidfd, console_sock, sock, master;
   pid_t mid, pid;
+  struct sync_seq seq; /* seq.watch_fd: M, until it says X's pid */
 };
 
 /* M: join the container, fork X, say its pid (step 22). */
@@ -222,6 +223,8 @@ on_exec_pid (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
     close (fd);
   wait_for_pid (x->mid, &s);
   x->mid = -1;
+  if (x->seq.watch_fd >= 0)
+    close (steal_fd (&x->seq.watch_fd));
   if (m->value <= 0)
     return urun_fail (err, 0, "protocol error: pid %d", m->value);
   x->pid = m->value;
@@ -264,13 +267,14 @@ const size_t exec_sequence_len = sizeof exec_sequence / sizeof *exec_sequence;
 static int
 exec_spawn (struct exec_run *x, urun_err *err)
 {
-  struct sync_seq q = { exec_sequence, exec_sequence_len, 0, 0 };
+  struct sync_seq *q = &x->seq;
   int sv[2];
 
+  *q = (struct sync_seq){ exec_sequence, exec_sequence_len, 0, 0, -1 };
   if (x->p->terminal)
-    q.conds |= SYNC_IF_TERMINAL;
+    q->conds |= SYNC_IF_TERMINAL;
   if (x->filter && seccomp_filter_notifies (x->filter))
-    q.conds |= SYNC_IF_NOTIFY_EARLY;
+    q->conds |= SYNC_IF_NOTIFY_EARLY;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return urun_fail (err, errno, "socketpair");
   x->sock = sv[0];
@@ -289,19 +293,16 @@ exec_spawn (struct exec_run *x, urun_err *err)
   if (x->mid == 0)
     exec_intermediate (x, sv[1]);
   close (sv[1]);
-  if (sync_run (x->sock, &q, x, -1, err) == 0)
+  /* M forks X, which holds the socket too: M's death must not go unseen */
+  q->watch_fd = syscall (SYS_pidfd_open, x->mid, 0);
+  if (sync_run (x->sock, q, x, -1, err) == 0)
     return 0;
-  if (x->mid > 0)
-    {
-      int s;
-      wait_for_pid (x->mid, &s);
-    }
+  if (q->watch_fd >= 0)
+    close (steal_fd (&q->watch_fd));
   if (x->pid > 0)
-    {
-      int s;
-      kill (x->pid, SIGKILL);
-      wait_for_pid (x->pid, &s);
-    }
+    kill (x->pid, SIGKILL);
+  /* M, and X if M died before naming it (we are X's subreaper then) */
+  procs_kill_children ();
   return -1;
 }
 

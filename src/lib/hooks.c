@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -126,9 +127,15 @@ feed_and_wait (pid_t pid, int pidfd, int *wfd, const char *data, int timeout, in
         continue;
       if (p[2].revents & POLLIN)
         {
+          struct signalfd_siginfo si = { 0 };
+          if (read (cancel_fd, &si, sizeof si) != sizeof si)
+            continue;
           kill (pid, SIGKILL);
           wait_for_pid (pid, &status);
-          return urun_fail (err, EINTR, "%s: `%s` stopped: urun was interrupted", field, path);
+          urun_fail (err, 0, "%s: `%s` stopped: interrupted by SIG%s during set-up", field, path,
+                     sigabbrev_np (si.ssi_signo) ? sigabbrev_np (si.ssi_signo) : "?");
+          (*err)->errnum = EINTR;
+          return -1;
         }
       if (p[1].revents)
         {

@@ -131,7 +131,7 @@ int
 start_finish (int sock, const struct spec *spec, const struct container_state *st, int cancel_fd, urun_err *err)
 {
   struct start_ctx s = { sock, spec, st };
-  struct sync_seq q = { start_sequence, start_sequence_len, container_conds (spec, NULL, NULL), 0 };
+  struct sync_seq q = { start_sequence, start_sequence_len, container_conds (spec, NULL, NULL), 0, -1 };
   if (sync_run (sock, &q, &s, cancel_fd, err) < 0)
     {
       procs_signal_init (st->pid, st->pid_start_time, SIGKILL, NULL);

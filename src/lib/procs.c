@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef SYS_pidfd_open
@@ -135,4 +138,27 @@ procs_kill_all (const struct container_state *st, urun_err *err)
   if (proc_start_time (st->pid) == st->pid_start_time)
     return urun_fail (err, 0, "container `%s`: process %d did not die after SIGKILL", st->id, (int) st->pid);
   return 0;
+}
+
+void
+procs_kill_children (void)
+{
+  char path[64];
+  cleanup_free char *text = NULL;
+  cleanup_err urun_err e = NULL;
+  int st;
+  /* one thread: our children are in /proc/self/task/<pid>/children */
+  snprintf (path, sizeof path, "/proc/self/task/%d/children", (int) getpid ());
+  if (read_file_at (AT_FDCWD, path, &text, NULL, &e) == 0)
+    for (char *save = NULL, *t = strtok_r (text, " \n", &save); t; t = strtok_r (NULL, " \n", &save))
+      {
+        unsigned long p;
+        if (parse_ulong (t, &p))
+          kill ((pid_t) p, SIGKILL);
+      }
+  while (waitpid (-1, &st, WNOHANG | __WALL) > 0)
+    ;
+  /* what was killed may not be reaped yet: wait for those, bounded */
+  for (int i = 0; i < 100 && waitpid (-1, &st, __WALL) > 0; i++)
+    ;
 }

@@ -130,14 +130,17 @@ sync_seq_accept (struct sync_seq *q, enum sync_type t, urun_err *err)
   return next;
 }
 
-/* Wait until sock is readable; 1 if cancel_fd fired first (err is set). */
+/* Wait until sock is readable; 1 if cancel_fd fired first or the watched
+ * process exited (err is set). */
 static int
-wait_readable (int sock, int cancel_fd, urun_err *err)
+wait_readable (int sock, int cancel_fd, const struct sync_seq *q, urun_err *err)
 {
-  struct pollfd p[2] = { { .fd = sock, .events = POLLIN }, { .fd = cancel_fd, .events = POLLIN } };
+  struct pollfd p[3] = { { .fd = sock, .events = POLLIN },
+                         { .fd = cancel_fd, .events = POLLIN },
+                         { .fd = q->watch_fd, .events = POLLIN } };
   for (;;)
     {
-      int r = poll (p, cancel_fd >= 0 ? 2 : 1, -1);
+      int r = poll (p, 3, -1);
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
@@ -149,8 +152,16 @@ wait_readable (int sock, int cancel_fd, urun_err *err)
           struct signalfd_siginfo si = { 0 };
           if (read (cancel_fd, &si, sizeof si) != sizeof si)
             continue;
-          urun_fail (err, 0, "interrupted by %s during set-up", sigabbrev_np (si.ssi_signo) ? sigabbrev_np (si.ssi_signo) : "a signal");
+          urun_fail (err, 0, "interrupted by SIG%s during set-up",
+                     sigabbrev_np (si.ssi_signo) ? sigabbrev_np (si.ssi_signo) : "?");
           (*err)->errnum = EINTR;
+          return 1;
+        }
+      if (p[2].revents)
+        {
+          const struct sync_step *next = sync_seq_next (q);
+          urun_fail (err, 0, "the container process exited during set-up (before step %d, %s)", next ? next->step : 0,
+                     next ? sync_type_name (next->type) : "the end");
           return 1;
         }
     }
@@ -164,7 +175,7 @@ sync_run (int sock, struct sync_seq *q, void *ctx, int cancel_fd, urun_err *err)
     {
       const struct sync_step *s;
       int fd = -1, r;
-      if (cancel_fd >= 0 && (r = wait_readable (sock, cancel_fd, err)) != 0)
+      if ((cancel_fd >= 0 || q->watch_fd >= 0) && (r = wait_readable (sock, cancel_fd, q, err)) != 0)
         return -1;
       if (recv_msg (sock, &m, &fd, err) < 0)
         return -1;

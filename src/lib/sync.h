@@ -151,6 +151,9 @@ struct sync_seq
   size_t n;
   unsigned conds; /* the SYNC_IF_* that hold for this container */
   size_t pos;     /* the next step to match */
+  int watch_fd;   /* a pidfd of a process whose exit ends the sequence in
+                   * error (one that dies before it forwards its child's
+                   * socket end to nobody), or -1; a handler may clear it */
 };
 
 /* The next step the sequence waits for, or NULL when it is complete. */
@@ -162,7 +165,7 @@ const struct sync_step *sync_seq_accept (struct sync_seq *q, enum sync_type t, u
 /* Receive messages on sock until the sequence is complete, handling each.
  * SYNC_LOG is printed, SYNC_ERROR ends it with the child's error.  When
  * cancel_fd (a signalfd) becomes readable first, it stops with an error
- * whose errnum is EINTR. */
+ * whose errnum is EINTR; when q->watch_fd does, with the exit named. */
 int sync_run (int sock, struct sync_seq *q, void *ctx, int cancel_fd, urun_err *err);
 
 /* In a child: send its log messages to the parent over sock. */

@@ -152,10 +152,37 @@ expect_error() {
     jq -e . "$BATS_TEST_TMPDIR/urun.log" >/dev/null
 }
 
-@test "--log FILE (text): the error goes to the file" {
+@test "--log FILE (text): the error goes to the file, and only there" {
     urun_split --log "$BATS_TEST_TMPDIR/urun.log" state nosuch
     [ "$status" -eq 1 ]
     grep -q nosuch "$BATS_TEST_TMPDIR/urun.log"
+    # engines hand urun the container's own stderr: nothing of urun's there
+    [ -z "$err" ]
+}
+
+@test "RLIMIT_NOFILE at 3: create fails naming the limit, nothing left" {
+    setup_bundle sleep 1000
+    update_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 3, "hard": 3}]'
+    expect_error create c1 -- RLIMIT_NOFILE 3
+}
+
+@test "seccomp that lets nothing through: one line naming seccomp, not a crash" {
+    setup_bundle true
+    update_config '.process.noNewPrivileges = true | .linux.seccomp = {"defaultAction": "SCMP_ACT_ERRNO"}'
+    expect_error run c1 -- linux.seccomp exit_group
+    # loaded before the wait (no noNewPrivileges): the same
+    update_config '.process.noNewPrivileges = false'
+    expect_error run c1 -- linux.seccomp
+}
+
+@test "seccomp that denies what urun needs after loading it early: names the call and the way out" {
+    setup_bundle true
+    update_config '.process.noNewPrivileges = false | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["capset"], "action": "SCMP_ACT_ERRNO"}]}'
+    expect_error run c1 -- linux.seccomp capset noNewPrivileges
+    # loaded last, the same filter is fine
+    update_config '.process.noNewPrivileges = true'
+    run urun run c1
+    [ "$status" -eq 0 ]
 }
 
 @test "--log-format with an unknown format fails" {

@@ -258,3 +258,47 @@ for e in errors:
 sys.exit(1 if errors else 0)
 PY
 }
+
+# ---- console sockets ----------------------------------------------------
+
+# start_recvtty [INPUT]: a receiver on $SOCK; its copy of the pty output
+# goes to $TTYOUT and the name line to $TTYNAME.
+start_recvtty() {
+    SOCK=$BATS_TEST_TMPDIR/console.sock
+    TTYOUT=$BATS_TEST_TMPDIR/tty.out
+    TTYNAME=$BATS_TEST_TMPDIR/tty.name
+    "$URUN_TOOLS/recvtty" "$SOCK" "$@" >"$TTYOUT" 2>"$TTYNAME" </dev/null &
+    RECVTTY_PID=$!
+    local i
+    # listening, not only bound (the file exists from bind(2) on): the
+    # listening flag (__SO_ACCEPTCON) of /proc/net/unix
+    for i in $(seq 1 100); do
+        if [ -S "$SOCK" ] && awk -v p="$SOCK" '$NF == p && $4 == "00010000" { f = 1 } END { exit !f }' /proc/net/unix; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    echo "recvtty never listened on $SOCK" >&2
+    return 1
+}
+
+# wait for recvtty to finish (it gives up by itself after 30 s); the pty
+# output, without carriage returns, in $ttyout
+finish_recvtty() {
+    wait "$RECVTTY_PID" || true
+    ttyout=$(tr -d '\r' < "$TTYOUT")
+    echo "tty output: $ttyout"
+}
+
+# ---- seccomp listeners ---------------------------------------------------
+
+# Start the test listener on SOCK, answering N notifications (see
+# tools/seccomp_listener.c); waits (bounded) until it listens.
+start_listener() {
+    local sock=$1 n=$2 i
+    "$URUN_TOOLS/seccomp_listener" "$sock" "$BATS_TEST_TMPDIR/listener.json" "$n" \
+        > "$BATS_TEST_TMPDIR/listener.log" 2>&1 </dev/null &
+    LISTENER_PID=$!
+    for i in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
+    [ -S "$sock" ]
+}

@@ -97,6 +97,57 @@ host_hook() {
     [ "$(jq -r .status "$HOOKDIR/poststop.json")" = stopped ]
 }
 
+# The state each hook saw: its pid is the one `urun state` reports (never
+# an intermediate process) and its status is that of its moment.
+assert_hook_states() {
+    local pid=$1 k f
+    declare -A want=([prestart]=creating [createRuntime]=creating [createContainer]=creating
+                     [startContainer]=created [poststart]=running)
+    for k in "${!want[@]}"; do
+        f=$HOOKDIR/$k.json
+        echo "$k: $(cat "$f")"
+        [ "$(jq -r .pid "$f")" = "$pid" ] || { echo "$k got pid $(jq -r .pid "$f"), urun state says $pid" >&2; return 1; }
+        [ "$(jq -r .status "$f")" = "${want[$k]}" ] || { echo "$k got status $(jq -r .status "$f"), not ${want[$k]}" >&2; return 1; }
+    done
+}
+
+setup_state_hooks() {
+    setup_hooks sleep 1000
+    for k in prestart createRuntime createContainer poststart; do host_hook "$k"; done
+    add_hook startContainer 'cat > /hookout/startContainer.json'
+}
+
+@test "hooks: every hook's state has urun state's pid and the status of its moment" {
+    setup_state_hooks
+    urun_create c1
+    pid=$(container_pid c1)
+    [ "$(urun state c1 | jq -r .status)" = created ]
+    urun start c1
+    wait_file "$HOOKDIR/startContainer.json"
+    assert_hook_states "$pid"
+}
+
+@test "hooks: with an intermediate fork (time namespace), hooks still get the container's pid" {
+    [ -e /proc/self/ns/time ] || skip "this kernel has no time namespaces"
+    setup_state_hooks
+    update_config '.linux.namespaces += [{"type": "time"}] | .linux.timeOffsets = {"monotonic": {"secs": 3600}}'
+    urun_create c1
+    pid=$(container_pid c1)
+    urun start c1
+    wait_file "$HOOKDIR/startContainer.json"
+    assert_hook_states "$pid"
+}
+
+@test "hooks: a hook without env gets urun's environment (PATH)" {
+    export URUN_HOST_VAR=seen
+    setup_hooks true
+    update_config --arg d "$HOOKDIR" '.hooks.prestart = [{"path": "/bin/sh", "args": ["sh", "-c", "env > \($d)/env"]}]'
+    run urun run c1
+    [ "$status" -eq 0 ]
+    grep -q '^PATH=' "$HOOKDIR/env"
+    grep -qx URUN_HOST_VAR=seen "$HOOKDIR/env"
+}
+
 @test "hooks: a hook gets its args and only its own env" {
     export URUN_HOST_ONLY_VAR=leaked
     setup_hooks true

@@ -49,3 +49,67 @@ load helpers
     [ "$status" -eq 0 ]
     assert_no_state
 }
+
+@test "delete -f of a container that does not exist exits 0 (runc, crun); delete without -f fails" {
+    run urun delete -f no-such-id
+    [ "$status" -eq 0 ]
+    run urun delete no-such-id
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"does not exist"* ]]
+}
+
+@test "signals during set-up: SIGTERM and SIGINT stop urun run and kill the child, nothing left" {
+    for sig in TERM INT; do
+        setup_bundle true
+        HOOKDIR=$(make_shared_dir "hook-$sig")
+        # a createContainer hook (in the container's process) that hangs
+        # (its pid inside is not ours: it is found by its unique sleep)
+        local mark=$((515150 + RANDOM % 1000))
+        update_config --arg d "$HOOKDIR" --arg m "$mark" '.hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "echo $$ > \($d)/pid; exec sleep \($m)"]}]'
+        "$URUN" --root "$BATS_TEST_TMPDIR/state" run c1 </dev/null >"$BATS_TEST_TMPDIR/run.out" 2>&1 &
+        local runpid=$!
+        wait_file "$HOOKDIR/pid"
+        local i
+        for i in $(seq 1 100); do pgrep -x -f "sleep $mark" >/dev/null && break; sleep 0.05; done
+        pgrep -x -f "sleep $mark" >/dev/null
+        kill -s "$sig" "$runpid"
+        local rc=0
+        wait "$runpid" || rc=$?
+        cat "$BATS_TEST_TMPDIR/run.out"
+        [ "$rc" -eq 1 ]
+        grep -q "interrupted by SIG$sig" "$BATS_TEST_TMPDIR/run.out"
+        for i in $(seq 1 100); do pgrep -x -f "sleep $mark" >/dev/null || break; sleep 0.05; done
+        if pgrep -x -f "sleep $mark" >/dev/null; then echo "the hook (sleep $mark) is still alive" >&2; false; fi
+        assert_no_state
+        assert_no_process
+        rm -rf "$BUNDLE"
+    done
+}
+
+@test "signals during set-up: SIGTERM stops a hanging prestart hook (run by urun itself)" {
+    setup_bundle true
+    HOOKDIR=$(make_shared_dir hook)
+    update_config --arg d "$HOOKDIR" '.hooks.prestart = [{"path": "/bin/sh", "args": ["sh", "-c", "echo $$ > \($d)/pid; exec sleep 1000"]}]'
+    "$URUN" --root "$BATS_TEST_TMPDIR/state" run c1 </dev/null >"$BATS_TEST_TMPDIR/run.out" 2>&1 &
+    local runpid=$!
+    wait_file "$HOOKDIR/pid"
+    kill -TERM "$runpid"
+    local rc=0
+    wait "$runpid" || rc=$?
+    cat "$BATS_TEST_TMPDIR/run.out"
+    [ "$rc" -eq 1 ]
+    wait_pid_gone "$(cat "$HOOKDIR/pid")"
+    assert_no_state
+    assert_no_process
+}
+
+@test "an image whose /etc/passwd is a FIFO does not hang set-up (HOME=/)" {
+    setup_bundle sh -c 'echo "home=$HOME"'
+    rm -f "$BUNDLE/rootfs/etc/passwd"
+    mkfifo "$BUNDLE/rootfs/etc/passwd"
+    run timeout 20 "$URUN" --root "$BATS_TEST_TMPDIR/state" run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"home=/"* ]]
+    assert_no_state
+}

@@ -3,35 +3,6 @@
 # $URUN_TOOLS/recvtty); without a socket, create fails.
 load helpers
 
-# start_recvtty [INPUT]: a receiver on $SOCK; its copy of the pty output
-# goes to $TTYOUT and the name line to $TTYNAME.
-start_recvtty() {
-    SOCK=$BATS_TEST_TMPDIR/console.sock
-    TTYOUT=$BATS_TEST_TMPDIR/tty.out
-    TTYNAME=$BATS_TEST_TMPDIR/tty.name
-    "$URUN_TOOLS/recvtty" "$SOCK" "$@" >"$TTYOUT" 2>"$TTYNAME" </dev/null &
-    RECVTTY_PID=$!
-    local i
-    # listening, not only bound (the file exists from bind(2) on): the
-    # listening flag (__SO_ACCEPTCON) of /proc/net/unix
-    for i in $(seq 1 100); do
-        if [ -S "$SOCK" ] && awk -v p="$SOCK" '$NF == p && $4 == "00010000" { f = 1 } END { exit !f }' /proc/net/unix; then
-            return 0
-        fi
-        sleep 0.05
-    done
-    echo "recvtty never listened on $SOCK" >&2
-    return 1
-}
-
-# wait for recvtty to finish (it gives up by itself after 30 s); the pty
-# output, without carriage returns, in $ttyout
-finish_recvtty() {
-    wait "$RECVTTY_PID" || true
-    ttyout=$(tr -d '\r' < "$TTYOUT")
-    echo "tty output: $ttyout"
-}
-
 teardown() {
     teardown_containers
     if [ -n "${RECVTTY_PID:-}" ]; then kill "$RECVTTY_PID" 2>/dev/null || true; fi
@@ -145,4 +116,28 @@ teardown() {
     [ "$status" -ne 0 ] # tty(1) fails without a terminal
     [ "${lines[0]}" = no-tty ]
     [[ "$output" = *"not a tty"* ]]
+}
+
+@test "terminal: a warning raised in the container's process goes to urun's stderr or --log, not into the pty" {
+    setup_bundle sh -c 'echo pty-output'
+    # an ambient capability that is not inheritable: the container's own
+    # process warns, after its pty became its stdio
+    update_config '.process.terminal = true | .process.capabilities.ambient = ["CAP_KILL"] | .process.capabilities.inheritable = []'
+    start_recvtty
+    urun_split run --console-socket "$SOCK" c1
+    echo "status=$status err=$err"
+    [ "$status" -eq 0 ]
+    finish_recvtty
+    [[ "$ttyout" == *pty-output* ]]
+    [[ "$ttyout" != *ambient* ]]
+    [[ "$err" == *"warning"*"ambient"* ]]
+    # with --log, the warning is in the log and nowhere else
+    rm -f "$SOCK"
+    start_recvtty
+    urun_split --log "$BATS_TEST_TMPDIR/urun.log" run --console-socket "$SOCK" c1
+    [ "$status" -eq 0 ]
+    finish_recvtty
+    [[ "$ttyout" != *ambient* ]]
+    [ -z "$err" ]
+    grep -q ambient "$BATS_TEST_TMPDIR/urun.log"
 }

@@ -32,17 +32,6 @@ setup_default_seccomp_bundle() {
     cd "$BUNDLE"
 }
 
-# Start the test listener on SOCK, answering N notifications (see
-# tools/seccomp_listener.c); waits (bounded) until it listens.
-start_listener() {
-    local sock=$1 n=$2 i
-    "$URUN_TOOLS/seccomp_listener" "$sock" "$BATS_TEST_TMPDIR/listener.json" "$n" \
-        > "$BATS_TEST_TMPDIR/listener.log" 2>&1 </dev/null &
-    LISTENER_PID=$!
-    for i in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
-    [ -S "$sock" ]
-}
-
 # A linux.seccomp with defaultAction allow and the given syscalls rules.
 set_seccomp() {
     update_config --argjson r "$1" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: $r}'

@@ -25,7 +25,7 @@ static size_t
 feed (const struct sync_step *steps, size_t n, unsigned conds, const enum sync_type *t, size_t nt, bool *complete,
       char **msg)
 {
-  struct sync_seq q = { steps, n, conds, 0 };
+  struct sync_seq q = { steps, n, conds, 0, -1 };
   cleanup_err urun_err err = NULL;
   size_t i;
   for (i = 0; i < nt; i++)
@@ -141,7 +141,7 @@ TEST (run_over_a_socket)
     { STEP_EXEC_PID, SYNC_PID, 0, count_handler },
     { STEP_EXEC_END, SYNC_END, 0, NULL },
   };
-  struct sync_seq q = { steps, 2, 0, 0 };
+  struct sync_seq q = { steps, 2, 0, 0, -1 };
   cleanup_err urun_err err = NULL;
   int sv[2];
   CHECK (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
@@ -158,7 +158,7 @@ TEST (run_over_a_socket)
 TEST (run_error_keeps_errno)
 {
   static const struct sync_step steps[] = { { STEP_READY, SYNC_READY, 0, NULL } };
-  struct sync_seq q = { steps, 1, 0, 0 };
+  struct sync_seq q = { steps, 1, 0, 0, -1 };
   cleanup_err urun_err err = NULL, sent = NULL;
   int sv[2];
   CHECK (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
@@ -174,7 +174,7 @@ TEST (run_error_keeps_errno)
 TEST (run_cancelled_by_a_signal)
 {
   static const struct sync_step steps[] = { { STEP_READY, SYNC_READY, 0, NULL } };
-  struct sync_seq q = { steps, 1, 0, 0 };
+  struct sync_seq q = { steps, 1, 0, 0, -1 };
   cleanup_err urun_err err = NULL;
   sigset_t s, old;
   int sv[2], sfd;
