@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Generate configure and Makefile.in from configure.ac and Makefile.am.
 set -e
 cd "$(dirname "$0")"

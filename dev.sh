@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # urun's developer entry point on a fresh Debian 12 machine (run as root):
 #   ./dev.sh demo   install dependencies, build, run a demo container as root
 #                   and rootless (as a user it creates with subordinate ids)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # urun's whole test suite: the harness's own self-test (tests/harness/), the
 # C unit tests, a lint of the bats files (tests/tools/lint-bats.sh), then
 # every integration test (tests/integration/*.bats) and every security test

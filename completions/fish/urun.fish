@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # fish completion for urun(1)
 
 # Print "COMMAND" (or nothing) followed by the --root value (or nothing),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun create [OPTIONS] ID; also the option parser `run` shares */
 #include <config.h>
 #include "commands.h"

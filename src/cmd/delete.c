@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun delete [--force] ID */
 #include <config.h>
 #include "commands.h"

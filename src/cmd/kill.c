@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun kill [--all] ID [SIGNAL] */
 #include <config.h>
 #include "commands.h"

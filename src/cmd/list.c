@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun list [--format table|json] [-q] */
 #include <config.h>
 #include "commands.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun run [-d] [OPTIONS] ID: create, start, wait, delete */
 #include <config.h>
 #include "commands.h"

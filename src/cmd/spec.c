@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun spec [--bundle DIR] [--rootless] */
 #include <config.h>
 #include "commands.h"

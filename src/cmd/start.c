@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun start ID: run the user process of a created container */
 #include <config.h>
 #include "commands.h"

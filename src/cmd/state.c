@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun state ID: print the state JSON */
 #include <config.h>
 #include "commands.h"

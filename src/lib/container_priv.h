@@ -81,6 +81,10 @@ int start_finish (int sock, const struct spec *spec, const struct container_stat
 /* The SYNC_IF_* that hold for this config and plan. */
 unsigned container_conds (const struct spec *spec, const struct plan *plan, urun_seccomp_filter filter);
 
+/* A SYNC_PTY_MASTER: the master goes to the console socket when there is
+ * one (and is closed here), else into *master for urun to proxy. */
+int forward_pty (int console_sock, int *master, int fd, urun_err *err);
+
 /* A SYNC_SECCOMP_FD: pass fd (closed here) and the state to
  * linux.seccomp.listenerPath; when the process waits for it (value 1),
  * reply SYNC_SECCOMP_DONE on sock as step `done_step`. */

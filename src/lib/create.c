@@ -324,16 +324,7 @@ on_pty (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
 {
   struct created *c = ctx;
   (void) m;
-  if (fd < 0)
-    return urun_fail (err, 0, "protocol error: no pty master with the message");
-  if (c->console_sock < 0)
-    {
-      c->master = fd;
-      return 0;
-    }
-  int r = terminal_send_fd (c->console_sock, fd, err);
-  close (fd);
-  return r < 0 ? urun_err_topic (err, URUN_TOPIC_CONSOLE_SOCKET) : 0;
+  return forward_pty (c->console_sock, &c->master, fd, err);
 }
 
 static int

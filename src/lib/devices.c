@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun: device nodes in the container's /dev. */
 #include <config.h>
 #include "log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun: one error type carried from the failure site up to the CLI.
  *
  * Functions that can fail take `urun_err *err` last and return a negative

@@ -62,7 +62,8 @@ static void *
 memdup (const void *p, size_t n)
 {
   void *r = xmalloc0 (n ? n : 1);
-  memcpy (r, p, n);
+  if (n)
+    memcpy (r, p, n);
   return r;
 }
 
@@ -236,16 +237,7 @@ on_exec_pty (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
 {
   struct exec_run *x = ctx;
   (void) m;
-  if (fd < 0)
-    return urun_fail (err, 0, "protocol error: no pty master with the message");
-  if (x->console_sock < 0)
-    {
-      x->master = fd;
-      return 0;
-    }
-  int r = terminal_send_fd (x->console_sock, fd, err);
-  close (fd);
-  return r < 0 ? urun_err_topic (err, URUN_TOPIC_CONSOLE_SOCKET) : 0;
+  return forward_pty (x->console_sock, &x->master, fd, err);
 }
 
 static int

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun: JSON reading and writing.  This is the only module that knows the
  * JSON library (yajl); everything else sees these opaque types. */
 #ifndef URUN_JSON_H

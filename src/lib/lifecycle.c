@@ -7,6 +7,7 @@
 #include "fault.h"
 #include "hooks.h"
 #include "log.h"
+#include "terminal.h"
 #include "unixsock.h"
 #include "util.h"
 #include <dirent.h>
@@ -86,6 +87,22 @@ container_conds (const struct spec *spec, const struct plan *plan, urun_seccomp_
   if (notify)
     c |= nnp ? SYNC_IF_NOTIFY_LATE : SYNC_IF_NOTIFY_EARLY;
   return c;
+}
+
+int
+forward_pty (int console_sock, int *master, int fd, urun_err *err)
+{
+  int r;
+  if (fd < 0)
+    return urun_fail (err, 0, "protocol error: no pty master with the message");
+  if (console_sock < 0)
+    {
+      *master = fd;
+      return 0;
+    }
+  r = terminal_send_fd (console_sock, fd, err);
+  close (fd);
+  return r < 0 ? urun_err_topic (err, URUN_TOPIC_CONSOLE_SOCKET) : 0;
 }
 
 int

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun: resolving paths inside a root directory without ever leaving it.
  *
  * Security: a container image controls every symlink in its rootfs; a mount

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
 #include "rootfs.h"
 #include "log.h"
@@ -294,7 +295,10 @@ rootfs_pivot (struct rootfs_ctx *c, urun_err *err)
   /* pivot_root(".", ".") stacks the old root on top of the new one; then
    * detach it.  No directory inside the rootfs is needed for it. */
   if (syscall (SYS_pivot_root, ".", ".") < 0)
-    return urun_fail (err, errno, "pivot_root (use --no-pivot for a rootfs on ramfs)");
+    {
+      urun_fail (err, errno, "pivot_root");
+      return urun_err_topic (err, URUN_TOPIC_PIVOT);
+    }
   if (fchdir (oldroot) < 0)
     return urun_fail (err, errno, "fchdir old root");
   /* the old root must not propagate the unmount to the host */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun: the container's root filesystem: mounts in config order, devices,
  * pivot_root, masked and read-only paths.  Runs in the container process, in
  * its mount namespace.  Every destination is resolved inside the rootfs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun: linux.seccomp, built with libseccomp.  The filter is compiled by the
  * parent before anything is created (so a bad profile fails cleanly) and
  * loaded by the container process as late as it can be: just before it

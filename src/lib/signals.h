@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun: waiting for a container process while forwarding our signals to
  * it and, with a terminal, copying between the caller's tty and the pty. */
 #ifndef URUN_SIGNALS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun: the OCI configuration (config.json) as C structures.  Parsing checks
  * every field it reads and names it in the error, before any side effect. */
 #ifndef URUN_SPEC_H

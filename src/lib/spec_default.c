@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun: the configuration `urun spec` writes, shaped like runc's. */
 #include <config.h>
 #include "spec.h"

@@ -29,13 +29,14 @@ sync_type_name (enum sync_type t)
   return "an unknown message";
 }
 
-int
-sync_send (int sock, int step, enum sync_type type, int value, const char *text, int fd, urun_err *err)
+static int
+send_msg (int sock, int step, enum sync_type type, int value, int topic, const char *text, int fd, urun_err *err)
 {
   static struct sync_msg m; /* big: off the stack (each process has one thread) */
   size_t tl = text ? strlen (text) : 0;
 
   fault_point (step, FAULT_AT);
+  m.topic = topic;
   if (tl >= sizeof m.text)
     tl = sizeof m.text - 1;
   m.type = type;
@@ -48,10 +49,17 @@ sync_send (int sock, int step, enum sync_type type, int value, const char *text,
   return 0;
 }
 
+int
+sync_send (int sock, int step, enum sync_type type, int value, const char *text, int fd, urun_err *err)
+{
+  return send_msg (sock, step, type, value, 0, text, fd, err);
+}
+
 void
 sync_send_error (int sock, urun_err err)
 {
-  sync_send (sock, 0, SYNC_ERROR, err ? err->errnum : 0, err && err->msg ? err->msg : "unknown error", -1, NULL);
+  send_msg (sock, 0, SYNC_ERROR, err ? err->errnum : 0, err ? (int) err->topic : 0,
+            err && err->msg ? err->msg : "unknown error", -1, NULL);
 }
 
 /* One message; 0 at end of file. */
@@ -190,7 +198,8 @@ sync_run (int sock, struct sync_seq *q, void *ctx, int cancel_fd, urun_err *err)
         {
           if (fd >= 0)
             close (fd);
-          return urun_fail_text (err, m.value, m.text);
+          urun_fail_text (err, m.value, m.text);
+          return urun_err_topic (err, m.topic);
         }
       s = sync_seq_accept (q, m.type, err);
       if (s == NULL)

@@ -112,6 +112,7 @@ struct sync_msg
 {
   enum sync_type type;
   int value;
+  int topic; /* SYNC_ERROR: the error's urun_topic */
   char text[32768];
 };
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun: small helpers shared by every module: cleanup attributes, memory,
  * whole-file I/O, atomic writes. */
 #ifndef URUN_UTIL_H

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # urun benchmark harness (`make bench` runs it).
 #
 # What it is for, restated from the issue:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* benchdriver: time command lines from one process, interleaved.
  *
  * Every sample is one fork + execve + wait4 measured with

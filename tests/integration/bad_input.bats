@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Bad configurations, options and ids: exit 1, one line "urun: ..." on
 # stderr naming the problem, no state and no process left behind.
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The /dev of a container: default devices, links, linux.devices, devpts.
 load helpers
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared set-up for urun's integration tests.  Each test gets its own state
 # root and bundle under $BATS_TEST_TMPDIR; the harness (tests/run-tests.sh)
 # runs every file once as root (URUN_TEST_MODE=root) and once as an

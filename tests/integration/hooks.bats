@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # OCI hooks: which run when, with the state on stdin; failing and
 # timed-out hooks.
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # (process.args given to setup_bundle / set_args are one per line: keep
 # sh -c scripts on one line.)
 # Mounts: bind mounts, tmpfs, masked and read-only paths, read-only root,

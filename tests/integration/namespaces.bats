@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Namespaces: each type is new when listed, shared when not, joined when
 # given a path; unknown types are rejected.
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Rootless containers: the generated config, id mappings through
 # newuidmap/newgidmap and /etc/sub[ug]id, resource limits without cgroup
 # delegation.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # urun state, list, kill, delete and the errors of the life cycle.
 load helpers
 

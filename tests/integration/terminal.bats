@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # process.terminal: the pty master goes to --console-socket (received by
 # $URUN_TOOLS/recvtty); without a socket, create fails.
 load helpers

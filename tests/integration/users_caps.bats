@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The process's credentials and attributes: user, groups, umask,
 # capabilities, no_new_privs, rlimits, oom_score_adj, environment.
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # What the caller's process state must not carry into the container: its
 # environment, its umask, its resource limits (beyond what the config says).
 load ../integration/helpers

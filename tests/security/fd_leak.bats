@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # CVE-2024-21626: a descriptor of the runtime's (to a host directory) leaks
 # into the container; process.cwd (or exec --cwd) /proc/self/fd/N then puts
 # the container process in a host directory, outside its root.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # No process of a container may survive `urun kill --all ... KILL` or
 # `urun delete --force`: not the init's children, not a detached
 # `urun exec -d` process.  Processes are marked by a unique sleep argument

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The default configuration (urun spec, or spec --rootless) masks the
 # kernel's sensitive /proc and /sys files and makes /proc/sys,
 # /proc/sysrq-trigger and /sys read-only.  Writes are attempted with opens

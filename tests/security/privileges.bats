@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Privilege gain inside the container: a setuid-root binary under
 # process.noNewPrivileges, and capabilities dropped from all five sets.
 load ../integration/helpers

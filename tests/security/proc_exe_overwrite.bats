@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # CVE-2019-5736: a process inside the container overwrites the runtime's
 # binary through /proc/PID/exe while a runtime process (the waiting init of
 # a created container, or a `urun exec` on its way in) is visible in the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # What an unprivileged user may not do through urun: map ids outside the
 # ranges /etc/subuid and /etc/subgid grant, or mount host paths it cannot
 # read.  Refusals are clean: one message naming the cause, no state, no

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # linux.seccomp: errno rules, the default profile of `urun spec
 # --seccomp-default`, refusal of unknown actions/arches/operators, skipping
 # of unknown syscall names, and SCMP_ACT_NOTIFY with a listener.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The state root and container ids: an id may not name a path outside (or a
 # hidden name inside) the state root; the state root and container
 # directories are private to the user; a state root that is a symlink or is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # CVE-2021-30465 and CVE-2019-19921: mount destinations that are symlinks in
 # the rootfs (which the image controls) pointing out of it.  Whatever urun
 # does (refuse, or resolve the link inside the rootfs), nothing on the host

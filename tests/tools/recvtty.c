@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* recvtty: the test suite's console-socket receiver (the runc protocol).
  *
  *   recvtty SOCKET [INPUT]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the id-map module: /etc/subuid parsing, the rootless default
  * map, the uid_map text, and the "add this line" hint. */
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the JSON module: parsing, positions of errors, writing. */
 #include <config.h>
 #include "json.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of resolving paths inside a root: lexical cleaning, and both
  * path_open_in_root (openat2 when the kernel has it) and the component walk
  * it falls back to.  Every case runs against both, in a mkdtemp root. */

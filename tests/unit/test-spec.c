@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the config.json parser: fields land in the structures, every
  * error names its field, mount options, the default config, signal names. */
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the state module: container ids, the state root, state
  * directories, state.json round trips and the container status. */
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A tiny TAP unit-test helper: CHECK(cond) records a failure with its line;
  * TEST(name) { ... } functions are run by RUN(name) and print "ok N - name"
  * or "not ok N - name"; main returns non-zero if any failed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* urun: cgroups.  One small ops table per manager (cgroupfs v2, systemd,
  * disabled) is the plan; today only the check that tells the user, in one
  * line, when linux.resources cannot be applied here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* seccomp_listener: a minimal seccomp notify agent for tests/security/
  * seccomp.bats.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* show_ids: print "ruid euid suid" of the calling process; with an
  * argument, also try setuid(0) and report whether it worked.  Built
  * statically by make check (Makefile.am); tests/security/privileges.bats
