@@ -4,6 +4,8 @@
 #include "cmd/commands.h"
 #include "fault.h"
 #include "log.h"
+#include "plan.h"
+#include "selfexe.h"
 #include "state.h"
 #include "util.h"
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 static const struct
@@ -18,18 +21,42 @@ static const struct
   const char *name;
   int (*fn) (struct global_opts *, int, char **, urun_err *);
   const char *help;
+  bool sealed; /* its processes are seen by the container (selfexe.h) */
 } commands[] = {
-  { "spec", cmd_spec, "write a new config.json" },
-  { "create", cmd_create, "create a container" },
-  { "start", cmd_start, "start the user process of a created container" },
-  { "run", cmd_run, "create and start a container" },
-  { "state", cmd_state, "print the state of a container" },
-  { "kill", cmd_kill, "send a signal to a container" },
-  { "delete", cmd_delete, "delete a container" },
-  { "list", cmd_list, "list containers" },
-  { "exec", cmd_exec, "run a process in a running container" },
-  { "ps", cmd_ps, "list the processes of a container" },
+  { "spec", cmd_spec, "write a new config.json", false },
+  { "create", cmd_create, "create a container", true },
+  { "start", cmd_start, "start the user process of a created container", false },
+  { "run", cmd_run, "create and start a container", true },
+  { "state", cmd_state, "print the state of a container", false },
+  { "kill", cmd_kill, "send a signal to a container", false },
+  { "delete", cmd_delete, "delete a container", false },
+  { "list", cmd_list, "list containers", false },
+  { "exec", cmd_exec, "run a process in a running container", true },
+  { "ps", cmd_ps, "list the processes of a container", false },
 };
+
+/* As real root, run from a sealed copy of the binary (selfexe.h): never
+ * silently without that protection. */
+static int
+protect_binary (char **argv, urun_err *err)
+{
+  struct plan_host h;
+  if (geteuid () != 0)
+    return 0;
+  plan_host_probe (&h);
+  if (h.in_userns)
+    return 0;
+  if (selfexe_is_sealed ())
+    {
+      /* its name as ps shows it, not "memfd:urun" */
+      prctl (PR_SET_NAME, "urun", 0, 0, 0);
+      return 0;
+    }
+  if (selfexe_reexec_sealed (argv, err) < 0)
+    return urun_err_wrap (err, "CVE-2019-5736: the container must not reach urun's binary, and urun cannot run from "
+                               "a sealed copy");
+  return 0;
+}
 
 static void
 usage (FILE *f)
@@ -140,6 +167,11 @@ main (int argc, char **argv)
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
     if (strcmp (argv[optind], commands[i].name) == 0)
       {
+        if (commands[i].sealed && protect_binary (argv, &err) < 0)
+          {
+            urun_error_msg ("%s", err->msg);
+            return 1;
+          }
         int cargc = argc - optind;
         char **cargv = argv + optind;
         optind = 0; /* reset getopt for the command's own options */

@@ -8,6 +8,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "process.h"
+#include "procfs.h"
 #include "rootfs.h"
 #include "terminal.h"
 #include "util.h"
@@ -78,8 +79,8 @@ child_enter_namespaces (struct child_ctx *c, urun_err *err)
     return urun_fail (err, errno, "create namespaces after the user namespace");
   /* the clocks' offsets, before any process is in the new time namespace */
   if ((p->unshare_flags & CLONE_NEWTIME) && c->spec->time_offsets
-      && write_file_at (AT_FDCWD, "/proc/self/timens_offsets", c->spec->time_offsets, strlen (c->spec->time_offsets),
-                        err) < 0)
+      && procfs_write (c->procfd, "self/timens_offsets", c->spec->time_offsets, strlen (c->spec->time_offsets), err)
+             < 0)
     return urun_err_wrap (err, "linux.timeOffsets");
   if (p->fork)
     {
@@ -140,15 +141,16 @@ child_rootfs (struct child_ctx *c, struct rootfs_ctx *rc, urun_err *err)
       if (hooks_run (s, HOOK_CREATE_CONTAINER, json, -1, err) < 0)
         return -1;
     }
+  if (rootfs_protect (rc, err) < 0)
+    return -1;
   return rootfs_pivot (rc, err);
 }
 
 /* Step 7: a pty made in the container's devpts, its master to urun. */
 static int
-child_terminal (struct child_ctx *c, urun_err *err)
+child_terminal (struct child_ctx *c, struct rootfs_ctx *rc, urun_err *err)
 {
   const struct spec_process *p = c->spec->process;
-  cleanup_free char *slave = NULL;
   cleanup_close int master = -1;
 
   if (!p->terminal)
@@ -157,21 +159,21 @@ child_terminal (struct child_ctx *c, urun_err *err)
         return urun_fail (err, errno, "setsid");
       return 0;
     }
-  master = terminal_open_in_container (p->console_height, p->console_width, &slave, err);
+  master = terminal_open_in_container (p->console_height, p->console_width, err);
   if (master < 0)
     return -1;
-  if (rootfs_bind_console (slave, err) < 0)
+  if (rootfs_bind_console (rc, 0, err) < 0)
     return -1;
   return sync_send (c->sync_fd, STEP_PTY, SYNC_PTY_MASTER, 0, NULL, master, err);
 }
 
 /* The descriptors the process still opens after its rlimits are set: the
- * start connection, a late notify fd, a startContainer hook's pipe. */
+ * start connection, a startContainer hook's pipe and pidfd (a notify fd
+ * process_finalize counts itself). */
 static int
 fds_still_needed (const struct child_ctx *c)
 {
-  return (c->start_fd >= 0 ? 1 : 0) + ((c->conds & SYNC_IF_NOTIFY_LATE) ? 1 : 0)
-         + (c->spec->n_hooks[HOOK_START_CONTAINER] ? 3 : 0);
+  return (c->start_fd >= 0 ? 1 : 0) + (c->spec->n_hooks[HOOK_START_CONTAINER] ? 3 : 0);
 }
 
 /* Step 8 and the process's final identity (process.c). */
@@ -182,10 +184,15 @@ child_process (struct child_ctx *c, struct rootfs_ctx *rc, struct process_plan *
 
   if (rootfs_finalize (rc, err) < 0)
     return -1;
-  if (rc->rootfd >= 0)
-    close (steal_fd (&rc->rootfd));
-  if (process_set_oom_score_adj (p, err) < 0)
+  if (process_set_oom_score_adj (c->procfd, p, err) < 0)
     return -1;
+  /* nothing of the host stays open in the process that waits for start */
+  {
+    int *fds[] = { &rc->rootfd, &rc->stage_fd, &rc->null_fd, &c->procfd };
+    for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+      if (*fds[i] >= 0)
+        close (steal_fd (fds[i]));
+  }
   pp->seccomp = c->seccomp;
   if (process_prepare (pp, p, c->preserve_fds, err) < 0)
     return -1;
@@ -207,9 +214,10 @@ static int
 child_setup (struct child_ctx *c, struct process_plan *pp, urun_err *err)
 {
   struct rootfs_ctx rc = { .spec = c->spec, .rootfs = c->rootfs, .userns = c->plan->in_userns,
-                           .no_pivot = c->no_pivot, .rootfd = -1 };
+                           .no_pivot = c->no_pivot, .nodev = c->plan->nodev, .stage_dir = c->state_dir,
+                           .rootfd = -1, .stage_fd = -1, .null_fd = -1, .procfd = c->procfd };
   if (child_enter_namespaces (c, err) < 0 || child_identity (c, err) < 0 || child_rootfs (c, &rc, err) < 0
-      || child_terminal (c, err) < 0 || child_process (c, &rc, pp, err) < 0)
+      || child_terminal (c, &rc, err) < 0 || child_process (c, &rc, pp, err) < 0)
     return -1;
   return 0;
 }
@@ -253,7 +261,9 @@ child_main (struct child_ctx *c)
   sync_forward_logs (c->sync_fd);
   sigprocmask (SIG_SETMASK, &c->sigmask, NULL);
   die_with_parent (c->parent);
-  if (child_setup (c, &pp, &err) < 0)
+  /* the host's procfs, checked, for every write into procfs (procfs.h) */
+  c->procfd = procfs_open_root (&err);
+  if (c->procfd < 0 || child_setup (c, &pp, &err) < 0)
     {
       sync_send_error (c->sync_fd, err);
       _exit (1);
@@ -273,8 +283,6 @@ child_main (struct child_ctx *c)
   sock = child_wait_start (c, &pid, &err);
   if (sock < 0)
     _exit (1); /* nobody is left to tell */
-  pp.notify_sock = sock;
-  pp.notify_step = STEP_SECCOMP_LATE;
   st = *c->st;
   st.pid = pid;
   json = state_to_json (&st, STATUS_CREATED, false, &len);

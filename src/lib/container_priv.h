@@ -18,6 +18,8 @@ struct child_ctx
   const struct plan *plan;
   const struct container_state *st; /* the state hooks get (the pid comes in messages) */
   const char *bundle, *rootfs, *id;
+  const char *state_dir; /* where device nodes are staged (devices.c) */
+  int procfd;        /* the host's procfs, from the clone until the wait */
   int sync_fd;       /* the child's end of the socket pair */
   int start_fd;      /* create: the listening start socket; -1 for run */
   pid_t parent;      /* urun, which must be alive */
@@ -37,7 +39,7 @@ struct created
 {
   struct spec *spec;
   struct plan plan;
-  char *bundle, *rootfs;
+  char *bundle, *rootfs, *state_dir;
   char *config_text;
   size_t config_len;
   int rootfd, dirfd;
@@ -75,8 +77,8 @@ int container_open_state (struct urun_context *ctx, const char *id, bool lock, i
 int load_config_copy (int dirfd, struct spec **out, urun_err *err);
 /* poststop hooks, then the state directory goes. */
 void remove_container (const struct spec *spec, struct container_state *st, int rootfd, int dirfd);
-/* Steps 11-15 on sock after START: a late notify fd, then the end (the
- * program runs), then poststart hooks.  Kills the container on failure. */
+/* Steps 12-13 on sock after START: the end (the program runs), then
+ * poststart hooks.  Kills the container on failure. */
 int start_finish (int sock, const struct spec *spec, const struct container_state *st, int cancel_fd, urun_err *err);
 /* The SYNC_IF_* that hold for this config and plan. */
 unsigned container_conds (const struct spec *spec, const struct plan *plan, urun_seccomp_filter filter);
@@ -86,10 +88,9 @@ unsigned container_conds (const struct spec *spec, const struct plan *plan, urun
 int forward_pty (int console_sock, int *master, int fd, urun_err *err);
 
 /* A SYNC_SECCOMP_FD: pass fd (closed here) and the state to
- * linux.seccomp.listenerPath; when the process waits for it (value 1),
- * reply SYNC_SECCOMP_DONE on sock as step `done_step`. */
-int forward_notify_fd (int sock, int done_step, const struct sync_msg *m, int fd, const struct spec *spec,
-                       const struct container_state *st, enum container_status status, pid_t pid, urun_err *err);
+ * linux.seccomp.listenerPath. */
+int forward_notify_fd (int fd, const struct spec *spec, const struct container_state *st, enum container_status status,
+                       pid_t pid, urun_err *err);
 
 /* The parent's side of each sequence of sync.h, as tables (create.c,
  * lifecycle.c, exec.c); exported for the unit tests. */

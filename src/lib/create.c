@@ -54,6 +54,7 @@ created_free (struct created *c)
   spec_free (c->spec);
   free (c->bundle);
   free (c->rootfs);
+  free (c->state_dir);
   free (c->config_text);
   close_fds (c, false);
   ns_join_close (&c->join);
@@ -62,7 +63,7 @@ created_free (struct created *c)
   free (c->st.created);
   seccomp_filter_free (c->seccomp);
   c->spec = NULL;
-  c->bundle = c->rootfs = c->config_text = c->st.created = NULL;
+  c->bundle = c->rootfs = c->config_text = c->st.created = c->state_dir = NULL;
   c->seccomp = NULL;
 }
 
@@ -98,6 +99,10 @@ resolve_rootfs (struct created *c, urun_err *err)
 
   joined = c->spec->root_path[0] == '/' ? xstrdup (c->spec->root_path)
                                         : xasprintf ("%s/%s", c->bundle, c->spec->root_path);
+  /* as runc: the rootfs itself is never a symlink (where it leads is not
+   * what the bundle says) */
+  if (lstat (joined, &sb) == 0 && S_ISLNK (sb.st_mode))
+    return urun_fail (err, 0, "`root.path`: `%s` is a symlink: give the directory itself", c->spec->root_path);
   if (realpath (joined, buf) == NULL)
     return urun_fail (err, errno, "`root.path`: rootfs `%s`", joined);
   if (stat (buf, &sb) < 0 || !S_ISDIR (sb.st_mode))
@@ -192,6 +197,7 @@ create_state_dir (struct urun_context *ctx, const struct create_opts *o, bool ru
   if (state_dir_create (c->rootfd, o->id, &c->dirfd, err) < 0)
     return -1;
   c->state_dir_made = true;
+  c->state_dir = xasprintf ("%s/%s", ctx->state_root, o->id);
   if (write_file_atomic_at (c->dirfd, CONFIG_COPY, c->config_text, c->config_len, 0600, err) < 0)
     return -1;
   if (!run_mode && make_start_socket (c, err) < 0)
@@ -228,6 +234,8 @@ fill_child_ctx (const struct create_opts *o, struct created *c, int child_sock, 
   cc->bundle = c->bundle;
   cc->rootfs = c->rootfs;
   cc->id = o->id;
+  cc->state_dir = c->state_dir;
+  cc->procfd = -1;
   cc->sync_fd = child_sock;
   cc->start_fd = c->start_fd;
   cc->parent = getpid ();
@@ -271,7 +279,7 @@ create_spawn (const struct create_opts *o, struct created *c, const sigset_t *ma
   if (c->plan.fork)
     c->seq.watch_fd = syscall (SYS_pidfd_open, pid, 0);
   /* step 1: before the child can outlive us, `delete -f` must find it */
-  if (state_write_init_pid (c->dirfd, c->pid, proc_start_time (c->pid), err) < 0)
+  if (state_write_pid_file (c->dirfd, INIT_PID_FILE, c->pid, proc_start_time (c->pid), err) < 0)
     return -1;
   if (c->start_fd >= 0)
     close (steal_fd (&c->start_fd));
@@ -296,7 +304,7 @@ on_pid (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
   if (c->seq.watch_fd >= 0)
     close (steal_fd (&c->seq.watch_fd));
   c->pid = m->value;
-  if (state_write_init_pid (c->dirfd, c->pid, proc_start_time (c->pid), err) < 0)
+  if (state_write_pid_file (c->dirfd, INIT_PID_FILE, c->pid, proc_start_time (c->pid), err) < 0)
     return -1;
   return sync_send (c->sync_fd, STEP_PID_ACK, SYNC_PID_ACK, 0, NULL, -1, err);
 }
@@ -328,18 +336,19 @@ on_pty (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
 }
 
 static int
-on_seccomp_early (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
+on_seccomp (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
 {
   struct created *c = ctx;
   c->st.pid = c->pid;
-  return forward_notify_fd (c->sync_fd, 0, m, fd, c->spec, &c->st, STATUS_CREATING, c->pid, err);
+  (void) m;
+  return forward_notify_fd (fd, c->spec, &c->st, STATUS_CREATING, c->pid, err);
 }
 
 const struct sync_step create_sequence[] = {
   { STEP_PID, SYNC_PID, SYNC_IF_FORK, on_pid },
   { STEP_RUN_HOOKS, SYNC_RUN_HOOKS, SYNC_IF_HOOKS, on_run_hooks },
   { STEP_PTY, SYNC_PTY_MASTER, SYNC_IF_TERMINAL, on_pty },
-  { STEP_SECCOMP_EARLY, SYNC_SECCOMP_FD, SYNC_IF_NOTIFY_EARLY, on_seccomp_early },
+  { STEP_SECCOMP_EARLY, SYNC_SECCOMP_FD, SYNC_IF_NOTIFY, on_seccomp },
   { STEP_READY, SYNC_READY, 0, NULL },
 };
 const size_t create_sequence_len = sizeof create_sequence / sizeof *create_sequence;

@@ -138,12 +138,10 @@ exec_child (int sock, const struct spec_process *p, int preserve_fds, urun_secco
 {
   cleanup_err urun_err err = NULL;
   struct process_plan plan = { .seccomp = filter };
-  bool late_notify = filter && p->no_new_privileges && seccomp_filter_notifies (filter);
 
   if (p->terminal)
     {
-      cleanup_free char *slave = NULL;
-      int master = terminal_open_in_container (p->console_height, p->console_width, &slave, &err);
+      int master = terminal_open_in_container (p->console_height, p->console_width, &err);
       if (master < 0 || sync_send (sock, STEP_EXEC_PTY, SYNC_PTY_MASTER, 0, NULL, master, &err) < 0)
         goto fail;
       close (master);
@@ -153,13 +151,11 @@ exec_child (int sock, const struct spec_process *p, int preserve_fds, urun_secco
       urun_fail (&err, errno, "setsid");
       goto fail;
     }
-  if (process_prepare (&plan, p, preserve_fds, &err) < 0 || process_finalize (&plan, late_notify ? 1 : 0, &err) < 0)
+  if (process_prepare (&plan, p, preserve_fds, &err) < 0 || process_finalize (&plan, 0, &err) < 0)
     goto fail;
   if (plan.seccomp_notify_fd >= 0
       && sync_send (sock, STEP_EXEC_SECCOMP, SYNC_SECCOMP_FD, 0, NULL, plan.seccomp_notify_fd, &err) < 0)
     goto fail;
-  plan.notify_sock = sock;
-  plan.notify_step = STEP_EXEC_SECCOMP;
   process_execve (&plan, &err);
 fail:
   sync_send_error (sock, err);
@@ -244,13 +240,14 @@ static int
 on_exec_seccomp (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
 {
   struct exec_run *x = ctx;
-  return forward_notify_fd (x->sock, STEP_EXEC_SECCOMP_DONE, m, fd, x->spec, x->st, STATUS_RUNNING, x->pid, err);
+  (void) m;
+  return forward_notify_fd (fd, x->spec, x->st, STATUS_RUNNING, x->pid, err);
 }
 
 const struct sync_step exec_sequence[] = {
   { STEP_EXEC_PID, SYNC_PID, 0, on_exec_pid },
   { STEP_EXEC_PTY, SYNC_PTY_MASTER, SYNC_IF_TERMINAL, on_exec_pty },
-  { STEP_EXEC_SECCOMP, SYNC_SECCOMP_FD, SYNC_IF_NOTIFY_EARLY, on_exec_seccomp },
+  { STEP_EXEC_SECCOMP, SYNC_SECCOMP_FD, SYNC_IF_NOTIFY, on_exec_seccomp },
   { STEP_EXEC_END, SYNC_END, 0, NULL },
 };
 const size_t exec_sequence_len = sizeof exec_sequence / sizeof *exec_sequence;
@@ -266,7 +263,7 @@ exec_spawn (struct exec_run *x, urun_err *err)
   if (x->p->terminal)
     q->conds |= SYNC_IF_TERMINAL;
   if (x->filter && seccomp_filter_notifies (x->filter))
-    q->conds |= SYNC_IF_NOTIFY_EARLY;
+    q->conds |= SYNC_IF_NOTIFY;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return urun_fail (err, errno, "socketpair");
   x->sock = sv[0];

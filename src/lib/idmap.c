@@ -2,6 +2,7 @@
 #include <config.h>
 #include "idmap.h"
 #include "log.h"
+#include "procfs.h"
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -209,12 +210,12 @@ finish_helper (struct helper *h, const char *file, const struct spec_id_mapping 
 }
 
 static int
-write_map_file (pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n, urun_err *err)
+write_map_file (int procfd, pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n, urun_err *err)
 {
   char path[64];
   cleanup_free char *text = idmap_format (m, n);
-  snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
-  if (write_file_at (AT_FDCWD, path, text, strlen (text), err) < 0)
+  snprintf (path, sizeof path, "%d/%s", (int) pid, file);
+  if (procfs_write (procfd, path, text, strlen (text), err) < 0)
     return urun_err_wrap (err, "write %s", file);
   return 0;
 }
@@ -226,8 +227,11 @@ idmap_write_maps (pid_t pid, const struct spec *s, enum plan_idmap uid_how, enum
   bool gid_direct = gid_how != PLAN_MAP_HELPER;
   bool privileged = gid_how == PLAN_MAP_DIRECT;
   struct helper hu = { .pid = -1, .err_fd = -1 }, hg = { .pid = -1, .err_fd = -1 };
+  cleanup_close int procfd = -1;
   int ret = 0;
 
+  if ((uid_direct || gid_direct) && (procfd = procfs_open_root (err)) < 0)
+    return -1;
   /* newuidmap and newgidmap run at the same time: each is a setuid exec of
    * about a millisecond and they touch different files. */
   if (!uid_direct && spawn_helper (&hu, "newuidmap", pid, s->uid_mappings, s->n_uid_mappings, err) < 0)
@@ -241,15 +245,15 @@ idmap_write_maps (pid_t pid, const struct spec *s, enum plan_idmap uid_how, enum
         {
           /* an unprivileged writer of gid_map must first give up setgroups */
           char path[64];
-          snprintf (path, sizeof path, "/proc/%d/setgroups", (int) pid);
-          if (write_file_at (AT_FDCWD, path, "deny", 4, err) < 0)
+          snprintf (path, sizeof path, "%d/setgroups", (int) pid);
+          if (procfs_write (procfd, path, "deny", 4, err) < 0)
             ret = -1;
         }
       if (ret == 0)
-        ret = write_map_file (pid, "gid_map", s->gid_mappings, s->n_gid_mappings, err);
+        ret = write_map_file (procfd, pid, "gid_map", s->gid_mappings, s->n_gid_mappings, err);
     }
   if (ret == 0 && uid_direct)
-    ret = write_map_file (pid, "uid_map", s->uid_mappings, s->n_uid_mappings, err);
+    ret = write_map_file (procfd, pid, "uid_map", s->uid_mappings, s->n_uid_mappings, err);
 
   if (hu.pid > 0)
     {

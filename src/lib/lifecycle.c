@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -77,7 +78,6 @@ container_conds (const struct spec *spec, const struct plan *plan, urun_seccomp_
 {
   unsigned c = 0;
   bool notify = filter ? seccomp_filter_notifies (filter) : spec->seccomp && seccomp_spec_notifies (spec->seccomp);
-  bool nnp = spec->process && spec->process->no_new_privileges;
   if (plan && plan->fork)
     c |= SYNC_IF_FORK;
   if (spec->n_hooks[HOOK_PRESTART] || spec->n_hooks[HOOK_CREATE_RUNTIME] || spec->n_hooks[HOOK_CREATE_CONTAINER])
@@ -85,7 +85,7 @@ container_conds (const struct spec *spec, const struct plan *plan, urun_seccomp_
   if (spec->process && spec->process->terminal)
     c |= SYNC_IF_TERMINAL;
   if (notify)
-    c |= nnp ? SYNC_IF_NOTIFY_LATE : SYNC_IF_NOTIFY_EARLY;
+    c |= SYNC_IF_NOTIFY;
   return c;
 }
 
@@ -106,8 +106,8 @@ forward_pty (int console_sock, int *master, int fd, urun_err *err)
 }
 
 int
-forward_notify_fd (int sock, int done_step, const struct sync_msg *m, int fd, const struct spec *spec,
-                   const struct container_state *st, enum container_status status, pid_t pid, urun_err *err)
+forward_notify_fd (int fd, const struct spec *spec, const struct container_state *st, enum container_status status,
+                   pid_t pid, urun_err *err)
 {
   size_t len;
   cleanup_free char *json = NULL;
@@ -117,29 +117,12 @@ forward_notify_fd (int sock, int done_step, const struct sync_msg *m, int fd, co
   json = state_to_json (st, status, false, &len);
   r = seccomp_send_to_listener (spec->seccomp, fd, pid, json, err);
   close (fd);
-  if (r == 0 && m->value == 1)
-    r = sync_send (sock, done_step, SYNC_SECCOMP_DONE, 0, NULL, -1, err);
   return r;
 }
 
 /* ---- start ------------------------------------------------------------ */
 
-struct start_ctx
-{
-  int sock;
-  const struct spec *spec;
-  const struct container_state *st;
-};
-
-static int
-on_seccomp_late (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
-{
-  struct start_ctx *s = ctx;
-  return forward_notify_fd (s->sock, STEP_SECCOMP_LATE_DONE, m, fd, s->spec, s->st, STATUS_RUNNING, s->st->pid, err);
-}
-
 const struct sync_step start_sequence[] = {
-  { STEP_SECCOMP_LATE, SYNC_SECCOMP_FD, SYNC_IF_NOTIFY_LATE, on_seccomp_late },
   { STEP_EXEC, SYNC_END, 0, NULL },
 };
 const size_t start_sequence_len = sizeof start_sequence / sizeof *start_sequence;
@@ -147,9 +130,8 @@ const size_t start_sequence_len = sizeof start_sequence / sizeof *start_sequence
 int
 start_finish (int sock, const struct spec *spec, const struct container_state *st, int cancel_fd, urun_err *err)
 {
-  struct start_ctx s = { sock, spec, st };
   struct sync_seq q = { start_sequence, start_sequence_len, container_conds (spec, NULL, NULL), 0, -1 };
-  if (sync_run (sock, &q, &s, cancel_fd, err) < 0)
+  if (sync_run (sock, &q, NULL, cancel_fd, err) < 0)
     {
       procs_signal_init (st->pid, st->pid_start_time, SIGKILL, NULL);
       return -1;
@@ -233,7 +215,7 @@ delete_without_state (int rootfd, int dirfd, const char *id, urun_err *err)
 {
   pid_t pid;
   unsigned long long start;
-  state_read_init_pid (dirfd, &pid, &start);
+  state_read_pid_file (dirfd, INIT_PID_FILE, &pid, &start);
   if (pid > 0)
     {
       struct container_state st = { .id = (char *) id, .pid = pid, .pid_start_time = start };
@@ -242,6 +224,46 @@ delete_without_state (int rootfd, int dirfd, const char *id, urun_err *err)
     }
   fault_point (STEP_DELETE_KILLED, FAULT_AT);
   return state_dir_remove (rootfd, id, dirfd, err);
+}
+
+/* A container being created (its creator holds the lock) is stopped by
+ * signalling its creator and the process init.pid names; then the lock is
+ * ours (bounded wait). */
+static int
+stop_creation (int dirfd, const char *id, int creator_sig, int init_sig, urun_err *err)
+{
+  pid_t pid;
+  unsigned long long start;
+  state_read_pid_file (dirfd, CREATOR_PID_FILE, &pid, &start);
+  if (pid > 0)
+    procs_signal_init (pid, start, creator_sig, NULL);
+  state_read_pid_file (dirfd, INIT_PID_FILE, &pid, &start);
+  if (pid > 0 && init_sig)
+    procs_signal_init (pid, start, init_sig, NULL);
+  for (int i = 0; i < 1000; i++)
+    {
+      if (flock (dirfd, LOCK_EX | LOCK_NB) == 0)
+        return 0;
+      usleep (10000);
+    }
+  return urun_fail (err, 0, "container `%s`: its creator still holds it after being killed", id);
+}
+
+/* Lock the container for a change; one being created is stopped when
+ * `stop` (delete -f), refused otherwise. */
+static int
+lock_for_change (int dirfd, const char *id, bool stop, urun_err *err)
+{
+  if (flock (dirfd, LOCK_EX | LOCK_NB) == 0)
+    return 0;
+  if (errno != EWOULDBLOCK)
+    return urun_fail (err, errno, "lock container `%s`", id);
+  if (!stop)
+    {
+      urun_fail (err, 0, "container `%s` is being created", id);
+      return urun_err_topic (err, URUN_TOPIC_FORCE);
+    }
+  return stop_creation (dirfd, id, SIGKILL, SIGKILL, err);
 }
 
 int
@@ -253,7 +275,7 @@ container_delete (struct urun_context *ctx, const char *id, bool force, urun_err
   cleanup_err urun_err e2 = NULL;
   enum container_status status;
 
-  if (container_open_state (ctx, id, true, &rootfd, &dirfd, NULL, err) < 0)
+  if (container_open_state (ctx, id, false, &rootfd, &dirfd, NULL, err) < 0 || lock_for_change (dirfd, id, force, err) < 0)
     {
       /* runc and crun: forcing the delete of what is not there succeeds */
       if (force && (*err)->errnum == ENOENT)
@@ -287,8 +309,13 @@ container_kill (struct urun_context *ctx, const char *id, int sig, bool all, uru
   cleanup_close int rootfd = -1, dirfd = -1;
   cleanup_state struct container_state *st = NULL;
 
-  if (container_open_state (ctx, id, true, &rootfd, &dirfd, &st, err) < 0)
+  if (container_open_state (ctx, id, false, &rootfd, &dirfd, NULL, err) < 0)
     return -1;
+  /* being created: the signal stops the creation (its creator cleans up) */
+  if (flock (dirfd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+    return stop_creation (dirfd, id, SIGTERM, sig, err);
+  if (state_read (dirfd, &st, err) < 0)
+    return urun_err_wrap (err, "container `%s`", id);
   if (state_status (dirfd, st) == STATUS_STOPPED)
     return urun_fail (err, 0, "container `%s` is not running", id);
   if (all)

@@ -3,6 +3,7 @@
 #include "plan.h"
 #include "idmap.h"
 #include "namespaces.h"
+#include "rootfs.h"
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -158,6 +159,7 @@ plan_build (const struct spec *s, const struct plan_host *h, const bool *same_as
   /* CVE-2019-5736: see child.c; rootless only a binary the user can write
    * is at risk (and hiding it costs unprivileged exec before start) */
   p->protect_exe = h->euid == 0 || h->can_write_exe;
+  p->nodev = !devices_allow_all (s);
   return 0;
 }
 

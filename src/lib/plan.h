@@ -64,6 +64,7 @@ struct plan
                        * no mknod, mount flags locked */
   enum plan_idmap uid_map, gid_map;
   bool protect_exe;   /* make urun's waiting process non-dumpable */
+  bool nodev;         /* every mount nodev: the config does not allow every device */
   int exec_flags;     /* namespaces `exec` joins: those not the caller's own */
 };
 

@@ -2,6 +2,7 @@
 #include <config.h>
 #include "process.h"
 #include "log.h"
+#include "procfs.h"
 #include "seccomp.h"
 #include "sync.h"
 #include "util.h"
@@ -92,7 +93,6 @@ process_prepare (struct process_plan *plan, const struct spec_process *p, int pr
   plan->p = p;
   plan->seccomp = filter;
   plan->seccomp_notify_fd = -1;
-  plan->notify_sock = -1;
   plan->preserve_fds = preserve_fds;
   plan->exe = lookup_program (p->args[0], spec_env_get (p->env, "PATH"));
   if (plan->exe == NULL)
@@ -120,13 +120,13 @@ process_plan_free (struct process_plan *plan)
 }
 
 int
-process_set_oom_score_adj (const struct spec_process *p, urun_err *err)
+process_set_oom_score_adj (int procfd, const struct spec_process *p, urun_err *err)
 {
   char buf[16];
   if (!p->has_oom_score_adj)
     return 0;
   snprintf (buf, sizeof buf, "%d", p->oom_score_adj);
-  if (write_file_at (AT_FDCWD, "/proc/self/oom_score_adj", buf, strlen (buf), err) < 0)
+  if (procfs_write (procfd, "self/oom_score_adj", buf, strlen (buf), err) < 0)
     return urun_err_wrap (err, "process.oomScoreAdj");
   return 0;
 }
@@ -341,18 +341,24 @@ int
 process_finalize (struct process_plan *plan, int fds_needed, urun_err *err)
 {
   const struct spec_process *p = plan->p;
-  bool filtered = plan->seccomp && !p->no_new_privileges;
+  bool early = plan->seccomp && !p->no_new_privileges;
 
   if (set_rlimits (p, err) < 0)
     return -1;
-  if (check_fd_room (fds_needed + (filtered && seccomp_filter_notifies (plan->seccomp) ? 1 : 0), err) < 0)
+  if (check_fd_room (fds_needed + (plan->seccomp && seccomp_filter_notifies (plan->seccomp) ? 1 : 0), err) < 0)
     return -1;
   /* without noNewPrivileges loading a filter needs CAP_SYS_ADMIN: load it
    * now, while we have it (runc's order) */
-  if (filtered && seccomp_load_filter (plan->seccomp, &plan->seccomp_notify_fd, err) < 0)
+  if (early && seccomp_load_filter (plan->seccomp, &plan->seccomp_notify_fd, err) < 0)
     return urun_err_wrap (err, "linux.seccomp");
   if (finalize_identity (plan, err) < 0)
-    return filtered ? urun_err_wrap (err, "after loading linux.seccomp (does it deny what urun needs?)") : -1;
+    return early ? urun_err_wrap (err, "after loading linux.seccomp (does it deny what urun needs?)") : -1;
+  /* with noNewPrivileges, once the process is what it will be, and before
+   * it waits for start: a process of the container that could ptrace the
+   * waiting process finds it filtered, capped and without new privileges
+   * already, so it cannot run through it what the filter denies */
+  if (plan->seccomp && !early && seccomp_load_filter (plan->seccomp, &plan->seccomp_notify_fd, err) < 0)
+    return urun_err_wrap (err, "linux.seccomp");
   return 0;
 }
 
@@ -422,23 +428,6 @@ process_execve (struct process_plan *plan, urun_err *err)
   for (int s = 1; s < NSIG; s++)
     if (s != SIGKILL && s != SIGSTOP)
       signal (s, SIG_DFL);
-
-  /* with noNewPrivileges the filter comes last: nothing of urun's own
-   * set-up, the wait for start or the startContainer hooks runs filtered */
-  if (plan->seccomp && p->no_new_privileges)
-    {
-      int nfd = -1;
-      if (seccomp_load_filter (plan->seccomp, &nfd, err) < 0)
-        return urun_err_wrap (err, "linux.seccomp");
-      if (nfd >= 0)
-        {
-          /* the program must not run before the listener can answer it */
-          int r = sync_send (plan->notify_sock, plan->notify_step, SYNC_SECCOMP_FD, 1, NULL, nfd, err);
-          close (nfd);
-          if (r < 0 || sync_expect (plan->notify_sock, plan->notify_step + 1, SYNC_SECCOMP_DONE, NULL, NULL, err) < 0)
-            return urun_err_wrap (err, "linux.seccomp.listenerPath");
-        }
-    }
   execve (plan->exe, p->args, plan->env);
   return urun_fail (err, errno, "exec `%s`", p->args[0]);
 }

@@ -14,8 +14,6 @@ struct process_plan
   const struct spec_process *p;
   void *seccomp;          /* compiled filter to load (seccomp.h), or NULL */
   int seccomp_notify_fd;  /* set by process_finalize when the filter notifies */
-  int notify_sock;        /* where process_execve sends a late notify fd (sync.h) */
-  int notify_step;        /* its step; the reply is the next one */
   char *exe;   /* resolved program path */
   char **env;  /* the config's env, plus HOME if it has none */
   int preserve_fds;
@@ -33,16 +31,14 @@ void process_plan_free (struct process_plan *plan);
 void process_load_default_rlimits (void);
 
 /* oom_score_adj: must run while the process still has its privileges. */
-int process_set_oom_score_adj (const struct spec_process *p, urun_err *err);
+int process_set_oom_score_adj (int procfd, const struct spec_process *p, urun_err *err);
 /* rlimits, cwd, groups, uid/gid, capabilities, NNP, umask: the process's
  * final identity, taken before it waits for `start` (as runc does).
  * fds_needed: descriptors the caller still opens afterwards; a
  * RLIMIT_NOFILE that leaves no room for them is an error naming it. */
 int process_finalize (struct process_plan *plan, int fds_needed, urun_err *err);
 /* Close-on-exec everything but 0-2 and the preserved fds, default signal
- * mask and dispositions, the seccomp filter when noNewPrivileges allows it
- * this late (its notify fd goes to notify_sock as SYNC_SECCOMP_FD), execve.
- * Returns only on failure. */
+ * mask and dispositions, execve.  Returns only on failure. */
 int process_execve (struct process_plan *plan, urun_err *err);
 
 /* Parse "SIGTERM", "TERM", "15" into a signal number; -1 if unknown. */

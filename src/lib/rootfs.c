@@ -3,6 +3,7 @@
 #include "rootfs.h"
 #include "log.h"
 #include "path.h"
+#include "procfs.h"
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,9 @@
 
 #ifndef MOUNT_ATTR_RDONLY
 #define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
 struct mount_attr
 {
   unsigned long long attr_set, attr_clr, propagation, userns_fd;
@@ -64,17 +68,25 @@ int
 rootfs_remount (const char *target, unsigned long flags, bool recursive, urun_err *err)
 {
   unsigned long f = MS_BIND | MS_REMOUNT | flags;
+  const unsigned long attrs = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  struct statvfs sv;
 
-  if (recursive && (flags & MS_RDONLY))
+  /* a remount sets every flag anew: nodev, once set (devices.c), stays */
+  if (statvfs (target, &sv) == 0 && (sv.f_flag & ST_NODEV))
+    f |= MS_NODEV;
+  if (recursive && (flags & attrs))
     {
-      /* mount_setattr makes the whole tree read-only; a remount only the top */
-      struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+      /* mount_setattr sets them on the whole tree; a remount only on the top */
+      struct mount_attr a = { .attr_set = ((flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0)
+                                          | ((flags & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0)
+                                          | ((flags & MS_NODEV) ? MOUNT_ATTR_NODEV : 0)
+                                          | ((flags & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0) };
       int fd = open (target, O_PATH | O_CLOEXEC);
       if (fd >= 0)
         {
           int r = syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a);
           close (fd);
-          if (r == 0 && (flags & ~MS_RDONLY) == 0)
+          if (r == 0 && (flags & ~attrs) == 0)
             return 0;
         }
     }
@@ -153,12 +165,27 @@ host_is_cgroup2 (void)
   return statfs ("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
 }
 
+/* MS_NODEV for this mount (devices.c): every one, but devpts (its ptys
+ * are made by the kernel, never by the container) and the bind of a
+ * device node itself (the config names that device). */
+static unsigned long
+nodev_for (const struct rootfs_ctx *c, const struct spec_mount *m)
+{
+  struct stat sb;
+  if (!c->nodev || (m->type && strcmp (m->type, "devpts") == 0))
+    return 0;
+  if (m->bind && stat (m->source, &sb) == 0 && (S_ISCHR (sb.st_mode) || S_ISBLK (sb.st_mode)))
+    return 0;
+  return MS_NODEV;
+}
+
 /* One entry of `mounts`. */
 static int
 do_mount (struct rootfs_ctx *c, const struct spec_mount *m, urun_err *err)
 {
   cleanup_close int destfd = -1;
   const char *type = m->type;
+  unsigned long nodev = nodev_for (c, m);
   char target[32];
   bool is_dir = true;
 
@@ -173,7 +200,7 @@ do_mount (struct rootfs_ctx *c, const struct spec_mount *m, urun_err *err)
     {
       if (bind_mount (m->source, target, m->flags, err) < 0)
         return -1;
-      return finish_mount (c, m, 0, err);
+      return finish_mount (c, m, nodev, err);
     }
 
   if (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0)
@@ -181,7 +208,7 @@ do_mount (struct rootfs_ctx *c, const struct spec_mount *m, urun_err *err)
       /* cgroup2 in our cgroup namespace where the host is unified; else (a
        * cgroup v1 or hybrid host, or not allowed) the host's hierarchy,
        * bound read-only as runc and crun do rootless. */
-      unsigned long f = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+      unsigned long f = (m->flags | nodev) & ~(MS_BIND | MS_REC | MS_REMOUNT);
       if ((strcmp (type, "cgroup2") == 0 || host_is_cgroup2 ())
           && mount ("cgroup2", target, "cgroup2", f, NULL) == 0)
         return finish_mount (c, m, 0, err);
@@ -190,10 +217,10 @@ do_mount (struct rootfs_ctx *c, const struct spec_mount *m, urun_err *err)
       struct spec_mount b = *m;
       b.bind = true;
       b.flags |= MS_BIND | MS_REC;
-      return finish_mount (c, &b, 0, err);
+      return finish_mount (c, &b, nodev, err);
     }
 
-  if (mount (m->source ? m->source : type, target, type, m->flags & ~MS_REMOUNT, m->data) == 0)
+  if (mount (m->source ? m->source : type, target, type, (m->flags | nodev) & ~MS_REMOUNT, m->data) == 0)
     return finish_mount (c, m, 0, err);
 
   if (c->userns && (errno == EPERM || errno == EINVAL))
@@ -212,7 +239,7 @@ do_mount (struct rootfs_ctx *c, const struct spec_mount *m, urun_err *err)
           b.bind = true;
           b.flags |= MS_BIND | MS_REC;
           urun_debug ("mount `%s`: %s, bound the host's %s instead", m->destination, strerror (e), src);
-          return finish_mount (c, &b, 0, err);
+          return finish_mount (c, &b, nodev, err);
         }
       /* gid=5 in devpts options is invalid when gid 5 is not mapped */
       if (strcmp (type, "devpts") == 0 && m->data && strstr (m->data, "gid="))
@@ -248,6 +275,9 @@ rootfs_mount_all (struct rootfs_ctx *c, urun_err *err)
   /* pivot_root needs the new root to be a mount point */
   if (mount (c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return urun_fail (err, errno, "bind rootfs `%s` on itself", c->rootfs);
+  /* no device node of the image opens (devices.c) */
+  if (c->nodev && rootfs_remount (c->rootfs, MS_NODEV, true, err) < 0)
+    return urun_err_wrap (err, "make rootfs `%s` nodev", c->rootfs);
   c->rootfd = open (c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (c->rootfd < 0)
     return urun_fail (err, errno, "open rootfs `%s`", c->rootfs);
@@ -266,6 +296,8 @@ rootfs_mount_all (struct rootfs_ctx *c, urun_err *err)
     }
 
   /* Default devices go into a /dev the runtime made (not a host bind). */
+  if (devices_stage_open (c, err) < 0)
+    return -1;
   return devices_create (c, dev_mounted && !dev_is_bind, err);
 }
 
@@ -315,13 +347,15 @@ rootfs_pivot (struct rootfs_ctx *c, urun_err *err)
   return 0;
 }
 
+/* CVE-2025-31133: a file is masked with the /dev/null checked on its fd
+ * (devices.c), never with a path in the image, and read-only. */
 static int
-mask_path (int rootfd, const char *path, urun_err *err)
+mask_path (struct rootfs_ctx *c, const char *path, urun_err *err)
 {
   cleanup_err urun_err e2 = NULL;
-  cleanup_close int fd = path_open_in_root (rootfd, path, O_PATH, PATH_NO_CREATE, &e2);
+  cleanup_close int fd = path_open_in_root (c->rootfd, path, O_PATH, PATH_NO_CREATE, &e2), fd2 = -1;
   struct stat sb;
-  char t[32];
+  char t[32], null[32];
 
   if (fd < 0)
     {
@@ -338,8 +372,18 @@ mask_path (int rootfd, const char *path, urun_err *err)
       if (mount ("tmpfs", t, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k,nr_inodes=1") < 0)
         return urun_fail (err, errno, "mask `%s`", path);
     }
-  else if (mount ("/dev/null", t, NULL, MS_BIND, NULL) < 0)
-    return urun_fail (err, errno, "mask `%s` with /dev/null", path);
+  else
+    {
+      path_fd_name (c->null_fd, null);
+      if (mount (null, t, NULL, MS_BIND, NULL) < 0)
+        return urun_fail (err, errno, "mask `%s` with /dev/null", path);
+      fd2 = path_open_in_root (c->rootfd, path, O_PATH, PATH_NO_CREATE, err);
+      if (fd2 < 0)
+        return -1;
+      path_fd_name (fd2, t);
+      if (rootfs_remount (t, MS_RDONLY | MS_NOSUID | MS_NOEXEC, false, err) < 0)
+        return urun_err_wrap (err, "make the mask of `%s` read-only", path);
+    }
   return 0;
 }
 
@@ -370,18 +414,39 @@ readonly_path (int rootfd, const char *path, urun_err *err)
   return 0;
 }
 
+/* Through the checked procfs handle (procfs.h): the files of the
+ * process's own namespaces. */
 static int
-apply_sysctls (const struct spec *s, urun_err *err)
+apply_sysctls (const struct rootfs_ctx *c, urun_err *err)
 {
+  const struct spec *s = c->spec;
   for (size_t i = 0; i < s->n_sysctls; i++)
     {
-      cleanup_free char *p = xasprintf ("/proc/sys/%s", s->sysctls[i].key);
-      for (char *q = p + 10; *q; q++)
+      cleanup_free char *p = xasprintf ("sys/%s", s->sysctls[i].key);
+      for (char *q = p + 4; *q; q++)
         if (*q == '.')
           *q = '/';
-      if (write_file_at (AT_FDCWD, p, s->sysctls[i].value, strlen (s->sysctls[i].value), err) < 0)
+      if (procfs_write (c->procfd, p, s->sysctls[i].value, strlen (s->sysctls[i].value), err) < 0)
         return urun_err_wrap (err, "sysctl `%s`", s->sysctls[i].key);
     }
+  return 0;
+}
+
+int
+rootfs_protect (struct rootfs_ctx *c, urun_err *err)
+{
+  const struct spec *s = c->spec;
+
+  /* sysctls first: /proc/sys becomes read-only below; the masks before the
+   * read-only paths, so that nothing masked is left writable */
+  if (apply_sysctls (c, err) < 0)
+    return -1;
+  for (size_t i = 0; s->masked_paths && s->masked_paths[i]; i++)
+    if (mask_path (c, s->masked_paths[i], err) < 0)
+      return urun_err_wrap (err, "linux.maskedPaths");
+  for (size_t i = 0; s->readonly_paths && s->readonly_paths[i]; i++)
+    if (readonly_path (c->rootfd, s->readonly_paths[i], err) < 0)
+      return urun_err_wrap (err, "linux.readonlyPaths");
   return 0;
 }
 
@@ -390,15 +455,6 @@ rootfs_finalize (struct rootfs_ctx *c, urun_err *err)
 {
   const struct spec *s = c->spec;
 
-  /* sysctls first: /proc/sys becomes read-only below */
-  if (apply_sysctls (s, err) < 0)
-    return -1;
-  for (size_t i = 0; s->masked_paths && s->masked_paths[i]; i++)
-    if (mask_path (c->rootfd, s->masked_paths[i], err) < 0)
-      return urun_err_wrap (err, "linux.maskedPaths");
-  for (size_t i = 0; s->readonly_paths && s->readonly_paths[i]; i++)
-    if (readonly_path (c->rootfd, s->readonly_paths[i], err) < 0)
-      return urun_err_wrap (err, "linux.readonlyPaths");
   if (s->rootfs_propagation && !c->no_pivot)
     if (mount (NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
       return urun_fail (err, errno, "linux.rootfsPropagation");
@@ -408,13 +464,37 @@ rootfs_finalize (struct rootfs_ctx *c, urun_err *err)
   return 0;
 }
 
+/* CVE-2025-52565: the pty is bound from its fd, onto a /dev/console that
+ * is no symlink and that is not opened (a node of the image would be). */
 int
-rootfs_bind_console (const char *slave, urun_err *err)
+rootfs_bind_console (struct rootfs_ctx *c, int slave_fd, urun_err *err)
 {
-  cleanup_close int fd = open ("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0 && errno != EEXIST)
-    return urun_fail (err, errno, "create /dev/console");
-  if (mount (slave, "/dev/console", NULL, MS_BIND, NULL) < 0)
-    return urun_fail (err, errno, "bind `%s` to /dev/console", slave);
+  cleanup_close int devfd = path_open_in_root (c->rootfd, "/dev", O_PATH | O_DIRECTORY, PATH_CREATE_DIR, err);
+  cleanup_close int fd = -1;
+  struct stat sb;
+  char src[32], dst[32];
+  if (devfd < 0)
+    return -1;
+  fd = openat (devfd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0 && (fstat (fd, &sb) < 0 || !(S_ISREG (sb.st_mode) || S_ISCHR (sb.st_mode))))
+    {
+      close (steal_fd (&fd));
+      if (unlinkat (devfd, "console", 0) < 0)
+        return urun_fail (err, errno, "replace /dev/console");
+    }
+  if (fd < 0)
+    {
+      int w = openat (devfd, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (w < 0)
+        return urun_fail (err, errno, "create /dev/console");
+      close (w);
+      fd = openat (devfd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        return urun_fail (err, errno, "open /dev/console");
+    }
+  path_fd_name (slave_fd, src);
+  path_fd_name (fd, dst);
+  if (mount (src, dst, NULL, MS_BIND, NULL) < 0)
+    return urun_fail (err, errno, "bind the pty to /dev/console");
   return 0;
 }

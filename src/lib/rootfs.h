@@ -13,21 +13,34 @@
 struct rootfs_ctx
 {
   const struct spec *spec;
-  const char *rootfs; /* absolute host path */
-  bool userns;        /* in a user namespace: no mknod, locked mount flags */
+  const char *rootfs;    /* absolute host path */
+  bool userns;           /* in a user namespace: no mknod, locked mount flags */
   bool no_pivot;
-  int rootfd;         /* the rootfs directory, opened by rootfs_mount_all */
+  bool nodev;            /* every mount nodev (devices.c): not for privileged configs */
+  const char *stage_dir; /* where device nodes are made (root): the state directory */
+  int rootfd;            /* the rootfs directory, opened by rootfs_mount_all */
+  int stage_fd;          /* the staging tmpfs, -1 rootless */
+  unsigned n_staged;
+  int null_fd;           /* /dev/null (1:3), checked: what masks are made of */
+  int procfd;            /* a checked procfs (the host's, opened before pivot) */
 };
+
+/* True when linux.resources.devices allows every device (privileged). */
+bool devices_allow_all (const struct spec *s);
+/* Mount the staging tmpfs for device nodes (root; nothing rootless). */
+int devices_stage_open (struct rootfs_ctx *c, urun_err *err);
 
 /* Propagation of "/", the rootfs bind on itself, every mount, devices. */
 int rootfs_mount_all (struct rootfs_ctx *c, urun_err *err);
 /* pivot_root (or MS_MOVE + chroot with no_pivot) and chdir("/"). */
 int rootfs_pivot (struct rootfs_ctx *c, urun_err *err);
-/* After pivot: sysctls, masked and read-only paths, rootfsPropagation,
- * read-only root. */
+/* Before pivot (while the staged /dev/null can still be bound): sysctls,
+ * masked and read-only paths. */
+int rootfs_protect (struct rootfs_ctx *c, urun_err *err);
+/* After pivot: rootfsPropagation, read-only root. */
 int rootfs_finalize (struct rootfs_ctx *c, urun_err *err);
-/* Bind the pty slave over /dev/console (after pivot). */
-int rootfs_bind_console (const char *slave, urun_err *err);
+/* Bind the pty slave (its fd) over /dev/console (after pivot). */
+int rootfs_bind_console (struct rootfs_ctx *c, int slave_fd, urun_err *err);
 
 /* devices.c: default devices (null, zero, full, random, urandom, tty), the
  * config's linux.devices, and the /dev symlinks. */

@@ -379,31 +379,30 @@ require_calls (urun_seccomp_filter f, const char *const *names, bool notify_ok, 
 }
 
 int
-seccomp_check_runnable (urun_seccomp_filter f, bool loaded_last, bool waits_for_start, urun_err *err)
+seccomp_check_runnable (urun_seccomp_filter f, bool nnp, bool waits_for_start, urun_err *err)
 {
   /* exit_group: a process that cannot exit cannot even fail */
   static const char *const always[] = { "exit_group", NULL };
-  static const char *const exec[] = { "execve", NULL };
-  /* loaded last, the late notify fd travels after it (steps 12-13) */
-  static const char *const late_notify[] = { "sendmsg", "recvmsg", NULL };
-  /* loaded before the wait: the user, groups and capabilities are set
-   * after it, and (before the listener has its fd) nothing may wait on it */
-  static const char *const early[] = { "chdir", "getcwd", "prctl", "capset", "setgroups", "setresgid", "setresuid",
-                                       "umask", "close", "fcntl", "rt_sigprocmask", "rt_sigaction", "sendmsg", NULL };
-  static const char *const early_wait[] = { "recvmsg", "execve", NULL };
+  /* without noNewPrivileges the filter is loaded before the user, groups
+   * and capabilities are set */
+  static const char *const identity[] = { "chdir", "getcwd", "capset", "setgroups", "setresgid", "setresuid", "umask",
+                                          NULL };
+  /* between loading it and handing the listener its fd (step 8) nothing
+   * may wait on the listener; then the wait for start and the execve */
+  static const char *const before_fd[] = { "prctl", "sendmsg", "close", NULL };
+  static const char *const after_fd[] = { "recvmsg", "fcntl", "rt_sigprocmask", "rt_sigaction", "execve", NULL };
   static const char *const accept[] = { "accept4", NULL };
-  bool notify = seccomp_filter_notifies (f);
 
-  if (require_calls (f, always, false, "to exit", err) < 0 || require_calls (f, exec, true, "to start the program", err) < 0)
+  if (require_calls (f, always, false, "to exit", err) < 0)
     return -1;
-  if (loaded_last)
-    return notify ? require_calls (f, late_notify, false, "after loading it, to hand its fd to the listener", err) : 0;
-  if (require_calls (f, early, false, "after loading it without process.noNewPrivileges (set that, and the filter "
-                                      "is loaded last)", err) < 0)
+  if (!nnp && require_calls (f, identity, false, "after loading it without process.noNewPrivileges (set that, and "
+                                                 "the filter is loaded after the process's user and capabilities)",
+                             err) < 0)
     return -1;
-  if (require_calls (f, early_wait, true, "while it waits for start", err) < 0)
+  if (require_calls (f, before_fd, false, "after loading it, before the listener can answer", err) < 0
+      || require_calls (f, after_fd, true, "to wait for start and run the program", err) < 0)
     return -1;
-  return waits_for_start ? require_calls (f, accept, true, "while it waits for start", err) : 0;
+  return waits_for_start ? require_calls (f, accept, true, "to wait for start", err) : 0;
 }
 
 int

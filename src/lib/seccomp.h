@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* urun: linux.seccomp, built with libseccomp.  The filter is compiled by the
  * parent before anything is created (so a bad profile fails cleanly) and
- * loaded by the container process as late as it can be: just before it
- * waits for start when noNewPrivileges is set, else before it drops the
- * capabilities loading needs. */
+ * loaded by the container process before it waits for start: with
+ * noNewPrivileges once its user and capabilities are final, without it
+ * before it drops the capabilities loading needs (runc's order).  Never
+ * later: the waiting process is visible in the container, and a process
+ * there that could ptrace it must find it filtered already. */
 #ifndef URUN_SECCOMP_H
 #define URUN_SECCOMP_H
 
@@ -24,10 +26,10 @@ void seccomp_filter_free (urun_seccomp_filter f);
 bool seccomp_spec_notifies (const struct spec_seccomp *s);
 bool seccomp_filter_notifies (urun_seccomp_filter f);
 /* Refuse a filter under which urun could not finish starting the process
- * or report why it failed: execve and exit_group must pass, and, when the
- * filter is loaded before the wait for start (loaded_last false), what urun
- * does after it (set the user and capabilities, wait on its socket). */
-int seccomp_check_runnable (urun_seccomp_filter f, bool loaded_last, bool waits_for_start, urun_err *err);
+ * or report why it failed: what urun itself calls after loading it (the
+ * filter is loaded before the wait for start: without noNewPrivileges
+ * before the user and capabilities are set, with it after) must pass. */
+int seccomp_check_runnable (urun_seccomp_filter f, bool nnp, bool waits_for_start, urun_err *err);
 /* Load into the calling process; *notify_fd gets the listener fd when the
  * profile uses SCMP_ACT_NOTIFY, else -1. */
 int seccomp_load_filter (urun_seccomp_filter f, int *notify_fd, urun_err *err);

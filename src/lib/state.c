@@ -72,9 +72,31 @@ state_root_open (const char *root, bool create, int *fd, urun_err *err)
       return urun_fail (err, 0, "state root `%s` is owned by uid %u, not by you (uid %u)", root,
                         (unsigned) sb.st_uid, (unsigned) geteuid ());
     }
+  /* others who can write it can plant a container (and its hooks) */
+  if (sb.st_mode & 0022)
+    {
+      close (r);
+      return urun_fail (err, 0, "state root `%s` is writable by others (mode %03o): refusing it (chmod 0700 it)", root,
+                        (unsigned) (sb.st_mode & 0777));
+    }
   if ((sb.st_mode & 0077) != 0 && create)
     fchmod (r, 0700);
   *fd = r;
+  return 0;
+}
+
+int
+state_dir_check (int dirfd, const char *id, urun_err *err)
+{
+  struct stat sb;
+  if (fstat (dirfd, &sb) < 0)
+    return urun_fail (err, errno, "stat the state directory of `%s`", id);
+  if (sb.st_uid != geteuid ())
+    return urun_fail (err, 0, "the state directory of `%s` is owned by uid %u, not by you: refusing to act on it", id,
+                      (unsigned) sb.st_uid);
+  if (sb.st_mode & 0022)
+    return urun_fail (err, 0, "the state directory of `%s` is writable by others (mode %03o): refusing to act on it",
+                      id, (unsigned) (sb.st_mode & 0777));
   return 0;
 }
 
@@ -129,7 +151,9 @@ state_dir_create (int rootfd, const char *id, int *dirfd, urun_err *err)
       unlinkat (rootfd, id, AT_REMOVEDIR);
       return urun_fail (err, e, "open state directory for `%s`", id);
     }
-  if (lock_dir (fd, id, err) < 0)
+  /* who creates it: `delete -f` stops it if it hangs */
+  if (lock_dir (fd, id, err) < 0
+      || state_write_pid_file (fd, CREATOR_PID_FILE, getpid (), proc_start_time (getpid ()), err) < 0)
     {
       close (fd);
       unlinkat (rootfd, id, AT_REMOVEDIR);
@@ -153,7 +177,7 @@ state_dir_open (int rootfd, const char *id, bool lock, int *dirfd, urun_err *err
         }
       return urun_fail (err, errno, "open state directory of `%s`", id);
     }
-  if (lock && lock_dir (fd, id, err) < 0)
+  if (state_dir_check (fd, id, err) < 0 || (lock && lock_dir (fd, id, err) < 0))
     {
       close (fd);
       return -1;
@@ -177,15 +201,15 @@ state_dir_busy (int dirfd)
 }
 
 int
-state_write_init_pid (int dirfd, pid_t pid, unsigned long long start_time, urun_err *err)
+state_write_pid_file (int dirfd, const char *name, pid_t pid, unsigned long long start_time, urun_err *err)
 {
   char buf[64];
   int n = snprintf (buf, sizeof buf, "%d %llu\n", (int) pid, start_time);
-  return write_file_atomic_at (dirfd, INIT_PID_FILE, buf, n, 0600, err);
+  return write_file_atomic_at (dirfd, name, buf, n, 0600, err);
 }
 
 int
-state_read_init_pid (int dirfd, pid_t *pid, unsigned long long *start_time)
+state_read_pid_file (int dirfd, const char *name, pid_t *pid, unsigned long long *start_time)
 {
   cleanup_free char *text = NULL;
   cleanup_err urun_err e = NULL;
@@ -193,7 +217,7 @@ state_read_init_pid (int dirfd, pid_t *pid, unsigned long long *start_time)
   unsigned long long t = 0;
   *pid = 0;
   *start_time = 0;
-  if (read_file_at (dirfd, INIT_PID_FILE, &text, NULL, &e) < 0)
+  if (read_file_at (dirfd, name, &text, NULL, &e) < 0)
     return 0;
   if (sscanf (text, "%ld %llu", &p, &t) == 2 && p > 0 && p < (1L << 22))
     {

@@ -33,6 +33,8 @@ struct container_state
  * (before it can outlive urun) and again when it is a forked grandchild, so
  * that `delete -f` finds it whatever else is on disk. */
 #define INIT_PID_FILE "init.pid"
+/* "PID STARTTIME" of the `urun create` or `run` making it. */
+#define CREATOR_PID_FILE "creator.pid"
 
 /* Check a state root the plan chose (plan_state_root): under
  * $XDG_RUNTIME_DIR that directory must be the caller's. */
@@ -49,15 +51,18 @@ int state_dir_create (int rootfd, const char *id, int *dirfd, urun_err *err);
 /* Open ROOT/ID, and lock it when `lock` (a reader needs no lock: every
  * file in it is replaced atomically). */
 int state_dir_open (int rootfd, const char *id, bool lock, int *dirfd, urun_err *err);
+/* Refuse a directory not ours or writable by others (a planted one). */
+int state_dir_check (int dirfd, const char *id, urun_err *err);
 /* True when someone (a create in progress) holds the directory's lock. */
 bool state_dir_busy (int dirfd);
 /* Remove one entry at a time (a fault point after each). */
 /* Remove ROOT/ID and everything in it. */
 int state_dir_remove (int rootfd, const char *id, int dirfd, urun_err *err);
 
-int state_write_init_pid (int dirfd, pid_t pid, unsigned long long start_time, urun_err *err);
+/* init.pid, creator.pid: "PID STARTTIME" */
+int state_write_pid_file (int dirfd, const char *name, pid_t pid, unsigned long long start_time, urun_err *err);
 /* 0 and *pid = 0 when there is none. */
-int state_read_init_pid (int dirfd, pid_t *pid, unsigned long long *start_time);
+int state_read_pid_file (int dirfd, const char *name, pid_t *pid, unsigned long long *start_time);
 
 int state_write (int dirfd, const struct container_state *st, const json_node *annotations, urun_err *err);
 int state_read (int dirfd, struct container_state **out, urun_err *err);

@@ -20,8 +20,8 @@ sync_type_name (enum sync_type t)
   static const char *const names[] = {
     [SYNC_END] = "the end of set-up (exec)", [SYNC_MAPS_DONE] = "maps-done", [SYNC_PID] = "pid",
     [SYNC_PID_ACK] = "pid-ack", [SYNC_RUN_HOOKS] = "run-hooks", [SYNC_HOOKS_DONE] = "hooks-done",
-    [SYNC_PTY_MASTER] = "pty-master", [SYNC_SECCOMP_FD] = "seccomp-fd",
-    [SYNC_SECCOMP_DONE] = "seccomp-done", [SYNC_READY] = "ready", [SYNC_START] = "start",
+    [SYNC_PTY_MASTER] = "pty-master", [SYNC_SECCOMP_FD] = "seccomp-fd", [SYNC_READY] = "ready",
+    [SYNC_START] = "start",
     [SYNC_LOG] = "log", [SYNC_ERROR] = "error",
   };
   if ((size_t) t < sizeof names / sizeof *names && names[t])

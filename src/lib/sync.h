@@ -26,26 +26,23 @@
  *   6    P->C   HOOKS_DONE    [hooks] value: the container's pid, for the
  *                             state createContainer hooks get
  *   7    C->P   PTY_MASTER    [terminal] the pty master (fd)
- *   8    C->P   SECCOMP_FD    [notify, filter loaded before the wait] the
- *                             listener's fd (fd); value 0: no reply
+ *   8    C->P   SECCOMP_FD    [notify] the listener's fd (fd): the filter
+ *                             is loaded before the wait for start, so the
+ *                             listener has it before the program runs
  *   9    C->P   READY         set up: C waits for start
  *  10    P      -             state.json written; `create` returns
  *  start (create: S connects to exec.sock in the state directory, removes
  *  it, then sends START; run: over the same socket pair)
  *  11    S->C   START         value: the container's pid (startContainer)
- *  12    C->S   SECCOMP_FD    [notify, filter loaded last (noNewPrivileges)]
- *                             value 1: C waits for the reply
- *  13    S->C   SECCOMP_DONE  [notify, loaded last] the listener has it
- *  14    C->S   (end)         the program runs; or ERROR
- *  15    S      -             poststart hooks ran; `run` waits for the exit
+ *  12    C->S   (end)         the program runs; or ERROR
+ *  13    S      -             poststart hooks ran; `run` waits for the exit
  *  exec (E = `urun exec`, M = its child that joins the container's
  *  namespaces, X = M's child, the new process)
  *  21    E      -             fork M
  *  22    M->E   PID           value: X's pid; M exits
  *  23    X->E   PTY_MASTER    [terminal]
- *  24    X->E   SECCOMP_FD    [notify] value 1 when X waits for step 25
- *  25    E->X   SECCOMP_DONE  [notify, X waits]
- *  26    X->E   (end)         the program runs; or ERROR
+ *  24    X->E   SECCOMP_FD    [notify]
+ *  25    X->E   (end)         the program runs; or ERROR
  *  delete (and the end of `run`)
  *  31    D      -             the container's processes are killed
  *  32    D      -             poststop hooks ran
@@ -72,8 +69,7 @@ enum sync_type
   SYNC_RUN_HOOKS,    /* 5 */
   SYNC_HOOKS_DONE,   /* 6 */
   SYNC_PTY_MASTER,   /* 7, 23 */
-  SYNC_SECCOMP_FD,   /* 8, 12, 24 */
-  SYNC_SECCOMP_DONE, /* 13, 25 */
+  SYNC_SECCOMP_FD,   /* 8, 24 */
   SYNC_READY,        /* 9 */
   SYNC_START,        /* 11 */
   SYNC_LOG,          /* any step, child -> parent: value = log level */
@@ -93,16 +89,13 @@ enum sync_step_no
   STEP_READY = 9,
   STEP_RECORD = 10,
   STEP_START = 11,
-  STEP_SECCOMP_LATE = 12,
-  STEP_SECCOMP_LATE_DONE = 13,
-  STEP_EXEC = 14,
-  STEP_POSTSTART = 15,
+  STEP_EXEC = 12,
+  STEP_POSTSTART = 13,
   STEP_EXEC_FORK = 21,
   STEP_EXEC_PID = 22,
   STEP_EXEC_PTY = 23,
   STEP_EXEC_SECCOMP = 24,
-  STEP_EXEC_SECCOMP_DONE = 25,
-  STEP_EXEC_END = 26,
+  STEP_EXEC_END = 25,
   STEP_DELETE_KILLED = 31,
   STEP_DELETE_POSTSTOP = 32,
   STEP_DELETE_FILE = 33,
@@ -132,8 +125,7 @@ enum
   SYNC_IF_FORK = 1 << 0,         /* the child forks into a pid/time namespace */
   SYNC_IF_HOOKS = 1 << 1,        /* create-time hooks */
   SYNC_IF_TERMINAL = 1 << 2,     /* process.terminal */
-  SYNC_IF_NOTIFY_EARLY = 1 << 3, /* a notify filter loaded before the wait */
-  SYNC_IF_NOTIFY_LATE = 1 << 4,  /* a notify filter loaded last */
+  SYNC_IF_NOTIFY = 1 << 3,       /* a filter with SCMP_ACT_NOTIFY */
 };
 
 typedef int (*sync_handler) (void *ctx, const struct sync_msg *m, int fd, urun_err *err);

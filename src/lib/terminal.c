@@ -7,25 +7,29 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/ioctl.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 int
-terminal_open_in_container (unsigned rows, unsigned cols, char **slave_name, urun_err *err)
+terminal_open_in_container (unsigned rows, unsigned cols, urun_err *err)
 {
   cleanup_close int master = -1, slave = -1;
-  char name[64];
+  struct statfs sf;
 
   master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0)
     return urun_fail (err, errno, "open /dev/ptmx (is devpts mounted at /dev/pts?)");
+  /* the image may have put something else at /dev/ptmx */
+  if (fstatfs (master, &sf) < 0 || sf.f_type != DEVPTS_SUPER_MAGIC)
+    return urun_fail (err, 0, "/dev/ptmx is not the ptmx of a devpts");
   if (unlockpt (master) < 0)
     return urun_fail (err, errno, "unlockpt");
-  if (ptsname_r (master, name, sizeof name) != 0)
-    return urun_fail (err, errno, "ptsname");
-  slave = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  /* the slave from the master itself, not by a name in the container */
+  slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0)
-    return urun_fail (err, errno, "open `%s`", name);
+    return urun_fail (err, errno, "open the pty's slave (TIOCGPTPEER)");
   if (rows && cols)
     {
       struct winsize ws = { .ws_row = rows, .ws_col = cols };
@@ -34,11 +38,10 @@ terminal_open_in_container (unsigned rows, unsigned cols, char **slave_name, uru
   if (setsid () < 0 && errno != EPERM)
     return urun_fail (err, errno, "setsid");
   if (ioctl (slave, TIOCSCTTY, 0) < 0)
-    return urun_fail (err, errno, "make `%s` the controlling terminal", name);
+    return urun_fail (err, errno, "make the pty the controlling terminal");
   for (int fd = 0; fd < 3; fd++)
     if (dup2 (slave, fd) < 0)
       return urun_fail (err, errno, "dup2 pty to %d", fd);
-  *slave_name = xstrdup (name);
   return steal_fd (&master);
 }
 

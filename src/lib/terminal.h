@@ -11,10 +11,10 @@
 #include <termios.h>
 #include "error.h"
 
-/* In the container: open a pty from /dev/ptmx, make the slave the
- * controlling terminal and stdio.  Returns the master; *slave_name gets the
- * slave's path. */
-int terminal_open_in_container (unsigned rows, unsigned cols, char **slave_name, urun_err *err);
+/* In the container: open a pty from /dev/ptmx (checked to be a devpts),
+ * make its slave (TIOCGPTPEER: never by name) the controlling terminal and
+ * fds 0-2.  Returns the master. */
+int terminal_open_in_container (unsigned rows, unsigned cols, urun_err *err);
 
 /* Send the master over a connected console socket (runc's protocol: the
  * fd with a name as the payload). */

@@ -180,7 +180,7 @@ expect_error() {
     setup_bundle true
     update_config '.process.noNewPrivileges = false | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["capset"], "action": "SCMP_ACT_ERRNO"}]}'
     expect_error run c1 -- linux.seccomp capset noNewPrivileges
-    # loaded last, the same filter is fine
+    # with noNewPrivileges it is loaded after capset: the same filter is fine
     update_config '.process.noNewPrivileges = true'
     run urun run c1
     [ "$status" -eq 0 ]
@@ -196,4 +196,11 @@ expect_error() {
     echo "status=$status out=$out err=$err"
     [ "$status" -eq 1 ]
     assert_one_error_line XDG_RUNTIME_DIR
+}
+
+@test "root.path that is a symlink is refused (as runc)" {
+    setup_bundle true
+    mv "$BUNDLE/rootfs" "$BUNDLE/realroot"
+    ln -s realroot "$BUNDLE/rootfs"
+    expect_error run c1 -- root.path symlink
 }

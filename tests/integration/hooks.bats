@@ -215,3 +215,16 @@ setup_state_hooks() {
     [ "$(cat "$HOOKDIR/poststop")" = ran ]
     assert_no_state
 }
+
+@test "hooks: the timeout covers writing the state: a 200 KB state to a hook that never reads fails after ~2 s" {
+    setup_hooks true
+    head -c 200000 /dev/zero | tr '\0' a > "$BATS_TEST_TMPDIR/big"
+    update_config --rawfile big "$BATS_TEST_TMPDIR/big" '.annotations = {"big": $big}'
+    add_hook prestart 'exec sleep 1000' '{"timeout": 2}'
+    # (timeout 60: a urun that waits for the write forever fails here, 124)
+    run timeout 60 "$URUN" --root "$BATS_TEST_TMPDIR/state" run c1
+    echo "status=$status output=$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"prestart"*"timed out after 2 s"* ]]
+    assert_no_state
+}

@@ -114,3 +114,56 @@ load helpers
     [[ "$output" == *"home=/"* ]]
     assert_no_state
 }
+
+# A create that hangs (a prestart hook that never returns, run by urun
+# itself): the container's state is readable, and delete -f and kill stop
+# it, leaving nothing.
+start_stuck_create() {
+    setup_bundle sleep 1000
+    HOOKDIR=$(make_shared_dir hook)
+    update_config --arg d "$HOOKDIR" '.hooks.prestart = [{"path": "/bin/sh", "args": ["sh", "-c", "echo $$ > \($d)/pid; exec sleep 1000"]}]'
+    "$URUN" --root "$BATS_TEST_TMPDIR/state" create c1 </dev/null >"$BATS_TEST_TMPDIR/create.out" 2>&1 &
+    CREATE_PID=$!
+    wait_file "$HOOKDIR/pid"
+}
+
+@test "a create stuck in set-up: state answers at once; delete -f stops it and leaves nothing" {
+    start_stuck_create
+    run timeout 5 "$URUN" --root "$BATS_TEST_TMPDIR/state" state c1
+    echo "$status $output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"being created"* ]]
+    run timeout 5 "$URUN" --root "$BATS_TEST_TMPDIR/state" list
+    [[ "$output" == *c1*creating* ]]
+    run timeout 20 "$URUN" --root "$BATS_TEST_TMPDIR/state" delete -f c1
+    echo "$status $output"
+    [ "$status" -eq 0 ]
+    wait "$CREATE_PID" || true
+    wait_pid_gone "$(cat "$HOOKDIR/pid")"
+    assert_no_state
+    assert_no_process
+}
+
+@test "a create stuck in set-up: kill stops the creation, which cleans up" {
+    start_stuck_create
+    run timeout 20 "$URUN" --root "$BATS_TEST_TMPDIR/state" kill c1 KILL
+    echo "$status $output"
+    [ "$status" -eq 0 ]
+    local rc=0
+    wait "$CREATE_PID" || rc=$?
+    cat "$BATS_TEST_TMPDIR/create.out"
+    [ "$rc" -eq 1 ]
+    wait_pid_gone "$(cat "$HOOKDIR/pid")"
+    assert_no_state
+    assert_no_process
+}
+
+@test "a plain delete of a container being created is refused, naming --force" {
+    start_stuck_create
+    run timeout 5 "$URUN" --root "$BATS_TEST_TMPDIR/state" delete c1
+    echo "$status $output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"being created"*"--force"* ]]
+    "$URUN" --root "$BATS_TEST_TMPDIR/state" delete -f c1
+    wait "$CREATE_PID" || true
+}

@@ -156,3 +156,59 @@ assert_binaries_unchanged() {
     [[ "$output" != *WROTE* ]]
     assert_binaries_unchanged
 }
+
+# Every capability set gets CAP_SYS_PTRACE: non-dumpable is no protection
+# against it; what the container can open must not be writable.
+add_ptrace_cap() {
+    update_config '.process.capabilities.bounding += ["CAP_SYS_PTRACE"] | .process.capabilities.effective += ["CAP_SYS_PTRACE"]
+        | .process.capabilities.permitted += ["CAP_SYS_PTRACE"] | .process.capabilities.inheritable += ["CAP_SYS_PTRACE"]'
+}
+
+@test "proc_exe_overwrite: with CAP_SYS_PTRACE, /proc/1/exe of the waiting init held across start cannot be written" {
+    setup_bundle sleep 1000
+    add_ptrace_cap
+    write_attack_script
+    urun_create --bundle "$BUNDLE" c1
+    if created_exec_refused_rootless; then return 0; fi
+    urun exec -d c1 sh -c '
+        if command exec 4</proc/1/exe 2>/dev/null; then echo held > /tmp/held; else echo refused > /tmp/held; fi
+        i=0
+        while [ "$(cat /proc/1/comm)" = urun ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+        if [ -e /proc/self/fd/4 ] && ( printf pwn >> /proc/self/fd/4 ) 2>/dev/null; then r=WROTE; else r=failed; fi
+        echo "$r" > /tmp/result' </dev/null >/dev/null 2>&1
+    wait_file "$BUNDLE/rootfs/tmp/held"
+    urun start c1
+    wait_file "$BUNDLE/rootfs/tmp/result"
+    echo "held: $(cat "$BUNDLE/rootfs/tmp/held") result: $(cat "$BUNDLE/rootfs/tmp/result")"
+    [ "$(cat "$BUNDLE/rootfs/tmp/result")" = failed ]
+    assert_binaries_unchanged
+}
+
+@test "proc_exe_overwrite: with CAP_SYS_PTRACE, the exe of every urun process in the container cannot be written" {
+    setup_bundle sh -c 'i=0; while [ ! -e /tmp/stop ] && [ $i -lt 400 ]; do /attack.sh >> /tmp/attack.log; i=$((i+1)); done; echo finished >> /tmp/attack.log; sleep 1000'
+    add_ptrace_cap
+    write_attack_script
+    urun_run_detached --bundle "$BUNDLE" c1
+    wait_status c1 running
+    local i
+    for i in $(seq 1 25); do
+        urun exec c1 sh -c '[ "$PPID" = 0 ] || /attack.sh "$PPID"' >> "$BATS_TEST_TMPDIR/exec.log" 2>&1
+    done
+    touch "$BUNDLE/rootfs/tmp/stop"
+    for i in $(seq 1 100); do grep -q finished "$BUNDLE/rootfs/tmp/attack.log" 2>/dev/null && break; sleep 0.05; done
+    cat "$BATS_TEST_TMPDIR/exec.log"
+    if grep -q WROTE "$BUNDLE/rootfs/tmp/attack.log" "$BATS_TEST_TMPDIR/exec.log"; then
+        echo "an exe was written" >&2
+        false
+    fi
+    assert_binaries_unchanged
+}
+
+@test "proc_exe_overwrite: as root, urun's processes run from a sealed copy of the binary" {
+    is_rootless && skip "rootless, urun's processes are out of the container's reach without a copy (see selfexe.h)"
+    setup_bundle sleep 1000
+    urun_create --bundle "$BUNDLE" c1
+    pid=$(container_pid c1)
+    readlink "/proc/$pid/exe"
+    [[ "$(readlink "/proc/$pid/exe")" == /memfd:urun* ]]
+}

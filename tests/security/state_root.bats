@@ -192,3 +192,40 @@ assert_id_refused() {
     [ "$(cat "$BATS_TEST_TMPDIR/victim/keep")" = keep ]
     rm -f "$BATS_TEST_TMPDIR/state/c2"
 }
+
+@test "state_root: a world-writable state root is refused by list and delete (and create)" {
+    setup_bundle sleep 1000
+    urun_create --bundle "$BUNDLE" c1
+    chmod 0777 "$BATS_TEST_TMPDIR/state"
+    for cmd in "list" "delete -f c1" "state c1" "kill c1 KILL"; do
+        run urun $cmd
+        echo "$cmd: $status $output"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"writable by others"* ]]
+    done
+    chmod 0700 "$BATS_TEST_TMPDIR/state"
+    urun delete -f c1
+}
+
+@test "state_root: a planted container directory owned by another user is never acted on" {
+    [ "$(id -u)" = 0 ] || skip "planting a directory owned by another user needs root"
+    setup_bundle true
+    urun_create --bundle "$BUNDLE" c0
+    urun delete -f c0
+    # nobody plants c2 in our state root, with a poststop hook that would run as us
+    mkdir "$BATS_TEST_TMPDIR/state/c2"
+    printf '{"id":"c2","pid":1,"pidStartTime":0,"bundle":"/","rootfs":"/","created":"","owner":0}' > "$BATS_TEST_TMPDIR/state/c2/state.json"
+    printf '{"ociVersion":"1.0.2","process":{"args":["true"],"cwd":"/"},"root":{"path":"/"},"hooks":{"poststop":[{"path":"/bin/sh","args":["sh","-c","touch %s/PWNED"]}]},"linux":{"namespaces":[{"type":"mount"}]}}' "$BATS_TEST_TMPDIR" > "$BATS_TEST_TMPDIR/state/c2/config.json"
+    chown -R nobody "$BATS_TEST_TMPDIR/state/c2"
+    run urun delete c2
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"not by you"* ]]
+    run urun delete -f c2
+    [ "$status" -eq 1 ]
+    run urun kill c2 KILL
+    [ "$status" -eq 1 ]
+    [ ! -e "$BATS_TEST_TMPDIR/PWNED" ]
+    [ -d "$BATS_TEST_TMPDIR/state/c2" ]
+    rm -rf "$BATS_TEST_TMPDIR/state/c2"
+}

@@ -63,7 +63,7 @@ TEST (create_plain)
 TEST (create_every_optional_step)
 {
   enum sync_type t[] = { SYNC_PID, SYNC_RUN_HOOKS, SYNC_PTY_MASTER, SYNC_SECCOMP_FD, SYNC_READY };
-  CREATE (SYNC_IF_FORK | SYNC_IF_HOOKS | SYNC_IF_TERMINAL | SYNC_IF_NOTIFY_EARLY, t, 5, true);
+  CREATE (SYNC_IF_FORK | SYNC_IF_HOOKS | SYNC_IF_TERMINAL | SYNC_IF_NOTIFY, t, 5, true);
 }
 
 TEST (create_missing_required_step)
@@ -96,14 +96,14 @@ TEST (create_wrong_order)
              "expected run-hooks (step 5), got pty-master");
 }
 
-TEST (start_sequence_late_notify)
+TEST (start_sequence)
 {
-  enum sync_type t[] = { SYNC_SECCOMP_FD, SYNC_END };
-  check_seq (start_sequence, start_sequence_len, SYNC_IF_NOTIFY_LATE, t, 2, 2, true, NULL);
-  /* without a late filter the fd is out of place */
-  check_seq (start_sequence, start_sequence_len, 0, t, 2, 0, false, "expected the end of set-up (exec) (step 14), got seccomp-fd");
-  /* an early filter's fd belongs to create, not start */
-  check_seq (start_sequence, start_sequence_len, SYNC_IF_NOTIFY_EARLY, t, 2, 0, false, "got seccomp-fd");
+  enum sync_type t[] = { SYNC_END };
+  check_seq (start_sequence, start_sequence_len, 0, t, 1, 1, true, NULL);
+  /* a notify fd belongs to create (step 8), not to start */
+  enum sync_type t2[] = { SYNC_SECCOMP_FD, SYNC_END };
+  check_seq (start_sequence, start_sequence_len, SYNC_IF_NOTIFY, t2, 2, 0, false,
+             "expected the end of set-up (exec) (step 12), got seccomp-fd");
 }
 
 TEST (message_after_the_end)
@@ -119,7 +119,7 @@ TEST (exec_sequences)
   enum sync_type no_pid[] = { SYNC_END };
   check_seq (exec_steps, exec_sequence_len, 0, no_pid, 1, 0, false, "exited during set-up");
   enum sync_type seccomp[] = { SYNC_PID, SYNC_SECCOMP_FD, SYNC_END };
-  check_seq (exec_steps, exec_sequence_len, SYNC_IF_NOTIFY_EARLY, seccomp, 3, 3, true, NULL);
+  check_seq (exec_steps, exec_sequence_len, SYNC_IF_NOTIFY, seccomp, 3, 3, true, NULL);
   check_seq (exec_steps, exec_sequence_len, 0, seccomp, 3, 1, false, "got seccomp-fd");
 }
 
@@ -219,7 +219,7 @@ main (void)
   RUN (create_unexpected_step);
   RUN (create_repeated_step);
   RUN (create_wrong_order);
-  RUN (start_sequence_late_notify);
+  RUN (start_sequence);
   RUN (message_after_the_end);
   RUN (exec_sequences);
   RUN (run_over_a_socket);
