@@ -154,8 +154,12 @@ open_host_node (const struct spec_device *d, urun_err *err)
 static int
 bind_target (int parentfd, const char *base, const char *path, urun_err *err)
 {
-  int fd = openat (parentfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  /* the usual case, a fresh /dev: one call */
+  int fd = openat (parentfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
   struct stat sb;
+  if (fd >= 0)
+    return fd;
+  fd = openat (parentfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd >= 0 && fstat (fd, &sb) == 0 && (S_ISREG (sb.st_mode) || S_ISCHR (sb.st_mode) || S_ISBLK (sb.st_mode)))
     return fd;
   if (fd >= 0)

@@ -69,11 +69,7 @@ rootfs_remount (const char *target, unsigned long flags, bool recursive, urun_er
 {
   unsigned long f = MS_BIND | MS_REMOUNT | flags;
   const unsigned long attrs = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-  struct statvfs sv;
 
-  /* a remount sets every flag anew: nodev, once set (devices.c), stays */
-  if (statvfs (target, &sv) == 0 && (sv.f_flag & ST_NODEV))
-    f |= MS_NODEV;
   if (recursive && (flags & attrs))
     {
       /* mount_setattr sets them on the whole tree; a remount only on the top */
@@ -381,6 +377,7 @@ mask_path (struct rootfs_ctx *c, const char *path, urun_err *err)
       if (fd2 < 0)
         return -1;
       path_fd_name (fd2, t);
+      /* (a mask is urun's own /dev/null: not nodev, it must open) */
       if (rootfs_remount (t, MS_RDONLY | MS_NOSUID | MS_NOEXEC, false, err) < 0)
         return urun_err_wrap (err, "make the mask of `%s` read-only", path);
     }
@@ -459,7 +456,8 @@ rootfs_finalize (struct rootfs_ctx *c, urun_err *err)
     if (mount (NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
       return urun_fail (err, errno, "linux.rootfsPropagation");
   if (s->root_readonly)
-    if (rootfs_remount ("/", MS_RDONLY, false, err) < 0)
+    /* a remount sets every flag anew: nodev (devices.c) stays */
+    if (rootfs_remount ("/", MS_RDONLY | (c->nodev ? MS_NODEV : 0), false, err) < 0)
       return urun_err_wrap (err, "make root read-only");
   return 0;
 }
