@@ -391,6 +391,7 @@ create_record (const struct create_opts *o, struct created *c, urun_err *err)
 {
   c->st.pid = c->pid;
   c->st.pid_start_time = proc_start_time (c->pid);
+  c->st.mnt_ns = state_mnt_ns_of (c->pid);
   if (state_write (c->dirfd, &c->st, c->st.annotations, err) < 0)
     return -1;
   fault_point (STEP_RECORD, FAULT_AT);

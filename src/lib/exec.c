@@ -329,7 +329,7 @@ exec_prepare (struct urun_context *ctx, struct exec_run *x, struct spec_process 
   if (o->console_socket && unixsock_connect (o->console_socket, SOCK_STREAM, &x->console_sock, err) < 0)
     return urun_err_topic (err, URUN_TOPIC_CONSOLE_SOCKET);
   x->pidfd = syscall (SYS_pidfd_open, x->st->pid, 0);
-  if (proc_start_time (x->st->pid) != x->st->pid_start_time)
+  if (!state_pid_alive (x->st))
     return urun_fail (err, 0, "cannot exec in container `%s`: it is stopped", o->id);
   return 0;
 }

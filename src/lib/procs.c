@@ -127,7 +127,7 @@ procs_kill_all (const struct container_state *st, urun_err *err)
 {
   cleanup_free pid_t *pids = NULL;
   size_t n = 0;
-  if (st->pid <= 0 || proc_start_time (st->pid) != st->pid_start_time)
+  if (!state_pid_alive (st))
     return 0;
   if (procs_of_container (st, &pids, &n, err) < 0)
     return -1;

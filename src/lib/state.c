@@ -273,6 +273,8 @@ state_write (int dirfd, const struct container_state *st, const json_node *annot
   json_w_int (w, st->pid);
   json_w_key (w, "pidStartTime");
   json_w_int (w, (long long) st->pid_start_time);
+  json_w_key (w, "mntNs");
+  json_w_int (w, (long long) st->mnt_ns);
   json_w_key (w, "bundle");
   json_w_string (w, st->bundle);
   json_w_key (w, "rootfs");
@@ -320,6 +322,8 @@ state_read (int dirfd, struct container_state **out, urun_err *err)
     st->pid = v;
   if (json_integer (json_get (st->doc, "pidStartTime"), &v))
     st->pid_start_time = v;
+  if (json_integer (json_get (st->doc, "mntNs"), &v))
+    st->mnt_ns = v;
   if (json_integer (json_get (st->doc, "owner"), &v))
     st->owner = v;
   st->rootless = json_bool (json_get (st->doc, "rootless"));
@@ -346,13 +350,33 @@ cleanup_state_freep (struct container_state **st)
   state_free (*st);
 }
 
+unsigned long long
+state_mnt_ns_of (pid_t pid)
+{
+  char p[64];
+  struct stat sb;
+  snprintf (p, sizeof p, "/proc/%d/ns/mnt", (int) pid);
+  return stat (p, &sb) == 0 ? (unsigned long long) sb.st_ino : 0;
+}
+
+bool
+state_pid_alive (const struct container_state *st)
+{
+  unsigned long long ns;
+  if (st->pid <= 0 || proc_start_time (st->pid) != st->pid_start_time)
+    return false;
+  /* a pid recycled within the same clock tick is not in our namespace */
+  ns = st->mnt_ns ? state_mnt_ns_of (st->pid) : 0;
+  return ns == 0 || ns == st->mnt_ns;
+}
+
 enum container_status
 state_status (int dirfd, const struct container_state *st)
 {
   struct stat sb;
   if (st == NULL)
     return STATUS_CREATING;
-  if (st->pid <= 0 || proc_start_time (st->pid) != st->pid_start_time)
+  if (!state_pid_alive (st))
     return STATUS_STOPPED;
   /* the start socket exists from create until start */
   if (fstatat (dirfd, EXEC_SOCK, &sb, AT_SYMLINK_NOFOLLOW) == 0)

@@ -17,6 +17,7 @@ struct container_state
   char *id;
   pid_t pid;
   unsigned long long pid_start_time;
+  unsigned long long mnt_ns;  /* inode of its mount namespace, 0 if unknown */
   char *bundle;
   char *rootfs;
   char *created;
@@ -70,6 +71,11 @@ void state_free (struct container_state *st);
 void cleanup_state_freep (struct container_state **st);
 #define cleanup_state __attribute__ ((cleanup (cleanup_state_freep)))
 
+/* The inode of pid's mount namespace, 0 when it cannot be seen. */
+unsigned long long state_mnt_ns_of (pid_t pid);
+/* st->pid is still the container's process: its start time (in clock
+ * ticks), and, where it can be seen, its mount namespace match. */
+bool state_pid_alive (const struct container_state *st);
 enum container_status state_status (int dirfd, const struct container_state *st);
 const char *state_status_name (enum container_status s);
 /* The spec's state JSON (ociVersion, id, status, pid, bundle, annotations, ...). */
