@@ -29,46 +29,91 @@ line_col (const char *text, size_t off, size_t *line, size_t *col)
     }
 }
 
-/* yajl's tree parser reports errors without a position: run the event parser
- * over the same text to find where it stops. */
-static int
-describe_error (const char *text, size_t len, urun_err *err)
+/* The event parser's error as one line: "lexical error: invalid char in
+ * json text.\n..." keeps its first line, without the final dot. */
+static char *
+yajl_error_line (yajl_handle h)
 {
-  yajl_handle h = yajl_alloc (NULL, NULL, NULL);
+  unsigned char *e = yajl_get_error (h, 0, NULL, 0);
+  char *msg = xstrdup (e ? (char *) e : "syntax error");
+  size_t l;
+  yajl_free_error (h, e);
+  msg[strcspn (msg, "\n")] = '\0';
+  l = strlen (msg);
+  while (l > 0 && (msg[l - 1] == '.' || msg[l - 1] == ' '))
+    msg[--l] = '\0';
+  return msg;
+}
+
+/* Nesting depth, counted by the event parser's callbacks: it keeps its own
+ * state on the heap, where yajl's tree parser (and yajl_tree_free) recurse. */
+struct depth_count
+{
+  size_t depth;
+  bool too_deep;
+};
+
+static int
+depth_open (void *ctx)
+{
+  struct depth_count *d = ctx;
+  if (++d->depth > JSON_MAX_DEPTH)
+    {
+      d->too_deep = true;
+      return 0; /* cancels the parse where it stands */
+    }
+  return 1;
+}
+
+static int
+depth_close (void *ctx)
+{
+  ((struct depth_count *) ctx)->depth--;
+  return 1;
+}
+
+static const yajl_callbacks depth_callbacks = {
+  .yajl_start_map = depth_open,
+  .yajl_end_map = depth_close,
+  .yajl_start_array = depth_open,
+  .yajl_end_array = depth_close,
+};
+
+/* Check the whole text with the event parser, configured as
+ * yajl_tree_parse configures its own (comments allowed), before the tree
+ * parser sees it: a syntax error or a nesting deeper than JSON_MAX_DEPTH
+ * is reported with its line and column, and only a text that passes
+ * reaches the (recursive) tree code. */
+static int
+check_text (const char *text, size_t len, urun_err *err)
+{
+  struct depth_count d = { 0, false };
+  yajl_handle h = yajl_alloc (&depth_callbacks, NULL, &d);
   yajl_status st;
   size_t off = len, line, col;
-  char *msg = NULL;
+  cleanup_free char *msg = NULL;
 
   if (h == NULL)
     return urun_fail (err, ENOMEM, "parse JSON");
+  yajl_config (h, yajl_allow_comments, 1);
   st = yajl_parse (h, (const unsigned char *) text, len);
   if (st == yajl_status_ok)
     st = yajl_complete_parse (h);
   else
     off = yajl_get_bytes_consumed (h);
-  if (st != yajl_status_ok)
-    {
-      unsigned char *e = yajl_get_error (h, 0, NULL, 0);
-      msg = xstrdup ((char *) e);
-      yajl_free_error (h, e);
-    }
+  if (st != yajl_status_ok && !d.too_deep)
+    msg = yajl_error_line (h);
   yajl_free (h);
-  if (off > 0 && off <= len && st != yajl_status_ok && off < len)
-    off = off > 0 ? off - 1 : 0;
+  if (st == yajl_status_ok)
+    return 0;
+  /* the offset is just past the token at fault: point at it */
+  if (off > 0 && off < len)
+    off--;
   line_col (text, off, &line, &col);
-  /* yajl messages look like "lexical error: invalid char in json text.\n": keep one line */
-  if (msg)
-    {
-      char *nl = strchr (msg, '\n');
-      if (nl)
-        *nl = '\0';
-      size_t l = strlen (msg);
-      while (l > 0 && (msg[l - 1] == '.' || msg[l - 1] == ' '))
-        msg[--l] = '\0';
-    }
-  urun_fail (err, 0, "invalid JSON at line %zu, column %zu: %s", line, col, msg ? msg : "syntax error");
-  free (msg);
-  return -1;
+  if (d.too_deep)
+    return urun_fail (err, 0, "invalid JSON at line %zu, column %zu: nested deeper than %d levels", line, col,
+                      JSON_MAX_DEPTH);
+  return urun_fail (err, 0, "invalid JSON at line %zu, column %zu: %s", line, col, msg);
 }
 
 json_node *
@@ -86,12 +131,16 @@ json_parse (const char *text, size_t len, urun_err *err)
       urun_fail (err, 0, "invalid JSON at line %zu, column %zu: NUL byte in text", line, col);
       return NULL;
     }
+  if (check_text (text, len, err) < 0)
+    return NULL;
   copy = xmalloc0 (len + 1);
   memcpy (copy, text, len);
   v = yajl_tree_parse (copy, ebuf, sizeof ebuf);
   if (v == NULL)
     {
-      describe_error (text, len, err);
+      /* the event parser accepted it: only memory can be short here */
+      ebuf[strcspn (ebuf, "\n")] = '\0';
+      urun_fail (err, 0, "invalid JSON: %s", ebuf[0] ? ebuf : "the parser failed");
       return NULL;
     }
   return (json_node *) v;

@@ -66,6 +66,104 @@ TEST (writer_round_trip)
   json_writer_free (w);
 }
 
+/* N levels of `open` (each followed by `inner` when it is an object's key),
+ * then `leaf`, then N closes. */
+static char *
+nested (size_t n, char open, const char *leaf)
+{
+  size_t ll = strlen (leaf);
+  const char *key = "\"k\":";
+  size_t per = open == '{' ? 1 + strlen (key) : 1;
+  char *t = xmalloc0 (n * per + ll + n + 1), *p = t;
+  for (size_t i = 0; i < n; i++)
+    {
+      *p++ = open;
+      if (open == '{')
+        p = stpcpy (p, key);
+    }
+  p = stpcpy (p, leaf);
+  for (size_t i = 0; i < n; i++)
+    *p++ = open == '{' ? '}' : ']';
+  return t;
+}
+
+TEST (depth_limit_accepts_the_limit)
+{
+  cleanup_free char *a = nested (JSON_MAX_DEPTH, '[', "1");
+  cleanup_free char *o = nested (JSON_MAX_DEPTH, '{', "1");
+  cleanup_err urun_err err = NULL;
+  json_node *n = json_parse (a, strlen (a), &err);
+  CHECK (n != NULL);
+  json_free (n);
+  n = json_parse (o, strlen (o), &err);
+  CHECK (n != NULL);
+  json_free (n);
+  CHECK (err == NULL);
+}
+
+TEST (depth_limit_refuses_one_more)
+{
+  cleanup_free char *a = nested (JSON_MAX_DEPTH + 1, '[', "1");
+  cleanup_err urun_err err = NULL;
+  CHECK (json_parse (a, strlen (a), &err) == NULL);
+  CHECK (err != NULL && strstr (err->msg, "nested deeper than 256 levels") != NULL);
+  /* the bracket that goes one level too deep: column 257 */
+  CHECK (err != NULL && strstr (err->msg, "line 1, column 257:") != NULL);
+}
+
+TEST (depth_limit_a_million_levels)
+{
+  /* a complete document, an unterminated one, objects and arrays mixed:
+   * an error, not a stack overflow in yajl's tree code */
+  cleanup_free char *a = nested (1000000, '[', "1");
+  cleanup_free char *o = nested (1000000, '{', "null");
+  cleanup_free char *open_only = xmalloc0 (1000001);
+  cleanup_err urun_err e1 = NULL;
+  cleanup_err urun_err e2 = NULL;
+  cleanup_err urun_err e3 = NULL;
+  memset (open_only, '[', 1000000);
+  CHECK (json_parse (a, strlen (a), &e1) == NULL);
+  CHECK (e1 != NULL && strstr (e1->msg, "nested deeper") != NULL && strchr (e1->msg, '\n') == NULL);
+  CHECK (json_parse (o, strlen (o), &e2) == NULL);
+  CHECK (e2 != NULL && strstr (e2->msg, "nested deeper") != NULL);
+  CHECK (json_parse (open_only, strlen (open_only), &e3) == NULL);
+  CHECK (e3 != NULL && strstr (e3->msg, "nested deeper") != NULL);
+}
+
+TEST (depth_limit_on_later_lines)
+{
+  /* the position is counted in lines and columns of the text */
+  cleanup_free char *deep = nested (JSON_MAX_DEPTH + 10, '[', "1");
+  cleanup_free char *t = xasprintf ("{\n  \"a\": 1,\n  \"b\": %s\n}\n", deep);
+  cleanup_err urun_err err = NULL;
+  CHECK (json_parse (t, strlen (t), &err) == NULL);
+  /* "b" is at depth 1, its array opens at column 8 of line 3 */
+  CHECK (err != NULL && strstr (err->msg, "line 3, column 263:") != NULL);
+}
+
+TEST (depth_limit_ignores_strings_and_comments)
+{
+  /* brackets inside strings and comments are not nesting */
+  cleanup_free char *many = xmalloc0 (2001);
+  memset (many, '[', 2000);
+  cleanup_free char *t = xasprintf ("/* %s */ {\"s\": \"%s\", \"t\": \"\\\"%s\"} // %s\n", many, many, many, many);
+  cleanup_err urun_err err = NULL;
+  json_node *n = json_parse (t, strlen (t), &err);
+  CHECK (n != NULL);
+  CHECK (n != NULL && strlen (json_string (json_get (n, "s"))) == 2000);
+  json_free (n);
+}
+
+TEST (syntax_error_after_a_comment)
+{
+  /* the check accepts comments as the tree parser does: the error found is
+   * the real one */
+  const char *t = "{ /* c */ \"a\": 1,\n \"b\": x }";
+  cleanup_err urun_err err = NULL;
+  CHECK (json_parse (t, strlen (t), &err) == NULL);
+  CHECK (err != NULL && strstr (err->msg, "line 2") != NULL);
+}
+
 int
 main (void)
 {
@@ -74,5 +172,11 @@ main (void)
   RUN (truncated_document);
   RUN (big_unsigned_integer);
   RUN (writer_round_trip);
+  RUN (depth_limit_accepts_the_limit);
+  RUN (depth_limit_refuses_one_more);
+  RUN (depth_limit_a_million_levels);
+  RUN (depth_limit_on_later_lines);
+  RUN (depth_limit_ignores_strings_and_comments);
+  RUN (syntax_error_after_a_comment);
   UNIT_DONE ();
 }
