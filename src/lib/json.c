@@ -300,10 +300,41 @@ void json_w_int (json_writer *w, long long v) { yajl_gen_integer (w->g, v); }
 void json_w_bool (json_writer *w, bool v) { yajl_gen_bool (w->g, v); }
 void json_w_null (json_writer *w) { yajl_gen_null (w->g); }
 
+/* A copy of s where each byte that does not begin a well-formed UTF-8
+ * character is U+FFFD, NULL if there is none: what Go's encoding/json
+ * writes (runc's state files). */
+static char *
+utf8_replace_invalid (const char *s)
+{
+  size_t bad = 0, n;
+  char *out, *o;
+
+  for (const char *p = s; *p; p += n ? n : 1)
+    if ((n = utf8_len (p)) == 0)
+      bad++;
+  if (bad == 0)
+    return NULL;
+  o = out = xmalloc0 (strlen (s) + 2 * bad + 1);
+  for (const char *p = s; *p; p += n ? n : 1)
+    {
+      n = utf8_len (p);
+      if (n == 0)
+        o = stpcpy (o, "\xef\xbf\xbd");
+      else
+        o = mempcpy (o, p, n);
+    }
+  *o = '\0';
+  return out;
+}
+
+/* Only valid JSON goes out: yajl_gen_validate_utf8 would refuse a string
+ * that is not UTF-8 (and the writer has no error to give), without it
+ * yajl copies the bytes as they are.  Ids and paths can hold any byte. */
 void
 json_w_string (json_writer *w, const char *s)
 {
-  s = s ? s : "";
+  cleanup_free char *fixed = utf8_replace_invalid (s ? s : "");
+  s = fixed ? fixed : s ? s : "";
   yajl_gen_string (w->g, (const unsigned char *) s, strlen (s));
 }
 

@@ -340,3 +340,41 @@ exit_code_from_status (int status)
     return 128 + WTERMSIG (status);
   return 255;
 }
+
+size_t
+utf8_len (const char *str)
+{
+  const unsigned char *s = (const unsigned char *) str;
+  unsigned char lo = 0x80, hi = 0xbf;
+  size_t n;
+
+  if (s[0] < 0x80)
+    return 1;
+  if (s[0] >= 0xc2 && s[0] <= 0xdf)
+    n = 2;
+  else if (s[0] >= 0xe0 && s[0] <= 0xef)
+    {
+      n = 3;
+      if (s[0] == 0xe0)
+        lo = 0xa0; /* overlong */
+      else if (s[0] == 0xed)
+        hi = 0x9f; /* surrogates */
+    }
+  else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+    {
+      n = 4;
+      if (s[0] == 0xf0)
+        lo = 0x90; /* overlong */
+      else if (s[0] == 0xf4)
+        hi = 0x8f; /* above U+10FFFF */
+    }
+  else
+    return 0; /* a continuation byte, C0/C1 (overlong) or F5..FF */
+  /* the second byte has the narrowed range; a NUL stops the check */
+  if (s[1] < lo || s[1] > hi)
+    return 0;
+  for (size_t i = 2; i < n; i++)
+    if (s[i] < 0x80 || s[i] > 0xbf)
+      return 0;
+  return n;
+}

@@ -67,6 +67,12 @@ bool parse_ulong (const char *s, unsigned long *out);
 /* Set or clear O_CLOEXEC on every fd >= from. */
 int mark_fds_cloexec_from (int from, urun_err *err);
 
+/* The length (1 to 4) of the well-formed UTF-8 character at s, 0 if the
+ * bytes there are not one: the strict rules of RFC 3629 (no overlong form,
+ * no surrogate, nothing above U+10FFFF), as Go and jq apply them.  s is
+ * NUL-terminated (a NUL is a character of length 1). */
+size_t utf8_len (const char *s);
+
 /* RFC 3339 time with nanoseconds, UTC. */
 char *now_rfc3339 (void);
 

@@ -164,6 +164,84 @@ TEST (syntax_error_after_a_comment)
   CHECK (err != NULL && strstr (err->msg, "line 2") != NULL);
 }
 
+/* The string as the writer puts it out, the quotes dropped. */
+static char *
+written (const char *s)
+{
+  json_writer *w = json_writer_new (false);
+  size_t len;
+  const char *t;
+  char *out;
+  json_w_string (w, s);
+  t = json_writer_text (w, &len);
+  out = xmalloc0 (len);
+  memcpy (out, t + 1, len - 2);
+  json_writer_free (w);
+  return out;
+}
+
+#define CHECK_WRITTEN(in, want)                 \
+  do                                            \
+    {                                           \
+      cleanup_free char *got_ = written (in);   \
+      CHECK_STR (got_, want);                   \
+    }                                           \
+  while (0)
+
+#define FFFD "\xef\xbf\xbd"
+
+TEST (writer_keeps_valid_utf8)
+{
+  CHECK_WRITTEN ("plain", "plain");
+  CHECK_WRITTEN ("caf\xc3\xa9", "caf\xc3\xa9");                    /* é */
+  CHECK_WRITTEN ("\xe2\x82\xac", "\xe2\x82\xac");                  /* € */
+  CHECK_WRITTEN ("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80");          /* U+1F600 */
+  CHECK_WRITTEN ("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf");          /* U+10FFFF */
+  CHECK_WRITTEN ("\xed\x9f\xbf", "\xed\x9f\xbf");                  /* U+D7FF */
+  CHECK_WRITTEN ("", "");
+}
+
+TEST (writer_replaces_invalid_utf8)
+{
+  /* one U+FFFD per byte that does not begin a character, as Go writes it */
+  CHECK_WRITTEN ("b\351x", "b" FFFD "x");                  /* Latin-1 é */
+  CHECK_WRITTEN ("\377\376", FFFD FFFD);
+  CHECK_WRITTEN ("a\x80z", "a" FFFD "z");                  /* lone continuation */
+  CHECK_WRITTEN ("\xc3", FFFD);                            /* truncated at the end */
+  CHECK_WRITTEN ("\xe2\x82z", FFFD FFFD "z");              /* truncated in the middle */
+  CHECK_WRITTEN ("\xc0\xaf", FFFD FFFD);                   /* overlong / */
+  CHECK_WRITTEN ("\xe0\x80\xaf", FFFD FFFD FFFD);          /* overlong / */
+  CHECK_WRITTEN ("\xed\xa0\x80", FFFD FFFD FFFD);          /* surrogate U+D800 */
+  CHECK_WRITTEN ("\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD); /* above U+10FFFF */
+  CHECK_WRITTEN ("\xf8\x88\x80\x80\x80", FFFD FFFD FFFD FFFD FFFD);
+  /* escapes still apply around the replacement */
+  CHECK_WRITTEN ("\"\351\n", "\\\"" FFFD "\\n");
+}
+
+TEST (writer_output_reads_back)
+{
+  /* a state-like object with bytes that are not UTF-8 in a key and values:
+   * the text is valid JSON and parses */
+  json_writer *w = json_writer_new (true);
+  const char *t;
+  size_t len;
+  cleanup_err urun_err err = NULL;
+  json_node *n;
+  json_w_open_object (w);
+  json_w_key (w, "bundle");
+  json_w_string (w, "/tmp/b\351x");
+  json_w_key (w, "k\377");
+  json_w_string (w, "v");
+  json_w_close_object (w);
+  t = json_writer_text (w, &len);
+  n = json_parse (t, len, &err);
+  CHECK (n != NULL);
+  CHECK_STR (json_string (json_get (n, "bundle")), "/tmp/b" FFFD "x");
+  CHECK_STR (json_string (json_get (n, "k" FFFD)), "v");
+  json_free (n);
+  json_writer_free (w);
+}
+
 int
 main (void)
 {
@@ -178,5 +256,8 @@ main (void)
   RUN (depth_limit_on_later_lines);
   RUN (depth_limit_ignores_strings_and_comments);
   RUN (syntax_error_after_a_comment);
+  RUN (writer_keeps_valid_utf8);
+  RUN (writer_replaces_invalid_utf8);
+  RUN (writer_output_reads_back);
   UNIT_DONE ();
 }
