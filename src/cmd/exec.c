@@ -37,7 +37,7 @@ parse_user (const char *s, struct exec_opts *o, urun_err *err)
   if (colon)
     *colon = '\0';
   if (!parse_id (copy, &o->uid) || (colon && !parse_id (colon + 1, &o->gid)))
-    return urun_fail (err, 0, "exec: --user: `%s` is not UID[:GID]", s);
+    return urun_fail (err, 0, "exec: --user: `%s` is not UID[:GID]", quote (s));
   o->has_uid = true;
   o->has_gid = colon != NULL;
   return 0;
@@ -51,7 +51,7 @@ parse_gids (char *list, struct exec_opts *o, urun_err *err)
     {
       uint32_t v;
       if (!parse_id (g, &v))
-        return urun_fail (err, 0, "exec: --additional-gids: `%s` is not a gid", g);
+        return urun_fail (err, 0, "exec: --additional-gids: `%s` is not a gid", quote (g));
       o->additional_gids = xrealloc (o->additional_gids, (o->n_additional_gids + 1) * sizeof (uint32_t));
       o->additional_gids[o->n_additional_gids++] = v;
     }
@@ -70,7 +70,7 @@ parse_cap (const char *s, uint64_t *caps, urun_err *err)
       *p -= 'a' - 'A';
   c = spec_cap_from_name (name);
   if (c < 0)
-    return urun_fail (err, 0, "exec: --cap: unknown capability `%s`", s);
+    return urun_fail (err, 0, "exec: --cap: unknown capability `%s`", quote (s));
   *caps |= 1ULL << c;
   return 0;
 }
@@ -79,7 +79,7 @@ static int
 check_env (const char *kv, urun_err *err)
 {
   if (strchr (kv, '=') == NULL || kv[0] == '=')
-    return urun_fail (err, 0, "exec: --env: `%s` is not KEY=value", kv);
+    return urun_fail (err, 0, "exec: --env: `%s` is not KEY=value", quote (kv));
   return 0;
 }
 
@@ -90,7 +90,7 @@ read_process (const char *file, struct spec_process **out, urun_err *err)
   cleanup_free char *text = NULL;
   size_t len;
   if (read_file_at (AT_FDCWD, file, &text, &len, err) < 0 || spec_parse_process (text, len, out, err) < 0)
-    return urun_err_wrap (err, "exec: --process `%s`", file);
+    return urun_err_wrap (err, "exec: --process `%s`", quote (file));
   return 0;
 }
 
@@ -115,7 +115,7 @@ exec_option (int c, struct exec_opts *o, char ***env, const char **process_file,
       return check_env (optarg, err);
     case O_CWD:
       o->cwd = optarg;
-      return optarg[0] == '/' ? 0 : urun_fail (err, 0, "exec: --cwd: `%s` is not an absolute path", optarg);
+      return optarg[0] == '/' ? 0 : urun_fail (err, 0, "exec: --cwd: `%s` is not an absolute path", quote (optarg));
     case 'u':
       return parse_user (optarg, o, err);
     case O_GIDS:
@@ -135,7 +135,7 @@ exec_option (int c, struct exec_opts *o, char ***env, const char **process_file,
       return 0;
     case O_APPARMOR:
     case O_LABEL:
-      return urun_fail (err, 0, "exec: %s is not supported by urun", argv[optind - 1]);
+      return urun_fail (err, 0, "exec: %s is not supported by urun", quote (argv[optind - 1]));
     case O_CGROUP:
       return 0;
     default:

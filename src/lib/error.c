@@ -15,6 +15,49 @@ vformat (const char *fmt, va_list ap)
   return s;
 }
 
+/* Every error is one line: a control character that reached the message
+ * (a config string nobody quoted) is escaped here, \n as the two
+ * characters \ and n, others as \xHH.  A backslash is left alone, so a
+ * message that went through quote() or through here is unchanged. */
+static char *
+one_line (char *msg)
+{
+  size_t bad = 0;
+  char *out, *o;
+
+  if (msg == NULL)
+    return NULL;
+  for (const unsigned char *p = (unsigned char *) msg; *p; p++)
+    bad += *p < 0x20 || *p == 0x7f;
+  if (bad == 0)
+    return msg;
+  o = out = malloc (strlen (msg) + 3 * bad + 1);
+  if (out == NULL)
+    {
+      /* no room to escape them: blank them */
+      for (unsigned char *p = (unsigned char *) msg; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+          *p = ' ';
+      return msg;
+    }
+  for (const unsigned char *p = (unsigned char *) msg; *p; p++)
+    {
+      if (*p == '\n')
+        o += sprintf (o, "\\n");
+      else if (*p == '\t')
+        o += sprintf (o, "\\t");
+      else if (*p == '\r')
+        o += sprintf (o, "\\r");
+      else if (*p < 0x20 || *p == 0x7f)
+        o += sprintf (o, "\\x%02x", *p);
+      else
+        *o++ = *p;
+    }
+  *o = '\0';
+  free (msg);
+  return out;
+}
+
 int
 urun_fail (urun_err *err, int errnum, const char *fmt, ...)
 {
@@ -42,7 +85,7 @@ urun_fail (urun_err *err, int errnum, const char *fmt, ...)
       return -1;
     }
   (*err)->errnum = errnum;
-  (*err)->msg = msg ? msg : strdup ("out of memory");
+  (*err)->msg = msg ? one_line (msg) : strdup ("out of memory");
   return -1;
 }
 
@@ -56,7 +99,7 @@ urun_fail_text (urun_err *err, int errnum, const char *msg)
   if (*err == NULL)
     return -1;
   (*err)->errnum = errnum;
-  (*err)->msg = strdup (msg ? msg : "unknown error");
+  (*err)->msg = one_line (strdup (msg ? msg : "unknown error"));
   return -1;
 }
 
@@ -84,7 +127,7 @@ urun_err_wrap (urun_err *err, const char *fmt, ...)
   if (asprintf (&msg, "%s: %s", ctx, (*err)->msg) >= 0)
     {
       free ((*err)->msg);
-      (*err)->msg = msg;
+      (*err)->msg = one_line (msg);
     }
   free (ctx);
   return -1;

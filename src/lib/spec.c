@@ -102,7 +102,7 @@ static int
 require_absolute (const char *path, const char *field, urun_err *err)
 {
   if (path[0] != '/')
-    return urun_fail (err, 0, "`%s`: `%s` is not an absolute path", field, path);
+    return urun_fail (err, 0, "`%s`: `%s` is not an absolute path", field, quote (path));
   return 0;
 }
 
@@ -260,7 +260,7 @@ spec_mount_parse_options (struct spec_mount *m, const char *field, urun_err *err
       if (strcmp (o, "idmap") == 0 || strcmp (o, "ridmap") == 0)
         {
           free (data);
-          return urun_fail (err, 0, "`%s.options`: `%s` mounts are not supported", field, o);
+          return urun_fail (err, 0, "`%s.options`: `%s` mounts are not supported", field, quote (o));
         }
       if (strcmp (o, "tmpcopyup") == 0)
         continue;
@@ -368,7 +368,7 @@ parse_caps (const json_node *o, struct spec_process *p, urun_err *err)
             return urun_fail (err, 0, "`%s[%zu]`: expected string", field, j);
           c = spec_cap_from_name (name);
           if (c < 0)
-            return urun_fail (err, 0, "`%s`: unknown capability `%s`", field, name);
+            return urun_fail (err, 0, "`%s`: unknown capability `%s`", field, quote (name));
           p->caps[i] |= 1ULL << c;
         }
     }
@@ -396,14 +396,14 @@ parse_rlimits (const json_node *a, struct spec_process *p, urun_err *err)
         return urun_fail (err, 0, "`%s.type`: missing or not a string", field);
       int r = spec_rlimit_from_name (type);
       if (r < 0)
-        return urun_fail (err, 0, "`%s.type`: unknown rlimit `%s`", field, type);
+        return urun_fail (err, 0, "`%s.type`: unknown rlimit `%s`", field, quote (type));
       if (!json_integer (json_get (o, "soft"), &soft))
         return urun_fail (err, 0, "`%s.soft`: missing or not an integer", field);
       if (!json_integer (json_get (o, "hard"), &hard))
         return urun_fail (err, 0, "`%s.hard`: missing or not an integer", field);
       for (size_t j = 0; j < p->n_rlimits; j++)
         if (p->rlimits[j].resource == r)
-          return urun_fail (err, 0, "`%s.type`: duplicate rlimit `%s`", field, type);
+          return urun_fail (err, 0, "`%s.type`: duplicate rlimit `%s`", field, quote (type));
       p->rlimits[p->n_rlimits].resource = r;
       p->rlimits[p->n_rlimits].soft = (uint64_t) soft;
       p->rlimits[p->n_rlimits].hard = (uint64_t) hard;
@@ -474,7 +474,7 @@ parse_process (const json_node *o, struct spec_process **out, bool require_cwd, 
         return -1;
       for (size_t i = 0; p->env[i]; i++)
         if (strchr (p->env[i], '=') == NULL || p->env[i][0] == '=')
-          return urun_fail (err, 0, "`process.env[%zu]`: `%s` is not KEY=value", i, p->env[i]);
+          return urun_fail (err, 0, "`process.env[%zu]`: `%s` is not KEY=value", i, quote (p->env[i]));
     }
   else
     p->env = xmalloc0 (sizeof (char *));
@@ -785,7 +785,7 @@ parse_time_offsets (const json_node *o, struct spec *s, urun_err *err)
       const json_node *v = json_at (o, i);
       long long secs = 0, nsecs = 0;
       char f[96], *next;
-      snprintf (f, sizeof f, "linux.timeOffsets.%s", clock);
+      snprintf (f, sizeof f, "linux.timeOffsets.%s", quote (clock));
       if (strcmp (clock, "monotonic") != 0 && strcmp (clock, "boottime") != 0)
         {
           free (text);
@@ -830,9 +830,9 @@ parse_linux (const json_node *o, struct spec *s, urun_err *err)
             return urun_fail (err, 0, "`%s.type`: missing or not a string", f);
           t = spec_namespace_type (type);
           if (t < 0)
-            return urun_fail (err, 0, "`%s.type`: unknown namespace type `%s`", f, type);
+            return urun_fail (err, 0, "`%s.type`: unknown namespace type `%s`", f, quote (type));
           if (spec_find_namespace (s, t))
-            return urun_fail (err, 0, "`%s.type`: duplicate namespace `%s`", f, type);
+            return urun_fail (err, 0, "`%s.type`: duplicate namespace `%s`", f, quote (type));
           struct spec_namespace *ns = &s->namespaces[s->n_namespaces++];
           ns->type = t;
           if (json_get (n, "path"))
@@ -860,7 +860,7 @@ parse_linux (const json_node *o, struct spec *s, urun_err *err)
         return type_error ("linux.rootfsPropagation", v, "string", err);
       s->rootfs_propagation = propagation_from_name (p);
       if (s->rootfs_propagation == 0)
-        return urun_fail (err, 0, "`linux.rootfsPropagation`: unknown propagation `%s`", p);
+        return urun_fail (err, 0, "`linux.rootfsPropagation`: unknown propagation `%s`", quote (p));
     }
   if ((v = json_get (o, "sysctl")))
     {
@@ -873,9 +873,9 @@ parse_linux (const json_node *o, struct spec *s, urun_err *err)
           const char *k = json_key_at (v, i);
           s->sysctls[i].key = xstrdup (k);
           if (get_string (json_at (v, i), "linux.sysctl", &s->sysctls[i].value, err) < 0)
-            return urun_err_wrap (err, "`linux.sysctl.%s`", k);
+            return urun_err_wrap (err, "`linux.sysctl.%s`", quote (k));
           if (k[0] == '\0' || strstr (k, "..") || k[0] == '/' || k[0] == '.')
-            return urun_fail (err, 0, "`linux.sysctl`: invalid key `%s`", k);
+            return urun_fail (err, 0, "`linux.sysctl`: invalid key `%s`", quote (k));
         }
     }
   if ((v = json_get (o, "seccomp")) && parse_seccomp (v, s, err) < 0)
@@ -978,7 +978,7 @@ spec_parse (const char *text, size_t len, struct spec **out, urun_err *err)
         {
           s->annotations[i].key = xstrdup (json_key_at (v, i));
           if (get_string (json_at (v, i), "annotations", &s->annotations[i].value, err) < 0)
-            return urun_err_wrap (err, "`annotations.%s`", json_key_at (v, i));
+            return urun_err_wrap (err, "`annotations.%s`", quote (json_key_at (v, i)));
         }
     }
   if ((v = json_get (s->doc, "linux")) && parse_linux (v, s, err) < 0)
@@ -1025,7 +1025,7 @@ spec_load_file (const char *path, struct spec **out, urun_err *err)
   if (read_file_at (-100 /* AT_FDCWD */, path, &text, &len, err) < 0)
     return -1;
   if (spec_parse (text, len, out, err) < 0)
-    return urun_err_wrap (err, "%s", path);
+    return urun_err_wrap (err, "%s", quote (path));
   return 0;
 }
 

@@ -154,9 +154,9 @@ read_file_at (int dirfd, const char *path, char **out, size_t *len, urun_err *er
 {
   cleanup_close int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return urun_fail (err, errno, "open `%s`", path);
+    return urun_fail (err, errno, "open `%s`", quote (path));
   if (read_all_fd (fd, out, len, err) < 0)
-    return urun_err_wrap (err, "`%s`", path);
+    return urun_err_wrap (err, "`%s`", quote (path));
   return 0;
 }
 
@@ -184,9 +184,9 @@ write_file_at (int dirfd, const char *path, const void *data, size_t len, urun_e
 {
   cleanup_close int fd = openat (dirfd, path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
-    return urun_fail (err, errno, "open `%s`", path);
+    return urun_fail (err, errno, "open `%s`", quote (path));
   if (write_all (fd, data, len) < 0)
-    return urun_fail (err, errno, "write `%s`", path);
+    return urun_fail (err, errno, "write `%s`", quote (path));
   return 0;
 }
 
@@ -196,18 +196,18 @@ write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len,
   cleanup_free char *tmp = xasprintf (".%s.tmp", name);
   cleanup_close int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0)
-    return urun_fail (err, errno, "create `%s`", tmp);
+    return urun_fail (err, errno, "create `%s`", quote (tmp));
   if (write_all (fd, data, len) < 0)
     {
       int e = errno;
       unlinkat (dirfd, tmp, 0);
-      return urun_fail (err, e, "write `%s`", tmp);
+      return urun_fail (err, e, "write `%s`", quote (tmp));
     }
   if (renameat (dirfd, tmp, dirfd, name) < 0)
     {
       int e = errno;
       unlinkat (dirfd, tmp, 0);
-      return urun_fail (err, e, "rename `%s` to `%s`", tmp, name);
+      return urun_fail (err, e, "rename `%s` to `%s`", quote (tmp), quote (name));
     }
   return 0;
 }
@@ -223,7 +223,7 @@ mkdir_p (const char *path, mode_t mode, urun_err *err)
           char c = *s;
           *s = '\0';
           if (mkdir (p, mode) < 0 && errno != EEXIST)
-            return urun_fail (err, errno, "mkdir `%s`", p);
+            return urun_fail (err, errno, "mkdir `%s`", quote (p));
           *s = c;
           if (c == '\0')
             break;
@@ -377,4 +377,71 @@ utf8_len (const char *str)
     if (s[i] < 0x80 || s[i] > 0xbf)
       return 0;
   return n;
+}
+
+/* The length of the character at p when it can go into a message as it is,
+ * 0 when it must be escaped. */
+static size_t
+plain_len (const char *p)
+{
+  const unsigned char *u = (const unsigned char *) p;
+  size_t n;
+  if (u[0] < 0x20 || u[0] == 0x7f || u[0] == '\\' || u[0] == '`')
+    return 0;
+  n = utf8_len (p);
+  if (n == 2 && u[0] == 0xc2 && u[1] < 0xa0)
+    return 0; /* C1 controls (U+0080..U+009F): CSI and friends for a terminal */
+  if (n == 3 && u[0] == 0xe2 && u[1] == 0x80 && (u[2] == 0xa8 || u[2] == 0xa9))
+    return 0; /* U+2028 and U+2029 break lines too */
+  return n;
+}
+
+#define QUOTE_SLOTS 8
+
+const char *
+quote (const char *s)
+{
+  static char *slots[QUOTE_SLOTS];
+  static unsigned next;
+  const char *p;
+  char *out, *o;
+  size_t n = 0;
+  int saved;
+
+  if (s == NULL)
+    return "(null)";
+  for (p = s; *p && (n = plain_len (p)) > 0; p += n)
+    ;
+  if (*p == '\0')
+    return s;
+  /* an argument of urun_fail (err, errno, ...): the order in which they are
+   * evaluated is unspecified, errno must survive */
+  saved = errno;
+  o = out = xmalloc0 (strlen (s) * 4 + 1);
+  for (p = s; *p; p += n ? n : 1)
+    {
+      unsigned char c = *p;
+      n = plain_len (p);
+      if (n > 0)
+        o = mempcpy (o, p, n);
+      else if (c == '\n')
+        o = stpcpy (o, "\\n");
+      else if (c == '\t')
+        o = stpcpy (o, "\\t");
+      else if (c == '\r')
+        o = stpcpy (o, "\\r");
+      else if (c == '\\' || c == '`')
+        {
+          *o++ = '\\';
+          *o++ = c;
+        }
+      else
+        o += sprintf (o, "\\x%02x", c);
+    }
+  *o = '\0';
+  free (slots[next]);
+  slots[next] = out;
+  next = (next + 1) % QUOTE_SLOTS;
+  errno = saved;
+  return out;
 }

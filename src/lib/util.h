@@ -73,6 +73,15 @@ int mark_fds_cloexec_from (int from, urun_err *err);
  * NUL-terminated (a NUL is a character of length 1). */
 size_t utf8_len (const char *s);
 
+/* A string from the config or the command line as it can go into a
+ * message (between backticks): whatever could end the line, fake a line
+ * of its own or the quoting is escaped.  Control characters become \n, \t,
+ * \r or \xHH; DEL, bytes that are not UTF-8, C1 controls and U+2028/U+2029
+ * \xHH per byte; a backslash and a backtick get a backslash.  Returns s
+ * itself when nothing needs escaping, else a string that stays valid until
+ * 8 more calls of quote(): use it in the message being built. */
+const char *quote (const char *s);
+
 /* RFC 3339 time with nanoseconds, UTC. */
 char *now_rfc3339 (void);
 

@@ -164,6 +164,28 @@ repeat() { printf "%${1}s" '' | sed "s/ /$2/g"; }
     # a long but acceptable id (1024 bytes) is not rejected for its length
 }
 
+@test "config strings with a newline cannot forge a second error line" {
+    setup_bundle true
+    cp config.json config.orig
+    local forged=$'\nurun: forged'
+    # refused by the config's checks
+    update_config --arg d "mnt$forged" '.mounts += [{"destination": $d, "type": "tmpfs", "source": "tmpfs"}]'
+    expect_error run c1 -- mounts 'mnt\nurun: forged'
+    cp config.orig config.json
+    update_config --arg e "NOEQUALS$forged" '.process.env += [$e]'
+    expect_error run c1 -- process.env 'NOEQUALS\nurun: forged'
+    # refused while the container is set up
+    cp config.orig config.json
+    update_config --arg d "/mnt$forged"$'\t\e[2J' '.mounts += [{"destination": $d, "type": "nosuchfs", "source": "none"}]'
+    expect_error run c1 -- 'mnt\nurun: forged'
+    [[ "$err" != *$'\e'* ]]
+    cp config.orig config.json
+    update_config --arg a "/no/such$forged" '.process.args = [$a]'
+    expect_error run c1 -- 'such\nurun: forged'
+    # and on the command line
+    expect_error exec --cwd "rel$forged" c1 true -- 'rel\nurun: forged'
+}
+
 @test "--log FILE --log-format json: an error line with level error" {
     urun_split --log "$BATS_TEST_TMPDIR/urun.log" --log-format json state nosuch
     [ "$status" -eq 1 ]
