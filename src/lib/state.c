@@ -85,6 +85,8 @@ state_root_open (const char *root, bool create, int *fd, urun_err *err)
   return 0;
 }
 
+/* runc's ids (^[A-Za-z0-9_+.-]+$, not `.` or `..`), at most 1024 bytes,
+ * and not a hidden name: `list` does not show those. */
 int
 state_dir_check (int dirfd, const char *id, urun_err *err)
 {
@@ -103,24 +105,23 @@ state_dir_check (int dirfd, const char *id, urun_err *err)
 int
 state_validate_id (const char *id, urun_err *err)
 {
-  size_t len = strlen (id);
+  static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+.-";
+  size_t len = strlen (id), ok = strspn (id, allowed);
+
   if (len == 0)
     return urun_fail (err, 0, "container ID is empty");
   if (len > 1024)
     return urun_fail (err, 0, "container ID is longer than 1024 bytes");
-  if (strcmp (id, ".") == 0)
-    return urun_fail (err, 0, "invalid container ID `.`");
-  if (strstr (id, ".."))
-    return urun_fail (err, 0, "invalid container ID `%s`: must not contain `..`", id);
-  for (const unsigned char *p = (const unsigned char *) id; *p; p++)
+  if (ok < len)
     {
-      if (*p == '/')
-        return urun_fail (err, 0, "invalid container ID `%s`: must not contain `/`", id);
-      if (*p < 0x20 || *p == 0x7f)
-        return urun_fail (err, 0, "invalid container ID: must not contain control characters");
+      char bad[2] = { id[ok], '\0' };
+      return urun_fail (err, 0, "invalid container ID `%s`: `%s` is not allowed (only letters, digits and `_+.-`)",
+                        quote (id), quote (bad));
     }
-  if (id[0] == '.' || id[0] == '-')
-    return urun_fail (err, 0, "invalid container ID `%s`: must not start with `%c`", id, id[0]);
+  if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
+    return urun_fail (err, 0, "invalid container ID `%s`", id);
+  if (id[0] == '.')
+    return urun_fail (err, 0, "invalid container ID `%s`: must not start with `.` (a hidden name in the state root)", id);
   return 0;
 }
 

@@ -44,7 +44,8 @@ int state_root_check (const char *root, urun_err *err);
  * directory owned by someone else. */
 int state_root_open (const char *root, bool create, int *fd, urun_err *err);
 
-/* Container ids: no '/', no "..", no control characters, 1..1024 bytes. */
+/* Container ids: runc's (letters, digits and `_+.-`, not "." or ".."),
+ * not starting with '.', 1..1024 bytes. */
 int state_validate_id (const char *id, urun_err *err);
 
 /* mkdir ROOT/ID (0700) and lock it; "container ID already exists" if taken. */

@@ -164,6 +164,27 @@ repeat() { printf "%${1}s" '' | sed "s/ /$2/g"; }
     # a long but acceptable id (1024 bytes) is not rejected for its length
 }
 
+@test "bad ids: only runc's characters (letters, digits, _+.-)" {
+    setup_bundle true
+    for id in $'bad\377id' "a b" "x;y" 'a$b' "a:b" "a@b" "a,b" 'a\b' 'a`b' $'caf\xc3\xa9' '*'; do
+        echo "id: $(printf '%q' "$id")"
+        expect_error run "$id" -- "container ID" "is not allowed"
+        # for every command that takes an id
+        expect_error state "$id" -- "container ID"
+        expect_error delete --force "$id" -- "container ID"
+        expect_error kill "$id" KILL -- "container ID"
+    done
+    # the message quotes what is not printable
+    expect_error run $'bad\377id' -- 'bad\xffid'
+    # runc's ids all run
+    for id in a-b_c.d+e 0 a..b x. -x; do
+        run urun run -- "$id"
+        echo "id $id: $status $output"
+        [ "$status" -eq 0 ]
+    done
+    assert_no_state
+}
+
 @test "config strings with a newline cannot forge a second error line" {
     setup_bundle true
     cp config.json config.orig
