@@ -28,6 +28,15 @@ parse_id (const char *s, uint32_t *out)
   return true;
 }
 
+/* An id above SPEC_MAX_ID would run as root: setresuid (-1) changes nothing. */
+static int
+check_id_range (const char *opt, const char *what, uint32_t id, urun_err *err)
+{
+  if (id > SPEC_MAX_ID)
+    return urun_fail (err, 0, "exec: %s: %s %u out of range (ids go from 0 to %d)", opt, what, id, SPEC_MAX_ID);
+  return 0;
+}
+
 /* -u UID[:GID] */
 static int
 parse_user (const char *s, struct exec_opts *o, urun_err *err)
@@ -38,6 +47,8 @@ parse_user (const char *s, struct exec_opts *o, urun_err *err)
     *colon = '\0';
   if (!parse_id (copy, &o->uid) || (colon && !parse_id (colon + 1, &o->gid)))
     return urun_fail (err, 0, "exec: --user: `%s` is not UID[:GID]", quote (s));
+  if (check_id_range ("--user", "uid", o->uid, err) < 0 || (colon && check_id_range ("--user", "gid", o->gid, err) < 0))
+    return -1;
   o->has_uid = true;
   o->has_gid = colon != NULL;
   return 0;
@@ -52,6 +63,8 @@ parse_gids (char *list, struct exec_opts *o, urun_err *err)
       uint32_t v;
       if (!parse_id (g, &v))
         return urun_fail (err, 0, "exec: --additional-gids: `%s` is not a gid", quote (g));
+      if (check_id_range ("--additional-gids", "gid", v, err) < 0)
+        return -1;
       o->additional_gids = xrealloc (o->additional_gids, (o->n_additional_gids + 1) * sizeof (uint32_t));
       o->additional_gids[o->n_additional_gids++] = v;
     }

@@ -57,6 +57,18 @@ get_u32 (const json_node *n, const char *field, uint32_t *out, urun_err *err)
 }
 
 static int
+get_id (const json_node *n, const char *field, uint32_t *out, urun_err *err)
+{
+  long long v;
+  if (!json_integer (n, &v))
+    return type_error (field, n, "integer", err);
+  if (v < 0 || v > SPEC_MAX_ID)
+    return urun_fail (err, 0, "`%s`: %lld out of range (ids go from 0 to %d)", field, v, SPEC_MAX_ID);
+  *out = v;
+  return 0;
+}
+
+static int
 get_int (const json_node *n, const char *field, long long lo, long long hi, long long *out, urun_err *err)
 {
   long long v;
@@ -438,9 +450,9 @@ parse_process (const json_node *o, struct spec_process **out, bool require_cwd, 
       json_node *g;
       if (get_object (v, "process.user", err) < 0)
         return -1;
-      if (json_get (v, "uid") && get_u32 (json_get (v, "uid"), "process.user.uid", &p->user.uid, err) < 0)
+      if (json_get (v, "uid") && get_id (json_get (v, "uid"), "process.user.uid", &p->user.uid, err) < 0)
         return -1;
-      if (json_get (v, "gid") && get_u32 (json_get (v, "gid"), "process.user.gid", &p->user.gid, err) < 0)
+      if (json_get (v, "gid") && get_id (json_get (v, "gid"), "process.user.gid", &p->user.gid, err) < 0)
         return -1;
       if (json_get (v, "umask"))
         {
@@ -455,8 +467,12 @@ parse_process (const json_node *o, struct spec_process **out, bool require_cwd, 
           p->user.n_additional_gids = json_len (g);
           p->user.additional_gids = xmalloc0 (json_len (g) * sizeof (uint32_t) + 1);
           for (size_t i = 0; i < json_len (g); i++)
-            if (get_u32 (json_at (g, i), "process.user.additionalGids[]", &p->user.additional_gids[i], err) < 0)
-              return -1;
+            {
+              char f[64];
+              snprintf (f, sizeof f, "process.user.additionalGids[%zu]", i);
+              if (get_id (json_at (g, i), f, &p->user.additional_gids[i], err) < 0)
+                return -1;
+            }
         }
       if (json_get (v, "username"))
         return urun_fail (err, 0, "`process.user.username`: only supported on Windows");

@@ -34,6 +34,11 @@ struct spec_rlimit
 
 enum spec_cap_set { CAPS_BOUNDING, CAPS_EFFECTIVE, CAPS_INHERITABLE, CAPS_PERMITTED, CAPS_AMBIENT, CAPS_N };
 
+/* The largest uid or gid a process can be given (process.user, exec -u,
+ * --additional-gids): setresuid (-1) and setgroups of (gid_t) -1 would
+ * leave the id as it is (root); runc refuses anything above 2^31-1 too. */
+#define SPEC_MAX_ID 2147483647
+
 struct spec_user
 {
   uint32_t uid, gid;

@@ -73,6 +73,50 @@ repeat() { printf "%${1}s" '' | sed "s/ /$2/g"; }
     expect_error run c1 -- mounts
 }
 
+@test "ids above 2147483647 in process.user are refused (setresuid (-1) would keep root)" {
+    setup_bundle id
+    cp config.json config.orig
+    for id in 4294967295 2147483648; do
+        update_config --argjson u "$id" '.process.user.uid = $u'
+        expect_error run c1 -- process.user.uid "$id" "out of range"
+        cp config.orig config.json
+        update_config --argjson u "$id" '.process.user.gid = $u'
+        expect_error run c1 -- process.user.gid "$id" "out of range"
+        cp config.orig config.json
+        update_config --argjson u "$id" '.process.user.additionalGids = [0, $u]'
+        expect_error run c1 -- "process.user.additionalGids[1]" "$id" "out of range"
+        cp config.orig config.json
+    done
+}
+
+@test "exec: ids above 2147483647 in -u, --additional-gids and --process are refused" {
+    setup_bundle sleep 1000
+    urun_run_detached c1
+    for args in "-u 4294967295" "-u 2147483648" "-u 0:4294967295" "--additional-gids 4294967295" \
+                "--additional-gids 5,2147483648"; do
+        # shellcheck disable=SC2086
+        urun_split exec $args c1 id
+        echo "exec $args: status=$status out=$out err=$err"
+        [ "$status" -eq 1 ]
+        [ -z "$out" ]
+        assert_one_error_line "out of range"
+    done
+    update_config '.process.user.uid = 4294967295 | .process.args = ["id"]'
+    jq .process config.json > process.json
+    urun_split exec --process process.json c1
+    echo "status=$status out=$out err=$err"
+    [ "$status" -eq 1 ]
+    [ -z "$out" ]
+    assert_one_error_line process.user.uid "out of range"
+    # the largest id is fine (as root: rootless, it is not mapped)
+    if [ "$URUN_MODE" = root ]; then
+        run urun exec -u 2147483647:2147483647 c1 id -u
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$output" = 2147483647 ]
+    fi
+}
+
 @test "missing root.path" {
     setup_bundle true
     update_config 'del(.root.path)'

@@ -358,6 +358,39 @@ TEST (error_wrong_types)
   CHECK (fails_with (MIN_HEAD MIN_PROCESS ", 'linux': {'sysctl': {'a.b': 1}}}", "linux.sysctl", NULL));
 }
 
+/* ids above 2^31-1 would run as root (setresuid (-1) changes nothing) */
+TEST (error_user_ids_out_of_range)
+{
+#define U(x) MIN_HEAD "'process': {'args': ['sh'], 'cwd': '/', 'user': " x "}}"
+  CHECK (fails_with (U ("{'uid': 4294967295}"), "`process.user.uid`", "4294967295 out of range"));
+  CHECK (fails_with (U ("{'uid': 2147483648}"), "`process.user.uid`", "0 to 2147483647"));
+  CHECK (fails_with (U ("{'gid': 4294967295}"), "`process.user.gid`", "out of range"));
+  CHECK (fails_with (U ("{'gid': 2147483648}"), "`process.user.gid`", "out of range"));
+  CHECK (fails_with (U ("{'additionalGids': [5, 4294967295]}"), "`process.user.additionalGids[1]`", "out of range"));
+  CHECK (fails_with (U ("{'additionalGids': [2147483648]}"), "`process.user.additionalGids[0]`", "out of range"));
+  CHECK (fails_with (U ("{'additionalGids': [-1]}"), "`process.user.additionalGids[0]`", "out of range"));
+  CHECK (fails_with (U ("{'additionalGids': ['5']}"), "`process.user.additionalGids[0]`", "integer"));
+  /* the largest id is fine */
+  {
+    struct spec *sp = NULL;
+    cleanup_err urun_err err = NULL;
+    CHECK (parse (U ("{'uid': 2147483647, 'gid': 2147483647, 'additionalGids': [2147483647, 0]}"), &sp, &err) == 0);
+    CHECK (sp && sp->process->user.uid == 2147483647 && sp->process->user.gid == 2147483647);
+    CHECK (sp && sp->process->user.n_additional_gids == 2 && sp->process->user.additional_gids[0] == 2147483647);
+    spec_free (sp);
+  }
+  /* exec --process is parsed by the same code */
+  {
+    const char *t = "{\"args\": [\"id\"], \"user\": {\"uid\": 4294967295}}";
+    struct spec_process *p = NULL;
+    cleanup_err urun_err err = NULL;
+    CHECK (spec_parse_process (t, strlen (t), &p, &err) < 0);
+    CHECK (err != NULL && strstr (err->msg, "process.user.uid") != NULL);
+    spec_process_free (p);
+  }
+#undef U
+}
+
 TEST (error_process_cwd)
 {
   CHECK (fails_with (MIN_HEAD "'process': {'args': ['sh']}}", "process.cwd", "missing"));
@@ -698,6 +731,7 @@ main (void)
   RUN (error_root);
   RUN (error_process_args);
   RUN (error_wrong_types);
+  RUN (error_user_ids_out_of_range);
   RUN (error_process_cwd);
   RUN (error_namespaces);
   RUN (error_mounts);
