@@ -219,30 +219,55 @@ setgroups_denied (void)
   return strncmp (buf, "deny", 4) == 0;
 }
 
+/* setgroups failed with EINVAL: more groups than the kernel takes, or a gid
+ * the user namespace does not map.  Which one: setgroups of it alone fails
+ * the same way (the process is about to fail anyway). */
+static int
+groups_error (const gid_t *g, size_t n, urun_err *err)
+{
+  long max = sysconf (_SC_NGROUPS_MAX);
+  if (max > 0 && n > (size_t) max)
+    return urun_fail (err, 0, "process.user.additionalGids: %zu groups, more than the kernel's limit of %ld", n, max);
+  for (size_t i = 0; i < n; i++)
+    if (setgroups (1, &g[i]) < 0 && errno == EINVAL)
+      return urun_fail (err, 0, "process.user.additionalGids: gid %u is not mapped in the user namespace (linux.gidMappings)",
+                        (unsigned) g[i]);
+  return urun_fail (err, EINVAL, "process.user.additionalGids: setgroups");
+}
+
 static int
 set_user (const struct spec_user *u, urun_err *err)
 {
   if (u->n_additional_gids > 0)
     {
-      gid_t *g = xmalloc0 (u->n_additional_gids * sizeof *g);
+      cleanup_free gid_t *g = xmalloc0 (u->n_additional_gids * sizeof *g);
       for (size_t i = 0; i < u->n_additional_gids; i++)
         g[i] = u->additional_gids[i];
       if (setgroups (u->n_additional_gids, g) < 0)
         {
           int e = errno;
-          free (g);
+          if (e == EINVAL)
+            return groups_error (g, u->n_additional_gids, err);
           if (e == EPERM && setgroups_denied ())
             return urun_fail (err, 0, "process.user.additionalGids: setgroups is denied in this user namespace (a single-id gid map): map a range through /etc/subgid");
           return urun_fail (err, e, "process.user.additionalGids: setgroups");
         }
-      free (g);
     }
   else if (setgroups (0, NULL) < 0 && errno != EPERM)
     return urun_fail (err, errno, "setgroups");
+  /* EINVAL: the id has no mapping in the user namespace */
   if (setresgid (u->gid, u->gid, u->gid) < 0)
-    return urun_fail (err, errno, "process.user.gid: setgid %u (is it mapped in linux.gidMappings?)", u->gid);
+    {
+      if (errno == EINVAL)
+        return urun_fail (err, 0, "process.user.gid: gid %u is not mapped in the user namespace (linux.gidMappings)", u->gid);
+      return urun_fail (err, errno, "process.user.gid: setgid %u", u->gid);
+    }
   if (setresuid (u->uid, u->uid, u->uid) < 0)
-    return urun_fail (err, errno, "process.user.uid: setuid %u (is it mapped in linux.uidMappings?)", u->uid);
+    {
+      if (errno == EINVAL)
+        return urun_fail (err, 0, "process.user.uid: uid %u is not mapped in the user namespace (linux.uidMappings)", u->uid);
+      return urun_fail (err, errno, "process.user.uid: setuid %u", u->uid);
+    }
   return 0;
 }
 

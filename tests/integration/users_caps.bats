@@ -212,3 +212,59 @@ set_caps() {
     [[ "$groups" = *" 5 "* ]]
     [[ "$groups" = *" 65534 "* ]]
 }
+
+# A user namespace mapping ids 0..65535 only (rootless: the config's own,
+# 0 and the test user's 65536 subordinate ids, so 0..65536).
+map_ids_below_65536() {
+    if is_rootless; then return 0; fi
+    update_config '.linux.namespaces += [{"type": "user"}]
+        | .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]
+        | .linux.gidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]'
+}
+
+@test "process.user: an unmapped id is named in the error" {
+    setup_bundle id
+    map_ids_below_65536
+    cp config.json config.orig
+    update_config '.process.user.additionalGids = [5, 70000, 6]'
+    urun_split run c1
+    echo "status=$status out=$out err=$err"
+    [ "$status" -eq 1 ]
+    [ -z "$out" ]
+    assert_one_error_line "process.user.additionalGids: gid 70000 is not mapped in the user namespace"
+    assert_no_state
+    cp config.orig config.json
+    update_config '.process.user.gid = 70001'
+    urun_split run c1
+    echo "status=$status out=$out err=$err"
+    [ "$status" -eq 1 ]
+    assert_one_error_line "process.user.gid: gid 70001 is not mapped in the user namespace"
+    cp config.orig config.json
+    update_config '.process.user.uid = 70002'
+    urun_split run c1
+    echo "status=$status out=$out err=$err"
+    [ "$status" -eq 1 ]
+    assert_one_error_line "process.user.uid: uid 70002 is not mapped in the user namespace"
+    assert_no_state
+    assert_no_process
+}
+
+@test "exec: an unmapped gid in --additional-gids or -u is named in the error" {
+    setup_bundle sleep 1000
+    map_ids_below_65536
+    urun_run_detached c1
+    urun_split exec --additional-gids 5,70000 c1 id
+    echo "status=$status out=$out err=$err"
+    [ "$status" -eq 1 ]
+    [ -z "$out" ]
+    assert_one_error_line "gid 70000 is not mapped in the user namespace"
+    urun_split exec -u 70003 c1 id
+    echo "status=$status out=$out err=$err"
+    [ "$status" -eq 1 ]
+    assert_one_error_line "uid 70003 is not mapped in the user namespace"
+    # the container is still there and a mapped gid works
+    run urun exec --additional-gids 5 c1 id -G
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ " $output " = *" 5 "* ]]
+}
