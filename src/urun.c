@@ -128,7 +128,7 @@ main (int argc, char **argv)
         case O_ROOTLESS:
           if (strcmp (optarg, "true") && strcmp (optarg, "false") && strcmp (optarg, "auto"))
             {
-              fprintf (stderr, "urun: --rootless: `%s` is not true, false or auto\n", optarg);
+              fprintf (stderr, "urun: --rootless: `%s` is not true, false or auto\n", quote (optarg));
               return 1;
             }
           break;
@@ -141,18 +141,18 @@ main (int argc, char **argv)
           usage (stdout);
           return 0;
         default:
-          fprintf (stderr, "urun: unknown global option `%s` (see urun --help)\n", argv[optind - 1]);
+          fprintf (stderr, "urun: unknown global option `%s` (see urun --help)\n", quote (argv[optind - 1]));
           return 1;
         }
     }
   if (g.log_format && strcmp (g.log_format, "text") && strcmp (g.log_format, "json"))
     {
-      fprintf (stderr, "urun: --log-format: `%s` is not text or json\n", g.log_format);
+      fprintf (stderr, "urun: --log-format: `%s` is not text or json\n", quote (g.log_format));
       return 1;
     }
   if (log_level && urun_log_parse_level (log_level, &level) < 0)
     {
-      fprintf (stderr, "urun: --log-level: unknown level `%s`\n", log_level);
+      fprintf (stderr, "urun: --log-level: unknown level `%s`\n", quote (log_level));
       return 1;
     }
   if (g.debug)
@@ -185,6 +185,6 @@ main (int argc, char **argv)
         fflush (stdout);
         return r;
       }
-  urun_error_msg ("unknown command `%s` (see urun --help)", argv[optind]);
+  urun_error_msg ("unknown command `%s` (see urun --help)", quote (argv[optind]));
   return 1;
 }

@@ -11,6 +11,7 @@
 #include "idmap.h"
 #include "log.h"
 #include "process.h"
+#include "sysctl.h"
 #include "terminal.h"
 #include "unixsock.h"
 #include "util.h"
@@ -128,6 +129,8 @@ read_config (const struct create_opts *o, struct created *c, urun_err *err)
   if (c->spec->process == NULL)
     return urun_fail (err, 0, "%s: `process`: missing", path);
   if (c->spec->seccomp && seccomp_compile (c->spec->seccomp, &c->seccomp, err) < 0)
+    return urun_err_wrap (err, "%s", path);
+  if (sysctl_check (c->spec, err) < 0 || sysctl_check_joined (c->spec, err) < 0)
     return urun_err_wrap (err, "%s", path);
   return 0;
 }

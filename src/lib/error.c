@@ -19,8 +19,8 @@ vformat (const char *fmt, va_list ap)
  * (a config string nobody quoted) is escaped here, \n as the two
  * characters \ and n, others as \xHH.  A backslash is left alone, so a
  * message that went through quote() or through here is unchanged. */
-static char *
-one_line (char *msg)
+char *
+urun_one_line (char *msg)
 {
   size_t bad = 0;
   char *out, *o;
@@ -85,7 +85,7 @@ urun_fail (urun_err *err, int errnum, const char *fmt, ...)
       return -1;
     }
   (*err)->errnum = errnum;
-  (*err)->msg = msg ? one_line (msg) : strdup ("out of memory");
+  (*err)->msg = msg ? urun_one_line (msg) : strdup ("out of memory");
   return -1;
 }
 
@@ -99,7 +99,7 @@ urun_fail_text (urun_err *err, int errnum, const char *msg)
   if (*err == NULL)
     return -1;
   (*err)->errnum = errnum;
-  (*err)->msg = one_line (strdup (msg ? msg : "unknown error"));
+  (*err)->msg = urun_one_line (strdup (msg ? msg : "unknown error"));
   return -1;
 }
 
@@ -127,7 +127,7 @@ urun_err_wrap (urun_err *err, const char *fmt, ...)
   if (asprintf (&msg, "%s: %s", ctx, (*err)->msg) >= 0)
     {
       free ((*err)->msg);
-      (*err)->msg = one_line (msg);
+      (*err)->msg = urun_one_line (msg);
     }
   free (ctx);
   return -1;

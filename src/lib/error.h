@@ -48,6 +48,10 @@ int urun_fail_text (urun_err *err, int errnum, const char *msg);
 /* Say what the error is about, for the CLI.  Returns -1. */
 int urun_err_topic (urun_err *err, enum urun_topic topic);
 
+/* msg (allocated) with its control characters escaped: one line.  Frees
+ * msg when it returns another string. */
+char *urun_one_line (char *msg);
+
 void urun_err_free (urun_err *err);
 /* Move the error out of *from into *to (freeing any old *to). */
 void urun_err_move (urun_err *to, urun_err *from);

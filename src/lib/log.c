@@ -102,9 +102,11 @@ write_log_line (enum urun_log_level level, const char *msg)
 }
 
 void
-urun_log_emit (enum urun_log_level level, const char *msg)
+urun_log_emit (enum urun_log_level level, const char *raw)
 {
   int saved = errno;
+  /* one line, whatever a config string put in it (a forged "urun:" line) */
+  cleanup_free char *msg = urun_one_line (xstrdup (raw));
   if (level > URUN_LOG_DEBUG)
     level = URUN_LOG_DEBUG;
   if (log_sink)
