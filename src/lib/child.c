@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -102,10 +104,32 @@ child_enter_namespaces (struct child_ctx *c, urun_err *err)
   return 0;
 }
 
+/* A network namespace urun made starts with lo down: 127.0.0.1 must work
+ * (runc and crun bring it up too). */
+static int
+loopback_up (urun_err *err)
+{
+  struct ifreq ifr = { 0 };
+  cleanup_close int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return urun_fail (err, errno, "bring up lo: socket");
+  strcpy (ifr.ifr_name, "lo");
+  if (ioctl (fd, SIOCGIFFLAGS, &ifr) < 0)
+    return urun_fail (err, errno, "bring up lo");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
+    return urun_fail (err, errno, "bring up lo");
+  return 0;
+}
+
 static int
 child_identity (struct child_ctx *c, urun_err *err)
 {
   const struct spec *s = c->spec;
+  if (((c->plan->clone_flags | c->plan->unshare_flags) & CLONE_NEWNET) && loopback_up (err) < 0)
+    return -1;
   if (!c->no_new_keyring && join_session_keyring (c->id, err) < 0)
     return -1;
   if (s->has_hostname && s->hostname && sethostname (s->hostname, strlen (s->hostname)) < 0)

@@ -909,6 +909,43 @@ parse_linux (const json_node *o, struct spec *s, urun_err *err)
   return 0;
 }
 
+/* Engines write defaults that ask for nothing: docker's
+ * memory.disableOOMKiller false, cpu.shares 0, blockIO.weight 0, ctr's
+ * cpu.shares 1024; null, false, 0 and empty values of any field. */
+static bool
+is_default_value (const char *group, const char *key, const json_node *v)
+{
+  long long n;
+  switch (json_kind (v))
+    {
+    case JSON_NULL:
+      return true;
+    case JSON_BOOL:
+      return !json_bool (v);
+    case JSON_STRING:
+      return json_string (v)[0] == '\0';
+    case JSON_OBJECT:
+    case JSON_ARRAY:
+      return json_len (v) == 0;
+    case JSON_NUMBER:
+      if (!json_integer (v, &n))
+        return false;
+      return n == 0 || (strcmp (group, "cpu") == 0 && strcmp (key, "shares") == 0 && n == 1024);
+    }
+  return false;
+}
+
+static bool
+requests_something (const char *group, const json_node *v)
+{
+  if (json_kind (v) != JSON_OBJECT)
+    return !is_default_value (group, "", v);
+  for (size_t i = 0; i < json_len (v); i++)
+    if (!is_default_value (group, json_key_at (v, i), json_at (v, i)))
+      return true;
+  return false;
+}
+
 char *
 spec_resource_limits_requested (const struct spec *s)
 {
@@ -917,9 +954,7 @@ spec_resource_limits_requested (const struct spec *s)
     {
       const char *k = json_key_at (s->resources, i);
       json_node *v = json_at (s->resources, i);
-      if (strcmp (k, "devices") == 0 || json_kind (v) == JSON_NULL)
-        continue;
-      if ((json_kind (v) == JSON_OBJECT || json_kind (v) == JSON_ARRAY) && json_len (v) == 0)
+      if (strcmp (k, "devices") == 0 || !requests_something (k, v))
         continue;
       char *n = out ? xasprintf ("%s, %s", out, k) : xstrdup (k);
       free (out);

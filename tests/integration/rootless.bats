@@ -88,6 +88,21 @@ need_subids() {
     [[ "$err" = "urun: "*warning* ]]
 }
 
+@test "the defaults engines write (docker's, ctr's) ask for no limit: no warning" {
+    setup_bundle echo ran
+    update_config '.linux.resources.memory = {"disableOOMKiller": false} | .linux.resources.cpu = {"shares": 0}
+        | .linux.resources.blockIO = {"weight": 0}'
+    urun_split run c1
+    echo "status=$status out=$out err=$err"
+    [ "$status" -eq 0 ]
+    [ "$out" = ran ]
+    [ -z "$err" ]
+    update_config '.linux.resources = {"cpu": {"shares": 1024}}'
+    urun_split run c1
+    [ "$status" -eq 0 ]
+    [ -z "$err" ]
+}
+
 @test "a uid mapping of ids the user does not own fails, naming /etc/subuid" {
     setup_bundle true
     update_config --argjson u "$(id -u)" \

@@ -670,6 +670,21 @@ TEST (resource_limits_requested)
   CHECK (parse (MIN_HEAD MIN_PROCESS "}", &s, &err) == 0);
   CHECK (s != NULL && spec_resource_limits_requested (s) == NULL);
   spec_free (s);
+  /* the defaults docker and ctr write ask for nothing */
+  CHECK (parse (MIN_HEAD MIN_PROCESS ", 'linux': {'resources': {'memory': {'disableOOMKiller': false},"
+                " 'cpu': {'shares': 0}, 'blockIO': {'weight': 0}}}}", &s, &err) == 0);
+  CHECK (s != NULL && spec_resource_limits_requested (s) == NULL);
+  spec_free (s);
+  CHECK (parse (MIN_HEAD MIN_PROCESS ", 'linux': {'resources': {'cpu': {'shares': 1024}}}}", &s, &err) == 0);
+  CHECK (s != NULL && spec_resource_limits_requested (s) == NULL);
+  spec_free (s);
+  /* but a real share, or the OOM killer off, do */
+  CHECK (parse (MIN_HEAD MIN_PROCESS ", 'linux': {'resources': {'cpu': {'shares': 512}, 'memory': {'disableOOMKiller': true}}}}",
+                &s, &err) == 0);
+  names = s ? spec_resource_limits_requested (s) : NULL;
+  CHECK_STR (names, "cpu, memory");
+  free (names);
+  spec_free (s);
 }
 
 TEST (parse_process_standalone)
