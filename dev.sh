@@ -11,7 +11,8 @@ cd "$(dirname "$0")"
 PACKAGES="build-essential autoconf automake libtool pkg-config
   libseccomp-dev libyajl-dev libcap-dev libslirp-dev libglib2.0-dev libsystemd-dev
   uidmap busybox-static bats jq python3-jsonschema util-linux procps
-  crun runc time"
+  crun runc time
+  clang-14 libclang-rt-14-dev llvm-14"
 
 deps() {
     local missing=()
@@ -29,9 +30,9 @@ deps() {
     apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Out-of-tree builds: build/ (with -Werror) and build-asan/ (ASan + UBSan),
-# both test builds: URUN_FAULT makes them die at a step of the start path
-# (tests/integration/faults.bats).
+# Out-of-tree builds: build/ (with -Werror), build-asan/ (ASan + UBSan) and
+# build-fuzz/ (clang, libFuzzer, ASan + UBSan), all test builds: URUN_FAULT
+# makes them die at a step of the start path (tests/integration/faults.bats).
 build() {
     local dir=$1; shift
     [ -x configure ] || ./autogen.sh >/dev/null
@@ -96,6 +97,11 @@ case "${1:-}" in
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=98 \
             make -C build-asan check
+        # the fuzz targets (tests/fuzz) for a short bounded time each, built
+        # with clang's libFuzzer and ASan + UBSan: any crash, leak, hang or
+        # OOM fails (make fuzz names the reproducer)
+        build build-fuzz CC=clang-14 --enable-fuzz
+        make -C build-fuzz fuzz FUZZ_SECONDS=30
         # the benchmark harness, tiny, to prove it works (no time is asserted)
         BENCH_N=3 BENCH_SCALE=5 make -C build bench
         ;;
