@@ -417,13 +417,18 @@ state_write_json (json_writer *w, const struct container_state *st, enum contain
     json_w_string (w, o);
   }
   json_w_key (w, "annotations");
-  if (ann && json_kind (ann) == JSON_OBJECT)
-    json_w_node (w, ann);
-  else
-    {
-      json_w_open_object (w);
-      json_w_close_object (w);
-    }
+  /* a map of strings, as the config's are (spec_parse checks them): only
+   * those of a state file.  Copying whatever it holds would nest as deep
+   * as the file does, and past YAJL_MAX_DEPTH (128) yajl's writer writes
+   * out of bounds of its state array (over its print callback). */
+  json_w_open_object (w);
+  for (size_t i = 0; json_kind (ann) == JSON_OBJECT && i < json_len (ann); i++)
+    if (json_kind (json_at (ann, i)) == JSON_STRING)
+      {
+        json_w_key (w, json_key_at (ann, i));
+        json_w_string (w, json_string (json_at (ann, i)));
+      }
+  json_w_close_object (w);
   json_w_close_object (w);
 }
 

@@ -420,6 +420,42 @@ TEST (to_json)
   state_free (back);
 }
 
+/* A state file's annotations deeper than yajl's writer goes (128) made
+ * state_to_json write out of bounds and print invalid JSON (found with
+ * tests/fuzz/fuzz-state): only string annotations are printed. */
+TEST (to_json_deep_annotations)
+{
+  cleanup_free char *dir = fresh_dir ("deep");
+  cleanup_close int dfd = open (dir, O_RDONLY | O_DIRECTORY);
+  cleanup_err urun_err err = NULL;
+  struct container_state *back = NULL;
+  size_t len = 0, n = 200;
+  char *p, *file = xmalloc0 (2 * n + 128);
+
+  p = file + sprintf (file, "{\"id\":\"deep\",\"annotations\":{\"k\":\"v\",\"deep\":");
+  memset (p, '[', n);
+  p[n] = '0';
+  memset (p + n + 1, ']', n);
+  strcpy (p + 2 * n + 1, "}}");
+  CHECK (write_file_atomic_at (dfd, STATE_FILE, file, strlen (file), 0600, &err) == 0);
+  free (file);
+  /* a reader with a depth limit may refuse it: then there is nothing to print */
+  if (state_read (dfd, &back, &err) < 0)
+    {
+      CHECK (err != NULL && err->msg != NULL);
+      return;
+    }
+  for (int pretty = 0; pretty <= 1; pretty++)
+    {
+      cleanup_free char *text = state_to_json (back, STATUS_STOPPED, pretty, &len);
+      cleanup_json json_node *doc = json_parse (text, len, &err);
+      CHECK (doc != NULL);
+      CHECK_STR (json_string (json_get (json_get (doc, "annotations"), "k")), "v");
+      CHECK (json_get (json_get (doc, "annotations"), "deep") == NULL);
+    }
+  state_free (back);
+}
+
 int
 main (void)
 {
@@ -447,6 +483,7 @@ main (void)
   RUN (status_of_dead_child_is_stopped);
   RUN (status_names);
   RUN (to_json);
+  RUN (to_json_deep_annotations);
   {
     char *cmd = xasprintf ("rm -rf '%s'", tmpdir);
     if (system (cmd) != 0)
