@@ -9,6 +9,7 @@
 #include "fuzz.h"
 #include "seccomp.h"
 #include "spec.h"
+#include <seccomp.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -24,6 +25,33 @@
 #define FUZZ_MAX_DEPTH 1000
 #endif
 
+/* libseccomp's allocations are out of LeakSanitizer's sight (lsan.supp):
+ * the contexts seccomp_compile makes are counted here instead, through
+ * -Wl,--wrap=seccomp_init,--wrap=seccomp_release (Makefile.am), and every
+ * one must be released. */
+scmp_filter_ctx __real_seccomp_init (uint32_t def_action);
+void __real_seccomp_release (scmp_filter_ctx ctx);
+scmp_filter_ctx __wrap_seccomp_init (uint32_t def_action);
+void __wrap_seccomp_release (scmp_filter_ctx ctx);
+static long seccomp_contexts;
+
+scmp_filter_ctx
+__wrap_seccomp_init (uint32_t def_action)
+{
+  scmp_filter_ctx ctx = __real_seccomp_init (def_action);
+  if (ctx)
+    seccomp_contexts++;
+  return ctx;
+}
+
+void
+__wrap_seccomp_release (scmp_filter_ctx ctx)
+{
+  if (ctx)
+    seccomp_contexts--;
+  __real_seccomp_release (ctx);
+}
+
 static void
 fuzz_seccomp (const struct spec *s)
 {
@@ -33,6 +61,7 @@ fuzz_seccomp (const struct spec *s)
 
   r = seccomp_compile (s->seccomp, &f, &err);
   fuzz_check_err (r, &err);
+  FUZZ_ASSERT (seccomp_contexts == 0);
   if (r < 0)
     return;
   (void) seccomp_spec_notifies (s->seccomp);

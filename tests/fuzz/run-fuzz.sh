@@ -49,6 +49,8 @@ fi
 # -fno-sanitize-recover=all).
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:allocator_may_return_null=0:check_initialization_order=1:strict_string_checks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+# leaks of libraries urun cannot fix, each explained there
+export LSAN_OPTIONS="suppressions=$src/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 failed=()
 for t in "$@"; do
@@ -61,9 +63,10 @@ for t in "$@"; do
     # the seeds, copied: libFuzzer writes what it finds into its first
     # corpus directory, which must not be the source tree's
     cp "$src/corpus/$t"/* "$run/corpus/"
-    touch "$run/.start"
+    # this run's artifacts: crash-*, leak-*, timeout-*, oom-* after it
+    prefix=$run/artifacts/$(date +%Y%m%d-%H%M%S)-
     args=(-max_total_time="$secs" -timeout="$timeout" -rss_limit_mb="$rss" -malloc_limit_mb="$rss"
-          -max_len="$max_len" -detect_leaks=1 -print_final_stats=1 -artifact_prefix="$run/artifacts/")
+          -max_len="$max_len" -detect_leaks=1 -print_final_stats=1 -artifact_prefix="$prefix")
     [ -f "$src/$t.dict" ] && args+=(-dict="$src/$t.dict")
     echo "fuzz-$t: fuzzing for $secs s (log: $run/fuzz.log)"
     start=$(date +%s)
@@ -77,7 +80,7 @@ for t in "$@"; do
         rc=$?
     fi
     took=$(($(date +%s) - start))
-    mapfile -t found < <(find "$run/artifacts" -type f -newer "$run/.start" ! -name 'slow-unit-*' | sort)
+    mapfile -t found < <(compgen -G "$prefix*" | grep -v -- "-slow-unit-" | sort)
     logstat() { sed -n "s/^stat::$1: *//p" "$run/fuzz.log" | tail -n 1; }
     if [ "$rc" -eq 0 ] && [ ${#found[@]} -eq 0 ]; then
         cov=$(grep -o 'cov: [0-9]* ft: [0-9]* corp: [0-9]*' "$run/fuzz.log" | tail -n 1)
@@ -85,7 +88,13 @@ for t in "$@"; do
         continue
     fi
     failed+=("$t")
-    [ "${FUZZ_VERBOSE:-0}" = 1 ] || tail -n 80 "$run/fuzz.log" | sed "s/^/fuzz-$t: | /"
+    # the report: from its first line (sanitizer, libFuzzer or the
+    # target's own assertion) to the end, or the end of the log
+    if [ "${FUZZ_VERBOSE:-0}" != 1 ]; then
+        first=$(grep -n -m 1 -E '^==[0-9]+== ?ERROR|runtime error:|fuzz assertion failed|^fuzz(-state)?: ' "$run/fuzz.log" | cut -d: -f1)
+        if [ -n "$first" ]; then tail -n "+$first" "$run/fuzz.log"; else tail -n 80 "$run/fuzz.log"; fi |
+            head -n 200 | sed "s/^/fuzz-$t: | /"
+    fi
     case $rc in
         124|137) echo "fuzz-$t: FAILED: still running after $((secs + timeout + 600)) s, killed (a hang libFuzzer did not catch)" ;;
         *) echo "fuzz-$t: FAILED (exit status $rc) after ${took} s; log: $run/fuzz.log" ;;
@@ -93,7 +102,7 @@ for t in "$@"; do
     for f in "${found[@]}"; do
         echo "fuzz-$t: reproducer: $f"
         echo "fuzz-$t:   run it:      $bin $f"
-        echo "fuzz-$t:   minimize it: $bin -minimize_crash=1 -runs=100000 -artifact_prefix=$run/artifacts/min- $f"
+        echo "fuzz-$t:   minimize it: $bin -minimize_crash=1 -max_total_time=300 -artifact_prefix=$run/artifacts/min- $f"
     done
 done
 if [ ${#failed[@]} -gt 0 ]; then
