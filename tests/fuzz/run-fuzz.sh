@@ -101,8 +101,8 @@ for t in "$@"; do
     esac
     for f in "${found[@]}"; do
         echo "fuzz-$t: reproducer: $f"
-        echo "fuzz-$t:   run it:      $bin $f"
-        echo "fuzz-$t:   minimize it: $bin -minimize_crash=1 -max_total_time=300 -artifact_prefix=$run/artifacts/min- $f"
+        echo "fuzz-$t:   run it:      LSAN_OPTIONS=suppressions=$src/lsan.supp $bin $f"
+        echo "fuzz-$t:   minimize it: LSAN_OPTIONS=suppressions=$src/lsan.supp $bin -minimize_crash=1 -max_total_time=300 -artifact_prefix=$run/artifacts/min- $f"
     done
 done
 if [ ${#failed[@]} -gt 0 ]; then
