@@ -30,6 +30,7 @@ remove_dir (void)
       unlinkat (dir_fd, STATE_FILE, 0);
       unlinkat (dir_fd, "." STATE_FILE ".tmp", 0);
       unlinkat (dir_fd, INIT_PID_FILE, 0);
+      unlinkat (dir_fd, CREATOR_PID_FILE, 0);
       close (dir_fd);
       dir_fd = -1;
     }
@@ -130,6 +131,7 @@ check_round_trip (const struct container_state *st)
   FUZZ_ASSERT (again->pid_start_time == st->pid_start_time);
   FUZZ_ASSERT (again->owner == st->owner);
   FUZZ_ASSERT (again->rootless == st->rootless);
+  FUZZ_ASSERT (again->mnt_ns == st->mnt_ns);
   state_free (again);
 }
 
@@ -147,7 +149,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   fuzz_fd_baseline ();
 
   put_file (INIT_PID_FILE, data, size);
-  FUZZ_ASSERT (state_read_init_pid (dir_fd, &pid, &start_time) == 0);
+  FUZZ_ASSERT (state_read_pid_file (dir_fd, INIT_PID_FILE, &pid, &start_time) == 0);
+  FUZZ_ASSERT (pid >= 0 && (pid > 0 || start_time == 0));
+  put_file (CREATOR_PID_FILE, data, size);
+  FUZZ_ASSERT (state_read_pid_file (dir_fd, CREATOR_PID_FILE, &pid, &start_time) == 0);
   FUZZ_ASSERT (pid >= 0 && (pid > 0 || start_time == 0));
 
   put_file (STATE_FILE, data, size);
