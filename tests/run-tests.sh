@@ -84,7 +84,7 @@ run_tap() {
 
 # ---- the harness's own self-test ------------------------------------------
 if [ "${URUN_SELFTEST:-1}" != 0 ]; then
-    run_tap harness "$here/harness/selftest.sh"
+    run_tap harness env -u URUN_ONLY "$here/harness/selftest.sh"
 fi
 
 # ---- unit tests -------------------------------------------------------

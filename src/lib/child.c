@@ -165,7 +165,7 @@ child_rootfs (struct child_ctx *c, struct rootfs_ctx *rc, urun_err *err)
       if (hooks_run (s, HOOK_CREATE_CONTAINER, json, -1, err) < 0)
         return -1;
     }
-  if (rootfs_protect (rc, err) < 0)
+  if (rootfs_make_cwd (rc, s->process->cwd, err) < 0 || rootfs_protect (rc, err) < 0)
     return -1;
   return rootfs_pivot (rc, err);
 }

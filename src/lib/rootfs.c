@@ -462,6 +462,27 @@ rootfs_finalize (struct rootfs_ctx *c, urun_err *err)
   return 0;
 }
 
+/* A process.cwd missing from the image is made (0755, owned by the
+ * container's root), as runc and crun do: walked inside the rootfs, so a
+ * symlink of the image cannot lead it out; before the root is read-only. */
+int
+rootfs_make_cwd (struct rootfs_ctx *c, const char *cwd, urun_err *err)
+{
+  cleanup_close int fd = -1;
+  cleanup_err urun_err e = NULL;
+  if (cwd == NULL)
+    return 0;
+  fd = path_open_in_root (c->rootfd, cwd, O_PATH | O_DIRECTORY, PATH_NO_CREATE, &e);
+  /* only what is missing is made; anything else (a magic link, a file) is
+   * left to the process's own chdir, which says what is wrong */
+  if (fd >= 0 || e->errnum != ENOENT)
+    return 0;
+  fd = path_open_in_root (c->rootfd, cwd, O_PATH | O_DIRECTORY, PATH_CREATE_DIR, err);
+  if (fd < 0)
+    return urun_err_wrap (err, "process.cwd `%s`", quote (cwd));
+  return 0;
+}
+
 /* CVE-2025-52565: the pty is bound from its fd, onto a /dev/console that
  * is no symlink and that is not opened (a node of the image would be). */
 int

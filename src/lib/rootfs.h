@@ -37,6 +37,8 @@ int rootfs_pivot (struct rootfs_ctx *c, urun_err *err);
 /* Before pivot (while the staged /dev/null can still be bound): sysctls,
  * masked and read-only paths. */
 int rootfs_protect (struct rootfs_ctx *c, urun_err *err);
+/* Make a missing process.cwd inside the rootfs (never through a symlink out). */
+int rootfs_make_cwd (struct rootfs_ctx *c, const char *cwd, urun_err *err);
 /* After pivot: rootfsPropagation, read-only root. */
 int rootfs_finalize (struct rootfs_ctx *c, urun_err *err);
 /* Bind the pty slave (its fd) over /dev/console (after pivot). */

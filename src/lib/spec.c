@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
 #include "spec.h"
+#include "log.h"
 #include "util.h"
 #include <errno.h>
 #include <sched.h>
@@ -356,6 +357,25 @@ parse_mounts (const json_node *arr, struct spec *s, urun_err *err)
 
 /* ---- process ---- */
 
+/* name appears in the capability sets before sets[i][j] (it was warned
+ * about there) */
+static bool
+named_before (const json_node *o, const char *const *sets, int i, size_t j, const char *name)
+{
+  for (int k = 0; k <= i; k++)
+    {
+      const json_node *a = json_get (o, sets[k]);
+      size_t n = k < i && a && json_kind (a) == JSON_ARRAY ? json_len (a) : k == i ? j : 0;
+      for (size_t m = 0; m < n; m++)
+        {
+          const char *s = json_string (json_at (a, m));
+          if (s && strcmp (s, name) == 0)
+            return true;
+        }
+    }
+  return false;
+}
+
 static int
 parse_caps (const json_node *o, struct spec_process *p, urun_err *err)
 {
@@ -379,9 +399,12 @@ parse_caps (const json_node *o, struct spec_process *p, urun_err *err)
           if (name == NULL)
             return urun_fail (err, 0, "`%s[%zu]`: expected string", field, j);
           c = spec_cap_from_name (name);
-          if (c < 0)
-            return urun_fail (err, 0, "`%s`: unknown capability `%s`", field, quote (name));
-          p->caps[i] |= 1ULL << c;
+          if (c >= 0)
+            p->caps[i] |= 1ULL << c;
+          else if (!named_before (o, sets, i, j, name))
+            /* the spec: a runtime SHOULD NOT fail on a capability it
+             * cannot grant (runc and crun warn) */
+            urun_warn ("`%s`: unknown capability `%s`, ignored", field, quote (name));
         }
     }
   return 0;

@@ -100,13 +100,24 @@ set_caps() {
     [ "$(echo "$output" | grep -c '0000000000000000$')" -eq 2 ]
 }
 
-@test "capabilities: unknown capability name is rejected" {
-    setup_bundle true
-    set_caps '["CAP_KILL", "CAP_NO_SUCH_THING"]'
+@test "capabilities: an unknown capability name is one warning, the known ones apply" {
+    setup_bundle grep CapEff /proc/self/status
+    set_caps '["CAP_KILL", "CAP_NO_SUCH_THING", "CAP_NO_SUCH_THING"]'
     urun_split run c1
-    [ "$status" -eq 1 ]
-    assert_one_error_line CAP_NO_SUCH_THING
-    assert_no_state
+    [ "$status" -eq 0 ]
+    # CAP_KILL is bit 5
+    [ "$out" = "CapEff:	0000000000000020" ]
+    [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ]
+    [[ "$err" = "urun: warning: "*CAP_NO_SUCH_THING*ignored* ]]
+}
+
+@test "capabilities: with --log the unknown-capability warning goes to the log only" {
+    setup_bundle true
+    set_caps '["CAP_KILL", "CAP_UNKNOWN"]'
+    urun_split --log "$BATS_TEST_TMPDIR/log" --log-format json run c1
+    [ "$status" -eq 0 ]
+    [ -z "$err" ]
+    jq -e 'select(.level == "warning") | .msg | contains("CAP_UNKNOWN")' "$BATS_TEST_TMPDIR/log"
 }
 
 @test "noNewPrivileges: true sets NoNewPrivs, false does not" {
@@ -186,6 +197,45 @@ set_caps() {
     run urun run c1
     [ "$status" -eq 0 ]
     [ "$output" = /tmp ]
+}
+
+@test "process.cwd missing from the image is made inside the rootfs, also with a read-only root" {
+    setup_bundle sh -c 'pwd; stat -c "%u %a" .'
+    update_config '.process.cwd = "/work/a/b" | .root.readonly = true'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = /work/a/b ]
+    [ "${lines[1]}" = "0 755" ]
+    [ -d "$BUNDLE/rootfs/work/a/b" ]
+}
+
+@test "process.cwd is made through the image's symlinks only inside the rootfs" {
+    local outside=$BATS_TEST_TMPDIR/outside
+    mkdir -p "$outside"
+    setup_bundle pwd
+    ln -s "/../../../../../../..$outside" "$BUNDLE/rootfs/abs"
+    ln -s "../../../../../../../..$outside" "$BUNDLE/rootfs/rel"
+    update_config '.process.cwd = "/abs/made"'
+    run urun run c1
+    [ "$status" -eq 0 ]
+    update_config '.process.cwd = "/rel/made2"'
+    run urun run c2
+    [ "$status" -eq 0 ]
+    # nothing made on the host, both made under the rootfs
+    [ -z "$(ls -A "$outside")" ]
+    [ -d "$BUNDLE/rootfs$outside/made" ]
+    [ -d "$BUNDLE/rootfs$outside/made2" ]
+}
+
+@test "process.cwd that is a file is one error naming it" {
+    setup_bundle pwd
+    touch "$BUNDLE/rootfs/afile"
+    update_config '.process.cwd = "/afile"'
+    urun_split run c1
+    [ "$status" -eq 1 ]
+    assert_one_error_line process.cwd /afile
+    assert_no_state
 }
 
 @test "exec: --cap adds a capability, --no-new-privs sets the flag" {
