@@ -67,11 +67,12 @@ usage (FILE *f)
     fprintf (f, "  %-8s %s\n", commands[i].name, commands[i].help);
   fprintf (f, "\nGlobal options:\n"
               "  --root DIR             state directory (default $XDG_RUNTIME_DIR/urun, /run/urun as root)\n"
-              "  --log FILE             also write messages to FILE\n"
+              "  --log FILE             write warnings and errors to FILE instead of stderr\n"
               "  --log-format text|json format of --log\n"
               "  --log-level LEVEL      error, warning, info or debug\n"
               "  --debug                print debug messages\n"
-              "  --systemd-cgroup       use the systemd cgroup manager\n"
+              "  --systemd-cgroup       the same as --cgroup-manager systemd\n"
+              "  --cgroup-manager cgroupfs|systemd|disabled  the cgroup manager\n"
               "  --rootless true|false|auto  accepted for runc compatibility\n"
               "  -v, --version          print the version\n"
               "  -h, --help             print this help\n\n"
@@ -86,7 +87,7 @@ main (int argc, char **argv)
   enum urun_log_level level = URUN_LOG_WARNING;
   const char *log_level = NULL;
   int c, r;
-  enum { O_ROOT = 256, O_LOG, O_LOG_FORMAT, O_LOG_LEVEL, O_DEBUG, O_SYSTEMD, O_ROOTLESS, O_CRIU };
+  enum { O_ROOT = 256, O_LOG, O_LOG_FORMAT, O_LOG_LEVEL, O_DEBUG, O_SYSTEMD, O_CGROUP_MANAGER, O_ROOTLESS, O_CRIU };
   static const struct option opts[] = {
     { "root", required_argument, NULL, O_ROOT },
     { "log", required_argument, NULL, O_LOG },
@@ -94,6 +95,7 @@ main (int argc, char **argv)
     { "log-level", required_argument, NULL, O_LOG_LEVEL },
     { "debug", no_argument, NULL, O_DEBUG },
     { "systemd-cgroup", no_argument, NULL, O_SYSTEMD },
+    { "cgroup-manager", required_argument, NULL, O_CGROUP_MANAGER },
     { "rootless", required_argument, NULL, O_ROOTLESS },
     { "criu", required_argument, NULL, O_CRIU },
     { "version", no_argument, NULL, 'v' },
@@ -123,7 +125,14 @@ main (int argc, char **argv)
           g.debug = true;
           break;
         case O_SYSTEMD:
-          g.systemd_cgroup = true;
+          g.cgroup_manager = CGROUP_MANAGER_SYSTEMD;
+          break;
+        case O_CGROUP_MANAGER:
+          if ((g.cgroup_manager = cgroup_manager_parse (optarg)) < 0)
+            {
+              fprintf (stderr, "urun: --cgroup-manager: `%s` is not cgroupfs, systemd or disabled\n", quote (optarg));
+              return 1;
+            }
           break;
         case O_ROOTLESS:
           if (strcmp (optarg, "true") && strcmp (optarg, "false") && strcmp (optarg, "auto"))

@@ -59,7 +59,7 @@ function __urun_npos
         case spec
             set argopts --bundle -b
         case create run
-            set argopts --bundle -b --pid-file --console-socket --preserve-fds
+            set argopts --bundle -b --config -f --pid-file --console-socket --preserve-fds
         case list ps
             set argopts --format -f
         case exec
@@ -161,6 +161,7 @@ complete -c urun -n $g -l log-format -x -a 'text json' -d 'Log message format'
 complete -c urun -n $g -l log-level -x -a 'debug info warning error' -d 'Log level'
 complete -c urun -n $g -l debug -d 'Log debug messages'
 complete -c urun -n $g -l systemd-cgroup -d 'Use the systemd cgroup manager'
+complete -c urun -n $g -l cgroup-manager -x -a 'cgroupfs systemd disabled' -d 'The cgroup manager'
 complete -c urun -n $g -l rootless -x -a 'true false auto' -d 'Rootless mode (runc compatibility)'
 complete -c urun -n $g -s v -l version -d 'Print the version'
 complete -c urun -n $g -s h -l help -d 'Print help'
@@ -185,6 +186,7 @@ complete -c urun -n '__urun_using_command spec' -l seccomp-default -d 'Add the d
 # create, run
 set -l cr '__urun_using_command create run'
 complete -c urun -n $cr -s b -l bundle -r -a '(__fish_complete_directories)' -d 'Bundle directory'
+complete -c urun -n $cr -s f -l config -r -F -d 'Config file instead of BUNDLE/config.json'
 complete -c urun -n $cr -l pid-file -r -F -d 'Write the container process id to file'
 complete -c urun -n $cr -l console-socket -r -F -d 'AF_UNIX socket receiving the pseudo-terminal'
 complete -c urun -n $cr -l preserve-fds -x -d 'Pass N additional file descriptors'

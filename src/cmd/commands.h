@@ -14,7 +14,7 @@ struct global_opts
   const char *log;
   const char *log_format;
   bool debug;
-  bool systemd_cgroup;
+  int cgroup_manager; /* enum cgroup_manager */
 };
 
 /* Probe the caller and resolve the state root into ctx (cmd/common.c). */

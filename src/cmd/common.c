@@ -25,7 +25,7 @@ cmd_context (struct global_opts *g, struct urun_context *ctx, char **root_buf, u
   if (g->root == NULL && state_root_check (*root_buf, err) < 0)
     return -1;
   ctx->state_root = *root_buf;
-  ctx->systemd_cgroup = g->systemd_cgroup;
+  ctx->cgroup_manager = g->cgroup_manager;
   return 0;
 }
 

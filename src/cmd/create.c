@@ -14,6 +14,7 @@ cmd_parse_create_opts (const char *cmd, bool is_run, int argc, char **argv, stru
   enum { O_PID_FILE = 256, O_CONSOLE, O_PRESERVE, O_NO_PIVOT, O_NO_KEYRING, O_NO_SUBREAPER };
   static const struct option opts[] = {
     { "bundle", required_argument, NULL, 'b' },
+    { "config", required_argument, NULL, 'f' },
     { "pid-file", required_argument, NULL, O_PID_FILE },
     { "console-socket", required_argument, NULL, O_CONSOLE },
     { "preserve-fds", required_argument, NULL, O_PRESERVE },
@@ -24,11 +25,14 @@ cmd_parse_create_opts (const char *cmd, bool is_run, int argc, char **argv, stru
     { NULL, 0, NULL, 0 },
   };
   int c;
-  while ((c = getopt_long (argc, argv, is_run ? "b:d" : "b:", opts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, is_run ? "b:f:d" : "b:f:", opts, NULL)) != -1)
     switch (c)
       {
       case 'b':
         o->bundle = optarg;
+        break;
+      case 'f':
+        o->config = optarg;
         break;
       case O_PID_FILE:
         o->pid_file = optarg;

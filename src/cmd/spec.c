@@ -14,20 +14,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_RANGES 16
-
-/* The caller's ranges of one subordinate id file, with a note if none. */
-static size_t
-rootless_map (const char *file, const char *name, unsigned long uid, unsigned long own, struct spec_id_mapping *out)
+/* No subordinate range in file: only the own id is mapped; say how to
+ * get a full range. */
+static void
+warn_no_ranges (const char *file, const char *name, unsigned long own)
 {
-  struct subid_range r[MAX_RANGES];
-  /* shadow-utils finds both files' lines by user name or by uid */
-  size_t nr = idmap_read_user_ranges (file, name, uid, r, MAX_RANGES);
-  if (nr == 0)
-    urun_warn ("no subordinate ids for `%s` in %s: mapping only id %lu to 0 "
-               "(add a line like `%s:100000:65536` to %s for a full range)",
-               name, file, own, name, file);
-  return idmap_rootless_map (own, r, nr, out, MAX_RANGES + 1);
+  urun_warn ("no subordinate ids for `%s` in %s: mapping only id %lu to 0 "
+             "(add a line like `%s:100000:65536` to %s for a full range)",
+             name, file, own, name, file);
 }
 
 int
@@ -41,7 +35,7 @@ cmd_spec (struct global_opts *g, int argc, char **argv, urun_err *err)
   };
   const char *bundle = ".";
   bool rootless = false;
-  struct spec_id_mapping um[MAX_RANGES + 1], gm[MAX_RANGES + 1];
+  cleanup_idmap_caller struct idmap_caller maps = { 0 };
   struct spec_default_opts o = { 0 };
   cleanup_free char *text = NULL, *path = NULL;
   cleanup_close int fd = -1;
@@ -69,14 +63,15 @@ cmd_spec (struct global_opts *g, int argc, char **argv, urun_err *err)
   o.rootless = rootless;
   if (rootless)
     {
-      uid_t uid = geteuid ();
-      gid_t gid = getegid ();
-      struct passwd *pw = getpwuid (uid);
-      cleanup_free char *uname = pw ? xstrdup (pw->pw_name) : xasprintf ("%u", (unsigned) uid);
-      o.n_uid_map = rootless_map ("/etc/subuid", uname, uid, uid, um);
-      o.n_gid_map = rootless_map ("/etc/subgid", uname, uid, gid, gm);
-      o.uid_map = um;
-      o.gid_map = gm;
+      idmap_caller_maps (geteuid (), getegid (), &maps);
+      if (maps.n_uid == 1)
+        warn_no_ranges ("/etc/subuid", maps.user, maps.uid[0].host_id);
+      if (maps.n_gid == 1)
+        warn_no_ranges ("/etc/subgid", maps.user, maps.gid[0].host_id);
+      o.n_uid_map = maps.n_uid;
+      o.n_gid_map = maps.n_gid;
+      o.uid_map = maps.uid;
+      o.gid_map = maps.gid;
     }
   text = spec_default_generate (&o, &len);
   path = xasprintf ("%s/config.json", bundle);

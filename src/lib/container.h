@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "cgroup/cgroup.h"
 #include "error.h"
 #include "plan.h"
 #include "spec.h"
@@ -17,7 +18,7 @@
 struct urun_context
 {
   const char *state_root; /* resolved state root */
-  bool systemd_cgroup;
+  enum cgroup_manager cgroup_manager;
   struct plan_host host;  /* the caller, probed once */
 };
 
@@ -25,6 +26,7 @@ struct create_opts
 {
   const char *id;
   const char *bundle;
+  const char *config; /* --config: the config file (default BUNDLE/config.json) */
   const char *pid_file;
   const char *console_socket;
   int preserve_fds;

@@ -112,8 +112,38 @@ resolve_rootfs (struct created *c, urun_err *err)
   return 0;
 }
 
+/* plan_adds_userns: the config again, with a user namespace and the
+ * caller's rootless maps; what is recorded (config.json of the state
+ * directory, for exec and delete) is that config. */
 static int
-read_config (const struct create_opts *o, struct created *c, urun_err *err)
+add_own_userns (const struct plan_host *h, const char *path, struct created *c, urun_err *err)
+{
+  cleanup_idmap_caller struct idmap_caller m = { 0 };
+  char *text;
+  size_t len;
+
+  idmap_caller_maps (h->euid, h->egid, &m);
+  if (m.n_uid == 1 || m.n_gid == 1)
+    urun_warn ("the config has no user namespace: urun makes one, but `%s` has no subordinate %s, so it maps "
+               "only the caller's own id to 0 (add a line like `%s:100000:65536` to %s)",
+               m.user, m.n_uid == 1 ? "uids" : "gids", m.user, m.n_uid == 1 ? "/etc/subuid" : "/etc/subgid");
+  else
+    urun_debug ("the config has no user namespace: urun makes one, mapping 0 to uid %u and gid %u and the "
+                "subordinate ids of `%s` from 1 (as `urun spec --rootless` writes)",
+                (unsigned) h->euid, (unsigned) h->egid, m.user);
+  text = spec_text_add_userns (c->spec->doc, m.uid, m.n_uid, m.gid, m.n_gid, &len);
+  spec_free (c->spec);
+  c->spec = NULL;
+  free (c->config_text);
+  c->config_text = text;
+  c->config_len = len;
+  if (spec_parse (c->config_text, c->config_len, &c->spec, err) < 0)
+    return urun_err_wrap (err, "%s (with urun's user namespace)", path);
+  return 0;
+}
+
+static int
+read_config (const struct plan_host *h, const struct create_opts *o, struct created *c, urun_err *err)
 {
   cleanup_free char *path = NULL;
   char buf[PATH_MAX];
@@ -121,11 +151,15 @@ read_config (const struct create_opts *o, struct created *c, urun_err *err)
   if (realpath (o->bundle ? o->bundle : ".", buf) == NULL)
     return urun_fail (err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
   c->bundle = xstrdup (buf);
-  path = xasprintf ("%s/config.json", buf);
+  /* crun's --config: a file of its own, relative to the caller's cwd;
+   * the rootfs stays relative to the bundle */
+  path = o->config ? xstrdup (o->config) : xasprintf ("%s/config.json", buf);
   if (read_file_at (AT_FDCWD, path, &c->config_text, &c->config_len, err) < 0)
     return -1;
   if (spec_parse (c->config_text, c->config_len, &c->spec, err) < 0)
     return urun_err_wrap (err, "%s", path);
+  if (plan_adds_userns (c->spec, h) && add_own_userns (h, path, c, err) < 0)
+    return -1;
   if (c->spec->process == NULL)
     return urun_fail (err, 0, "%s: `process`: missing", path);
   if (c->spec->seccomp && seccomp_compile (c->spec->seccomp, &c->seccomp, err) < 0)
@@ -136,10 +170,11 @@ read_config (const struct create_opts *o, struct created *c, urun_err *err)
 }
 
 static int
-create_validate (const struct create_opts *o, bool run_mode, struct created *c, urun_err *err)
+create_validate (const struct plan_host *h, const struct create_opts *o, bool run_mode, struct created *c,
+                 urun_err *err)
 {
   bool tty;
-  if (state_validate_id (o->id, err) < 0 || read_config (o, c, err) < 0 || resolve_rootfs (c, err) < 0)
+  if (state_validate_id (o->id, err) < 0 || read_config (h, o, c, err) < 0 || resolve_rootfs (c, err) < 0)
     return -1;
   tty = c->spec->process->terminal;
   if (o->console_socket && !tty)
@@ -170,7 +205,7 @@ create_plan (struct urun_context *ctx, struct created *c, urun_err *err)
   if (ns_open_paths (c->spec, &c->plan, &c->join, err) < 0)
     return -1;
   process_load_default_rlimits ();
-  cgroup_check_resources (c->spec, ctx->systemd_cgroup);
+  cgroup_check_resources (c->spec, ctx->cgroup_manager);
   return 0;
 }
 
@@ -441,7 +476,7 @@ create_container (struct urun_context *ctx, const struct create_opts *o, bool ru
   c->seq.watch_fd = -1;
   c->st.id = (char *) o->id;
 
-  if (create_validate (o, run_mode, c, err) < 0 || create_plan (ctx, c, err) < 0)
+  if (create_validate (&ctx->host, o, run_mode, c, err) < 0 || create_plan (ctx, c, err) < 0)
     return -1;
   if (block_cancel_signals (c, &mask, err) < 0)
     return -1;

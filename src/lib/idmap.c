@@ -133,6 +133,28 @@ idmap_read_user_ranges (const char *file, const char *user, unsigned long id,
   return idmap_parse_subid (text, user, id, out, max);
 }
 
+void
+idmap_caller_maps (uid_t uid, gid_t gid, struct idmap_caller *out)
+{
+  struct subid_range r[IDMAP_MAX_RANGES];
+  struct passwd *pw = getpwuid (uid);
+  size_t nr;
+
+  out->user = pw ? xstrdup (pw->pw_name) : xasprintf ("%u", (unsigned) uid);
+  /* shadow-utils finds both files' lines by user name or by uid */
+  nr = idmap_read_user_ranges ("/etc/subuid", out->user, uid, r, IDMAP_MAX_RANGES);
+  out->n_uid = idmap_rootless_map (uid, r, nr, out->uid, IDMAP_MAX_RANGES + 1);
+  nr = idmap_read_user_ranges ("/etc/subgid", out->user, uid, r, IDMAP_MAX_RANGES);
+  out->n_gid = idmap_rootless_map (gid, r, nr, out->gid, IDMAP_MAX_RANGES + 1);
+}
+
+void
+idmap_caller_free (struct idmap_caller *c)
+{
+  free (c->user);
+  c->user = NULL;
+}
+
 /* A helper being run: newuidmap or newgidmap, with its stderr captured. */
 struct helper
 {

@@ -44,4 +44,19 @@ int idmap_write_maps (pid_t pid, const struct spec *s, enum plan_idmap uid_how, 
 size_t idmap_read_user_ranges (const char *file, const char *user, unsigned long id,
                                struct subid_range *out, size_t max);
 
+/* The rootless maps of the calling user (what `urun spec --rootless`
+ * writes, and what urun gives an unprivileged caller whose config has no
+ * user namespace): its own uid and gid -> 0, then its /etc/subuid and
+ * /etc/subgid ranges (found by name or by uid) from 1 on. */
+#define IDMAP_MAX_RANGES 16
+struct idmap_caller
+{
+  char *user; /* the caller's name, or its uid as digits */
+  struct spec_id_mapping uid[IDMAP_MAX_RANGES + 1], gid[IDMAP_MAX_RANGES + 1];
+  size_t n_uid, n_gid; /* 1: no subordinate range, only the own id */
+};
+void idmap_caller_maps (uid_t uid, gid_t gid, struct idmap_caller *out);
+void idmap_caller_free (struct idmap_caller *c);
+#define cleanup_idmap_caller __attribute__ ((cleanup (idmap_caller_free)))
+
 #endif

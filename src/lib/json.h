@@ -12,9 +12,11 @@ typedef struct json_node json_node;
 
 enum json_kind { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_OBJECT, JSON_ARRAY };
 
-/* Arrays and objects nested deeper than this are refused (yajl's tree
- * code recurses: a million levels would overflow the stack). */
-#define JSON_MAX_DEPTH 256
+/* Arrays and objects nested deeper than this are refused: yajl's tree
+ * code recurses (a million levels would overflow the stack), and yajl's
+ * writer holds at most 128 levels, so every document urun reads can be
+ * written out again (json_w_node), also inside another. */
+#define JSON_MAX_DEPTH 100
 
 /* Parse a document; errors carry the line and column of the fault. */
 json_node *json_parse (const char *text, size_t len, urun_err *err);

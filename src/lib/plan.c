@@ -48,6 +48,12 @@ plan_is_rootless (const struct plan_host *h)
   return h->euid != 0 || h->in_userns;
 }
 
+bool
+plan_adds_userns (const struct spec *s, const struct plan_host *h)
+{
+  return h->euid != 0 && spec_find_namespace (s, CLONE_NEWUSER) == NULL;
+}
+
 int
 plan_state_root (const struct plan_host *h, const char *opt_root, const char *cwd, char **out, urun_err *err)
 {

@@ -34,6 +34,11 @@ void plan_host_probe (struct plan_host *h);
  * user namespace other than the host's (podman runs its runtime so). */
 bool plan_is_rootless (const struct plan_host *h);
 
+/* An unprivileged caller whose config has no user namespace gets one of
+ * urun's making, with its own rootless maps (crun does the same): without
+ * one it could create no namespace at all. */
+bool plan_adds_userns (const struct spec *s, const struct plan_host *h);
+
 /* The state root: opt_root (made absolute against cwd) if given; else
  * $XDG_RUNTIME_DIR/urun when rootless and XDG_RUNTIME_DIR is set (for root
  * in a user namespace only when $USER is not root, runc's rule); else

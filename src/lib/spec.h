@@ -208,6 +208,12 @@ struct spec_default_opts
   size_t n_uid_map, n_gid_map;
 };
 char *spec_default_generate (const struct spec_default_opts *o, size_t *len);
+/* The config document again, with {"type": "user"} added to
+ * linux.namespaces and these uidMappings and gidMappings (a config
+ * without a user namespace has none): urun's own user namespace for an unprivileged caller whose
+ * config has none (as crun makes one).  Allocated, NUL-terminated. */
+char *spec_text_add_userns (const json_node *doc, const struct spec_id_mapping *um, size_t nu,
+                            const struct spec_id_mapping *gm, size_t ng, size_t *len);
 /* `urun spec --seccomp-default`: write the default profile as linux.seccomp
  * (spec_default_seccomp.c).  Declared here, with the rest of what `urun spec`
  * writes, rather than in seccomp.h: it only emits JSON, needs no libseccomp,

@@ -230,3 +230,57 @@ spec_default_generate (const struct spec_default_opts *o, size_t *len)
   json_writer_free (w);
   return out;
 }
+
+/* linux, with the user namespace and the maps added */
+static void
+w_linux_with_userns (json_writer *w, const json_node *lx, const struct spec_id_mapping *um, size_t nu,
+                     const struct spec_id_mapping *gm, size_t ng)
+{
+  const json_node *ns = lx ? json_get (lx, "namespaces") : NULL;
+  json_w_open_object (w);
+  for (size_t i = 0; lx && i < json_len (lx); i++)
+    if (strcmp (json_key_at (lx, i), "namespaces") != 0)
+      {
+        json_w_key (w, json_key_at (lx, i));
+        json_w_node (w, json_at (lx, i));
+      }
+  json_w_key (w, "namespaces");
+  json_w_open_array (w);
+  for (size_t i = 0; ns && json_kind (ns) == JSON_ARRAY && i < json_len (ns); i++)
+    json_w_node (w, json_at (ns, i));
+  json_w_open_object (w);
+  json_w_key (w, "type");
+  json_w_string (w, "user");
+  json_w_close_object (w);
+  json_w_close_array (w);
+  /* spec_parse refuses maps without a user namespace: there are none */
+  w_maps (w, "uidMappings", um, nu);
+  w_maps (w, "gidMappings", gm, ng);
+  json_w_close_object (w);
+}
+
+char *
+spec_text_add_userns (const json_node *doc, const struct spec_id_mapping *um, size_t nu,
+                      const struct spec_id_mapping *gm, size_t ng, size_t *len)
+{
+  json_writer *w = json_writer_new (false);
+  const json_node *lx = json_get (doc, "linux");
+  const char *text;
+  char *out;
+
+  json_w_open_object (w);
+  for (size_t i = 0; i < json_len (doc); i++)
+    if (strcmp (json_key_at (doc, i), "linux") != 0)
+      {
+        json_w_key (w, json_key_at (doc, i));
+        json_w_node (w, json_at (doc, i));
+      }
+  json_w_key (w, "linux");
+  w_linux_with_userns (w, lx, um, nu, gm, ng);
+  json_w_close_object (w);
+  text = json_writer_text (w, len);
+  out = xmalloc0 (*len + 1);
+  memcpy (out, text, *len);
+  json_writer_free (w);
+  return out;
+}

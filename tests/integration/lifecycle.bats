@@ -167,3 +167,41 @@ start_stuck_create() {
     "$URUN" --root "$BATS_TEST_TMPDIR/state" delete -f c1
     wait "$CREATE_PID" || true
 }
+
+@test "run --config FILE (crun's): that file, relative to the cwd; the rootfs still the bundle's" {
+    setup_bundle echo from-config.json
+    jq '.process.args = ["echo", "from-other"]' config.json > "$BATS_TEST_TMPDIR/other.json"
+    cd "$BATS_TEST_TMPDIR"
+    run urun run --bundle "$BUNDLE" --config other.json c1
+    [ "$status" -eq 0 ]
+    [ "$output" = from-other ]
+    run urun run -b "$BUNDLE" -f "$BATS_TEST_TMPDIR/other.json" c2
+    [ "$status" -eq 0 ]
+    [ "$output" = from-other ]
+    urun_split run -b "$BUNDLE" --config no-such.json c3
+    [ "$status" -eq 1 ]
+    assert_one_error_line no-such.json
+    assert_no_state
+}
+
+@test "--cgroup-manager cgroupfs, systemd and disabled are accepted; anything else is one error" {
+    setup_bundle echo hi
+    for m in cgroupfs systemd disabled; do
+        run urun --cgroup-manager "$m" run "c-$m"
+        [ "$status" -eq 0 ]
+        [ "$output" = hi ]
+    done
+    urun_split --cgroup-manager bogus run c1
+    [ "$status" -eq 1 ]
+    assert_one_error_line cgroup-manager bogus
+    assert_no_state
+}
+
+@test "--cgroup-manager disabled: asked-for limits are one warning saying so" {
+    setup_bundle true
+    update_config '.linux.resources.pids = {"limit": 10}'
+    urun_split --cgroup-manager disabled run c1
+    [ "$status" -eq 0 ]
+    [[ "$err" = "urun: warning: linux.resources (pids) not applied: the cgroup manager is disabled"* ]]
+    [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ]
+}

@@ -151,3 +151,51 @@ need_subids() {
     [ "$ok" -eq 1 ]
     [ ! -e "$d" ]
 }
+
+# crun's behaviour: an unprivileged caller whose config has no user
+# namespace (a plain `runc spec` / `urun spec` bundle) gets one of urun's
+# making, with the maps `spec --rootless` would write.
+root_config_bundle() {
+    BUNDLE=$BATS_TEST_TMPDIR/bundle
+    mkdir -p "$BUNDLE"
+    cp -a "$URUN_ROOTFS" "$BUNDLE/rootfs"
+    "$URUN" spec --bundle "$BUNDLE"
+    update_config '.process.terminal = false | .root.readonly = false'
+    set_args "$@"
+    cd "$BUNDLE"
+    if jq -e '.linux.namespaces | any(.type == "user")' config.json >/dev/null; then return 1; fi
+}
+
+@test "a config without a user namespace runs: urun makes one, uid 0 inside is the caller" {
+    need_subids
+    root_config_bundle sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map'
+    urun_split run c1
+    echo "$out$err"
+    [ "$status" -eq 0 ]
+    [ -z "$err" ]
+    [ "$(echo "$out" | sed -n 1p)" = 0 ]
+    norm=$(echo "$out" | awk '{print $1, $2, $3}')
+    [ "$(echo "$norm" | sed -n 2p)" = "0 $(id -u) 1" ]
+    [ "$(echo "$norm" | sed -n 3p)" = "1 $SUBUID 65536" ]
+    [ "$(echo "$norm" | sed -n 4p)" = "0 $(id -g) 1" ]
+    [ "$(echo "$norm" | sed -n 5p)" = "1 $SUBGID 65536" ]
+    # the bundle's config is not changed
+    run jq -e '.linux.namespaces | any(.type == "user")' config.json
+    [ "$status" -ne 0 ]
+}
+
+@test "urun's own user namespace: one debug line says so, exec joins it, delete cleans up" {
+    need_subids
+    root_config_bundle sleep 1000
+    urun --debug --log "$BATS_TEST_TMPDIR/log" run -d c1 </dev/null
+    grep -q "no user namespace: urun makes one" "$BATS_TEST_TMPDIR/log"
+    [ "$(urun state c1 | jq -r .status)" = running ]
+    run urun exec c1 sh -c 'id -u; readlink /proc/self/ns/user'
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 0 ]
+    [ "${lines[1]}" = "$(readlink "/proc/$(container_pid c1)/ns/user")" ]
+    [ "${lines[1]}" != "$(readlink /proc/self/ns/user)" ]
+    urun delete -f c1
+    assert_no_state
+}

@@ -96,6 +96,31 @@ TEST (rootless_without_userns_refused)
   CHECK (err && strstr (err->msg, "user namespace") && err->topic == URUN_TOPIC_ROOTLESS_SPEC);
 }
 
+/* what create does for that caller: a user namespace of urun's making */
+TEST (rootless_without_userns_gets_one_added)
+{
+  static const char *const ns[] = { "pid", "mount", NULL };
+  static const struct spec_id_mapping um[] = { { 0, 1000, 1 }, { 1, 100000, 65536 } }, gm[] = { { 0, 1000, 1 } };
+  cleanup_spec struct spec *s = make_spec (ns, "\"sysctl\":{\"kernel.shmmax\":\"1\"}");
+  cleanup_spec struct spec *s2 = NULL;
+  cleanup_err urun_err err = NULL;
+  cleanup_free char *text = NULL;
+  size_t len;
+  struct plan p;
+  CHECK (s && plan_adds_userns (s, &user) && !plan_adds_userns (s, &root));
+  if (s == NULL)
+    return;
+  text = spec_text_add_userns (s->doc, um, 2, gm, 1, &len);
+  CHECK (strlen (text) == len && spec_parse (text, len, &s2, &err) == 0);
+  if (s2 == NULL)
+    return;
+  CHECK (!plan_adds_userns (s2, &user));
+  CHECK (s2->n_namespaces == 3 && s2->n_uid_mappings == 2 && s2->n_gid_mappings == 1);
+  CHECK (s2->uid_mappings[1].host_id == 100000 && s2->uid_mappings[1].size == 65536);
+  CHECK (s2->n_sysctls == 1 && strcmp (s2->process->args[0], "sh") == 0);
+  CHECK (plan_build (s2, &user, NULL, &p, &err) == 0 && p.new_userns && p.rootless);
+}
+
 TEST (no_mount_namespace_refused)
 {
   static const char *const ns[] = { "pid", NULL };
@@ -240,6 +265,7 @@ main (void)
   RUN (rootless_new_userns_helper_and_own_maps);
   RUN (root_maps_directly);
   RUN (rootless_without_userns_refused);
+  RUN (rootless_without_userns_gets_one_added);
   RUN (no_mount_namespace_refused);
   RUN (joined_userns_unshares_the_rest_inside);
   RUN (join_order_user_first_mount_last);

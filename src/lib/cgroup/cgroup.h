@@ -9,8 +9,13 @@
 #include "error.h"
 #include "spec.h"
 
+/* --cgroup-manager (crun's spelling; runc's --systemd-cgroup is systemd) */
+enum cgroup_manager { CGROUP_MANAGER_CGROUPFS, CGROUP_MANAGER_SYSTEMD, CGROUP_MANAGER_DISABLED };
+/* "cgroupfs", "systemd", "disabled"; -1 for anything else. */
+int cgroup_manager_parse (const char *s);
+
 /* Warn once (one line) if the config asks for resource limits that this
  * host or urun cannot apply; the container runs without them. */
-void cgroup_check_resources (const struct spec *s, bool systemd);
+void cgroup_check_resources (const struct spec *s, enum cgroup_manager m);
 
 #endif
