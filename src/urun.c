@@ -33,6 +33,7 @@ static const struct
   { "list", cmd_list, "list containers", false },
   { "exec", cmd_exec, "run a process in a running container", true },
   { "ps", cmd_ps, "list the processes of a container", false },
+  { "features", cmd_features, "print the features this urun implements (JSON)", false },
 };
 
 /* As real root, run from a sealed copy of the binary (selfexe.h): never
@@ -144,7 +145,7 @@ main (int argc, char **argv)
         case O_CRIU:
           break;
         case 'v':
-          printf ("urun version %s\nspec: 1.2.0\n", PACKAGE_VERSION);
+          printf ("urun version %s\nspec: %s\n", PACKAGE_VERSION, SPEC_OCI_VERSION_MAX);
           return 0;
         case 'h':
           usage (stdout);

@@ -177,6 +177,7 @@ complete -c urun -n $g -a delete -d 'Delete a container'
 complete -c urun -n $g -a list -d 'List containers'
 complete -c urun -n $g -a exec -d 'Run a process inside a running container'
 complete -c urun -n $g -a ps -d 'List the processes of a container'
+complete -c urun -n $g -a features -d 'Print what this urun implements (JSON)'
 
 # spec
 complete -c urun -n '__urun_using_command spec' -s b -l bundle -r -a '(__fish_complete_directories)' -d 'Bundle directory'

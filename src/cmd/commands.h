@@ -43,5 +43,6 @@ int cmd_delete (struct global_opts *g, int argc, char **argv, urun_err *err);
 int cmd_list (struct global_opts *g, int argc, char **argv, urun_err *err);
 int cmd_exec (struct global_opts *g, int argc, char **argv, urun_err *err);
 int cmd_ps (struct global_opts *g, int argc, char **argv, urun_err *err);
+int cmd_features (struct global_opts *g, int argc, char **argv, urun_err *err);
 
 #endif

@@ -27,9 +27,7 @@ extern char **environ;
 const char *
 hooks_kind_name (enum spec_hook_kind k)
 {
-  static const char *const names[HOOK_N] = { "prestart", "createRuntime", "createContainer",
-                                             "startContainer", "poststart", "poststop" };
-  return names[k];
+  return spec_hook_name (k);
 }
 
 static long long

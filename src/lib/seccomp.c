@@ -47,18 +47,47 @@ parse_action (const char *name, bool has_errno, uint32_t errno_ret, uint32_t *ou
   return 0;
 }
 
+/* every name parse_action knows (features; a unit test parses each) */
+static const char *const action_names[] = { "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+                                            "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE",
+                                            "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", NULL };
+
+static const struct
+{
+  const char *name;
+  enum scmp_compare op;
+} ops[] = {
+  { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT }, { "SCMP_CMP_LE", SCMP_CMP_LE },
+  { "SCMP_CMP_EQ", SCMP_CMP_EQ }, { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+  { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+};
+
+/* The flags go to seccomp(2) itself: urun loads the filter libseccomp
+ * built, so every flag the kernel knows is available (libseccomp 2.5 has no
+ * attribute for WAIT_KILLABLE_RECV). */
+static const struct
+{
+  const char *name;
+  unsigned int flag;
+} flag_names[] = {
+  { "SECCOMP_FILTER_FLAG_TSYNC", 1U << 0 },
+  { "SECCOMP_FILTER_FLAG_LOG", 1U << 1 },
+  { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", 1U << 2 },
+  { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 1U << 5 },
+};
+
+/* the architectures of the spec's list (features) */
+static const char *const arch_names[] = { "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_ARM",
+                                          "SCMP_ARCH_AARCH64", "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",
+                                          "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32",
+                                          "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32",
+                                          "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390",
+                                          "SCMP_ARCH_S390X", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB", "SCMP_ARCH_PARISC",
+                                          "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64", NULL };
+
 static int
 parse_op (const char *op, enum scmp_compare *out, const char *field, urun_err *err)
 {
-  static const struct
-  {
-    const char *name;
-    enum scmp_compare op;
-  } ops[] = {
-    { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT }, { "SCMP_CMP_LE", SCMP_CMP_LE },
-    { "SCMP_CMP_EQ", SCMP_CMP_EQ }, { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
-    { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
-  };
   for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
     if (strcmp (ops[i].name, op) == 0)
       {
@@ -68,18 +97,24 @@ parse_op (const char *op, enum scmp_compare *out, const char *field, urun_err *e
   return urun_fail (err, 0, "`%s`: unknown seccomp operator `%s`", field, op);
 }
 
-static int
-add_arch (scmp_filter_ctx ctx, const char *name, urun_err *err)
+/* SCMP_ARCH_X86_64 or x86_64: libseccomp's token, 0 if it has none */
+static uint32_t
+arch_resolve (const char *name)
 {
   char lower[64];
   const char *p = strncmp (name, "SCMP_ARCH_", 10) == 0 ? name + 10 : name;
   size_t i;
-  uint32_t arch;
-  int r;
   for (i = 0; p[i] && i < sizeof lower - 1; i++)
     lower[i] = tolower ((unsigned char) p[i]);
   lower[i] = '\0';
-  arch = seccomp_arch_resolve_name (lower);
+  return seccomp_arch_resolve_name (lower);
+}
+
+static int
+add_arch (scmp_filter_ctx ctx, const char *name, urun_err *err)
+{
+  uint32_t arch = arch_resolve (name);
+  int r;
   if (arch == 0)
     return urun_fail (err, 0, "`linux.seccomp.architectures`: unknown architecture `%s`", name);
   r = seccomp_arch_add (ctx, arch);
@@ -88,26 +123,13 @@ add_arch (scmp_filter_ctx ctx, const char *name, urun_err *err)
   return 0;
 }
 
-/* The flags go to seccomp(2) itself: urun loads the filter libseccomp
- * built, so every flag the kernel knows is available (libseccomp 2.5 has no
- * attribute for WAIT_KILLABLE_RECV). */
 static int
 parse_flag (const char *flag, unsigned int *flags, urun_err *err)
 {
-  static const struct
-  {
-    const char *name;
-    unsigned int flag;
-  } names[] = {
-    { "SECCOMP_FILTER_FLAG_TSYNC", 1U << 0 },
-    { "SECCOMP_FILTER_FLAG_LOG", 1U << 1 },
-    { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", 1U << 2 },
-    { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 1U << 5 },
-  };
-  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-    if (strcmp (names[i].name, flag) == 0)
+  for (size_t i = 0; i < sizeof flag_names / sizeof *flag_names; i++)
+    if (strcmp (flag_names[i].name, flag) == 0)
       {
-        *flags |= names[i].flag;
+        *flags |= flag_names[i].flag;
         return 0;
       }
   return urun_fail (err, 0, "`linux.seccomp.flags`: unknown flag `%s`", flag);
@@ -442,4 +464,63 @@ seccomp_send_to_listener (const struct spec_seccomp *s, int notify_fd, pid_t pid
   r = unixsock_send (sock, text, len, notify_fd, err);
   json_writer_free (w);
   return r < 0 ? urun_err_wrap (err, "linux.seccomp.listenerPath") : 0;
+}
+
+/* ---- what urun knows (features) ---- */
+
+/* arch_names[j] can be in a filter here: libseccomp knows it and can add
+ * it beside the native one (not one of the other byte order) */
+static bool
+arch_usable (size_t j)
+{
+  static uint64_t usable, probed;
+  if (!(probed & (1ULL << j)))
+    {
+      uint32_t a = arch_resolve (arch_names[j]);
+      scmp_filter_ctx ctx = a ? seccomp_init (SCMP_ACT_ALLOW) : NULL;
+      int r = ctx ? seccomp_arch_add (ctx, a) : -1;
+      if (r == 0 || r == -EEXIST)
+        usable |= 1ULL << j;
+      probed |= 1ULL << j;
+      if (ctx)
+        seccomp_release (ctx);
+    }
+  return usable & (1ULL << j);
+}
+
+const char *
+seccomp_known_name (enum seccomp_name_kind k, size_t i)
+{
+  const size_t nops = sizeof ops / sizeof *ops, nflags = sizeof flag_names / sizeof *flag_names;
+  switch (k)
+    {
+    case SECCOMP_NAME_ACTION:
+      return i < sizeof action_names / sizeof *action_names ? action_names[i] : NULL;
+    case SECCOMP_NAME_OPERATOR:
+      return i < nops ? ops[i].name : NULL;
+    case SECCOMP_NAME_FLAG:
+      return i < nflags ? flag_names[i].name : NULL;
+    case SECCOMP_NAME_ARCH:
+      for (size_t j = 0; arch_names[j]; j++)
+        if (arch_usable (j) && i-- == 0)
+          return arch_names[j];
+      return NULL;
+    }
+  return NULL;
+}
+
+bool
+seccomp_flag_supported (const char *name)
+{
+  for (size_t i = 0; i < sizeof flag_names / sizeof *flag_names; i++)
+    if (strcmp (flag_names[i].name, name) == 0)
+      {
+        /* an unknown flag is EINVAL; a known one fails on the NULL program
+         * (WAIT_KILLABLE_RECV is valid only with a listener) */
+        unsigned int f = flag_names[i].flag;
+        if (f == 1U << 5)
+          f |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+        return syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, f, NULL) < 0 && errno == EFAULT;
+      }
+  return false;
 }

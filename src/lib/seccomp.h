@@ -48,6 +48,11 @@ int seccomp_filter_action (urun_seccomp_filter f, long syscall_nr, const uint64_
  * without a tracer the kernel fails the syscall with ENOSYS, with one the
  * tracer decides. */
 bool seccomp_action_lets_through (uint32_t action);
+/* The names urun knows, i from 0 until NULL (features). */
+enum seccomp_name_kind { SECCOMP_NAME_ACTION, SECCOMP_NAME_OPERATOR, SECCOMP_NAME_ARCH, SECCOMP_NAME_FLAG };
+const char *seccomp_known_name (enum seccomp_name_kind k, size_t i);
+/* The running kernel takes this SECCOMP_FILTER_FLAG_*. */
+bool seccomp_flag_supported (const char *name);
 /* Send the notify fd and the "Container Process State" to listenerPath. */
 int seccomp_send_to_listener (const struct spec_seccomp *s, int notify_fd, pid_t pid,
                               const char *state_json, urun_err *err);

@@ -236,6 +236,44 @@ static const struct
   { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
 };
 
+/* MAJOR.MINOR.PATCH with major 1, then nothing, -PRERELEASE or +BUILD
+ * (semver, as the spec's versions are: "1.0.2-dev", "1.2.0") */
+bool
+spec_version_supported (const char *v)
+{
+  unsigned long part[3];
+  for (int i = 0; i < 3; i++)
+    {
+      char *end;
+      if (*v < '0' || *v > '9' || (*v == '0' && v[1] >= '0' && v[1] <= '9'))
+        return false;
+      errno = 0;
+      part[i] = strtoul (v, &end, 10);
+      if (errno || (i < 2 && *end != '.'))
+        return false;
+      v = i < 2 ? end + 1 : end;
+    }
+  if (*v && *v != '-' && *v != '+')
+    return false;
+  if (*v && v[1] == '\0')
+    return false;
+  return part[0] == 1;
+}
+
+const char *
+spec_mount_option_name (size_t i)
+{
+  static const char *const binds[] = { "bind", "rbind" };
+  const size_t nf = sizeof mount_flags / sizeof *mount_flags, np = sizeof propagation_flags / sizeof *propagation_flags;
+  if (i < 2)
+    return binds[i];
+  i -= 2;
+  if (i < nf)
+    return mount_flags[i].name;
+  i -= nf;
+  return i < np ? propagation_flags[i].name : NULL;
+}
+
 static unsigned long
 propagation_from_name (const char *name)
 {
@@ -546,11 +584,19 @@ parse_process (const json_node *o, struct spec_process **out, bool require_cwd, 
 
 /* ---- hooks ---- */
 
+static const char *const hook_names[HOOK_N] = { "prestart", "createRuntime", "createContainer",
+                                                "startContainer", "poststart", "poststop" };
+
+const char *
+spec_hook_name (enum spec_hook_kind k)
+{
+  return hook_names[k];
+}
+
 static int
 parse_hooks (const json_node *o, struct spec *s, urun_err *err)
 {
-  static const char *const names[HOOK_N] = { "prestart", "createRuntime", "createContainer",
-                                             "startContainer", "poststart", "poststop" };
+  const char *const *names = hook_names;
   if (get_object (o, "hooks", err) < 0)
     return -1;
   for (int k = 0; k < HOOK_N; k++)
@@ -996,6 +1042,8 @@ parse_root (const json_node *doc, struct spec *s, urun_err *err)
     return urun_fail (err, 0, "`ociVersion`: missing");
   if (get_string (v, "ociVersion", &s->oci_version, err) < 0)
     return -1;
+  if (!spec_version_supported (s->oci_version))
+    return urun_fail (err, 0, "`ociVersion`: `%s` is not a version urun understands (1.x.y)", quote (s->oci_version));
   if (root == NULL)
     return urun_fail (err, 0, "`root`: missing");
   if (get_object (root, "root", err) < 0)

@@ -185,6 +185,17 @@ void spec_process_free (struct spec_process *p);
 void cleanup_spec_freep (struct spec **s);
 #define cleanup_spec __attribute__ ((cleanup (cleanup_spec_freep)))
 
+/* The versions of the runtime spec urun takes: 1.0.0 to 1.x (features'
+ * ociVersionMin, ociVersionMax: the newest it is written against). */
+#define SPEC_OCI_VERSION_MIN "1.0.0"
+#define SPEC_OCI_VERSION_MAX "1.2.0"
+/* ociVersion is one urun understands: 1.x.y[-pre][+build] */
+bool spec_version_supported (const char *v);
+/* "prestart", "createRuntime", ... */
+const char *spec_hook_name (enum spec_hook_kind k);
+/* The i-th mount option urun knows (flags, propagation, bind), NULL past
+ * the last (features). */
+const char *spec_mount_option_name (size_t i);
 /* The namespace of this type in the config, or NULL. */
 const struct spec_namespace *spec_find_namespace (const struct spec *s, int type);
 const char *spec_namespace_name (int type);

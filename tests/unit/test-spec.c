@@ -468,6 +468,19 @@ TEST (unknown_capability_warns_once)
     }
 }
 
+TEST (oci_versions)
+{
+  static const char *const good[] = { "1.0.0", "1.0.2-dev", "1.2.0", "1.3.0+dev", "1.10.11", "1.0.0-rc.1", NULL };
+  static const char *const bad[] = { "", "1", "1.0", "2.0.0", "0.9.0", "1.0.0.0", "v1.0.0", "01.0.0", "1.0.0-",
+                                     "1.0.x", "1..0", " 1.0.0", "1.0.0 ", "99999999999999999999.0.0", NULL };
+  for (size_t i = 0; good[i]; i++)
+    CHECK (spec_version_supported (good[i]));
+  for (size_t i = 0; bad[i]; i++)
+    CHECK (!spec_version_supported (bad[i]));
+  CHECK (fails_with ("{'ociVersion': '2.0.0', 'root': {'path': 'r'}, " MIN_PROCESS "}", "ociVersion", "2.0.0"));
+  CHECK (spec_version_supported (SPEC_OCI_VERSION_MIN) && spec_version_supported (SPEC_OCI_VERSION_MAX));
+}
+
 TEST (cap_and_rlimit_names)
 {
   CHECK (spec_cap_from_name ("CAP_CHOWN") == 0);
@@ -786,6 +799,7 @@ main (void)
   RUN (error_mounts);
   RUN (error_capabilities_and_rlimits);
   RUN (unknown_capability_warns_once);
+  RUN (oci_versions);
   RUN (cap_and_rlimit_names);
   RUN (error_cross_field_rules);
   RUN (error_other_linux_fields);
