@@ -208,7 +208,8 @@ child_process (struct child_ctx *c, struct rootfs_ctx *rc, struct process_plan *
 
   if (rootfs_finalize (rc, err) < 0)
     return -1;
-  if (process_set_oom_score_adj (c->procfd, p, err) < 0)
+  if (process_set_oom_score_adj (c->procfd, p, err) < 0
+      || procattr_apply (&p->attr, &c->spec->linux_attr, c->procfd, err) < 0)
     return -1;
   /* nothing of the host stays open in the process that waits for start */
   {

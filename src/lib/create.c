@@ -164,7 +164,8 @@ read_config (const struct plan_host *h, const struct create_opts *o, struct crea
     return urun_fail (err, 0, "%s: `process`: missing", path);
   if (c->spec->seccomp && seccomp_compile (c->spec->seccomp, &c->seccomp, err) < 0)
     return urun_err_wrap (err, "%s", path);
-  if (sysctl_check (c->spec, err) < 0 || sysctl_check_joined (c->spec, err) < 0)
+  if (sysctl_check (c->spec, err) < 0 || sysctl_check_joined (c->spec, err) < 0
+      || procattr_check_host (&c->spec->process->attr, &c->spec->linux_attr, err) < 0)
     return urun_err_wrap (err, "%s", path);
   return 0;
 }

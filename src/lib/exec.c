@@ -12,6 +12,7 @@
 #include "fault.h"
 #include "log.h"
 #include "process.h"
+#include "procfs.h"
 #include "signals.h"
 #include "terminal.h"
 #include "unixsock.h"
@@ -84,6 +85,7 @@ process_from_container (const struct exec_opts *o, const struct spec_process *ba
   p->no_new_privileges = base->no_new_privileges;
   p->rlimits = memdup (base->rlimits, base->n_rlimits * sizeof *p->rlimits);
   p->n_rlimits = base->n_rlimits;
+  procattr_copy (&p->attr, &base->attr);
   return p;
 }
 
@@ -134,10 +136,12 @@ build_process (const struct exec_opts *o, const struct spec *spec)
 
 /* X: set up and exec, or report why not (steps 23, 24, 26). */
 static void __attribute__ ((noreturn))
-exec_child (int sock, const struct spec_process *p, int preserve_fds, urun_seccomp_filter filter)
+exec_child (int sock, const struct spec_process *p, const struct procattr *lx, int preserve_fds,
+            urun_seccomp_filter filter)
 {
   cleanup_err urun_err err = NULL;
   struct process_plan plan = { .seccomp = filter };
+  cleanup_close int procfd = -1;
 
   if (p->terminal)
     {
@@ -151,6 +155,13 @@ exec_child (int sock, const struct spec_process *p, int preserve_fds, urun_secco
       urun_fail (&err, errno, "setsid");
       goto fail;
     }
+  /* a checked /proc of the container for the LSM label */
+  if ((p->attr.apparmor_profile || p->attr.selinux_label) && (procfd = procfs_open_root (&err)) < 0)
+    goto fail;
+  if (procattr_apply (&p->attr, lx, procfd, &err) < 0)
+    goto fail;
+  if (procfd >= 0)
+    close (steal_fd (&procfd));
   if (process_prepare (&plan, p, preserve_fds, &err) < 0 || process_finalize (&plan, 0, &err) < 0)
     goto fail;
   if (plan.seccomp_notify_fd >= 0
@@ -206,7 +217,7 @@ exec_intermediate (struct exec_run *x, int child_sock)
       _exit (1);
     }
   if (child == 0)
-    exec_child (child_sock, x->p, x->o->preserve_fds, x->filter);
+    exec_child (child_sock, x->p, &x->spec->linux_attr, x->o->preserve_fds, x->filter);
   sync_send (child_sock, STEP_EXEC_PID, SYNC_PID, child, NULL, -1, NULL);
   _exit (0);
 }
@@ -311,6 +322,8 @@ exec_prepare (struct urun_context *ctx, struct exec_run *x, struct spec_process 
   if (plan_probe_joined (x->spec, same, err) < 0 || plan_build (x->spec, &ctx->host, same, &plan, err) < 0)
     return -1;
   x->exec_flags = plan.exec_flags;
+  if (procattr_check_host (&(*p)->attr, NULL, err) < 0)
+    return -1;
   /* the container's filter applies to every process in it */
   if (x->spec->seccomp && seccomp_compile (x->spec->seccomp, &x->filter, err) < 0)
     return -1;

@@ -117,9 +117,10 @@ w_linux (json_writer *w)
     }
   json_w_close_object (w);
   w_seccomp (w);
+  /* process labels are applied where the LSM is active (procattr.c) */
+  w_enabled (w, "apparmor", true);
+  w_enabled (w, "selinux", true);
   /* refused when a config asks for them */
-  w_enabled (w, "apparmor", false);
-  w_enabled (w, "selinux", false);
   w_enabled (w, "intelRdt", false);
   json_w_key (w, "mountExtensions");
   json_w_open_object (w);

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include "error.h"
 #include "json.h"
+#include "procattr.h"
 
 struct spec_id_mapping
 {
@@ -64,6 +65,7 @@ struct spec_process
   bool no_new_privileges;
   bool has_oom_score_adj;
   int oom_score_adj;
+  struct procattr attr; /* scheduler, ioPriority, execCPUAffinity, LSM labels */
 };
 
 enum spec_hook_kind
@@ -173,6 +175,7 @@ struct spec
   char *time_offsets; /* linux.timeOffsets as /proc/PID/timens_offsets text, NULL if none */
   struct spec_seccomp *seccomp; /* NULL if absent */
   json_node *resources; /* linux.resources, for the cgroup managers */
+  struct procattr linux_attr; /* linux.personality, linux.mountLabel */
 };
 
 int spec_parse (const char *text, size_t len, struct spec **out, urun_err *err);

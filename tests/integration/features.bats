@@ -27,7 +27,8 @@ setup() {
     [ "$(f .hooks)" = '["prestart","createRuntime","createContainer","startContainer","poststart","poststop"]' ]
     [ "$(f '.linux.namespaces | sort')" = '["cgroup","ipc","mount","network","pid","time","user","uts"]' ]
     [ "$(f '.linux.cgroup | [.[]] | any')" = false ]
-    [ "$(f '[.linux.apparmor.enabled, .linux.selinux.enabled, .linux.mountExtensions.idmap.enabled] | any')" = false ]
+    [ "$(f '[.linux.intelRdt.enabled, .linux.netDevices.enabled, .linux.mountExtensions.idmap.enabled] | any')" = false ]
+    [ "$(f '[.linux.apparmor.enabled, .linux.selinux.enabled] | all')" = true ]
     [ "$(f '.linux.capabilities | index("CAP_SYS_ADMIN") != null')" = true ]
     [ "$(f '.annotations["io.github.seccomp.libseccomp.version"] | test("^[0-9]+\\.[0-9]+\\.[0-9]+$")')" = true ]
 }

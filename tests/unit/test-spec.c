@@ -481,6 +481,34 @@ TEST (oci_versions)
   CHECK (spec_version_supported (SPEC_OCI_VERSION_MIN) && spec_version_supported (SPEC_OCI_VERSION_MAX));
 }
 
+TEST (process_attributes)
+{
+  uint64_t m[16];
+  struct spec *s = NULL;
+  cleanup_err urun_err err = NULL;
+  CHECK (procattr_parse_cpus ("0-3,7", m) && m[0] == 0x8f && m[1] == 0);
+  CHECK (procattr_parse_cpus ("1023", m) && m[15] == 1ULL << 63);
+  CHECK (!procattr_parse_cpus ("", m) && !procattr_parse_cpus ("3-1", m) && !procattr_parse_cpus ("1024", m));
+  CHECK (!procattr_parse_cpus ("0,", m) && !procattr_parse_cpus ("a", m) && !procattr_parse_cpus ("0-", m));
+  CHECK (parse (MIN_HEAD "'process': {'args': ['sh'], 'cwd': '/', 'scheduler': {'policy': 'SCHED_FIFO', 'priority': 10,"
+                " 'flags': ['SCHED_FLAG_RESET_ON_FORK']}, 'ioPriority': {'class': 'IOPRIO_CLASS_BE', 'priority': 4},"
+                " 'apparmorProfile': ''}, 'linux': {'namespaces': [{'type': 'mount'}], 'personality': {'domain': 'LINUX'}}}",
+                &s, &err)
+         == 0);
+  if (s)
+    {
+      const struct procattr *a = &s->process->attr;
+      CHECK (a->has_sched && a->sched_policy == SCHED_FIFO && a->sched_priority == 10 && a->sched_flags == 1);
+      CHECK (a->has_ioprio && a->ioprio == (2 << 13 | 4) && a->apparmor_profile == NULL);
+      CHECK (s->linux_attr.has_personality && s->linux_attr.personality == 0);
+      spec_free (s);
+    }
+  CHECK (fails_with (MIN_HEAD "'process': {'args': ['sh'], 'cwd': '/', 'ioPriority': {'class': 'IOPRIO_CLASS_BE', "
+                     "'priority': 8}}}", "process.ioPriority.priority", NULL));
+  CHECK (fails_with (MIN_HEAD "'process': {'args': ['sh'], 'cwd': '/', 'scheduler': {'nice': 1}}}",
+                     "process.scheduler.policy", "missing"));
+}
+
 TEST (cap_and_rlimit_names)
 {
   CHECK (spec_cap_from_name ("CAP_CHOWN") == 0);
@@ -800,6 +828,7 @@ main (void)
   RUN (error_capabilities_and_rlimits);
   RUN (unknown_capability_warns_once);
   RUN (oci_versions);
+  RUN (process_attributes);
   RUN (cap_and_rlimit_names);
   RUN (error_cross_field_rules);
   RUN (error_other_linux_fields);
