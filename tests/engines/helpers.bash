@@ -172,3 +172,73 @@ free_port() {
     done
     return 1
 }
+
+# ---- image archives, made by hand from the staged rootfs (no registry, and
+# no engine needed to make them) ----------------------------------------
+
+_sha256() { sha256sum "$1" | cut -d' ' -f1; }
+_size() { stat -c %s "$1"; }
+_arch() {
+    case "$(uname -m)" in
+        x86_64) echo amd64 ;; aarch64) echo arm64 ;; armv7l) echo arm ;;
+        ppc64le) echo ppc64le ;; s390x) echo s390x ;; riscv64) echo riscv64 ;;
+        *) uname -m ;;
+    esac
+}
+
+# make_image_config FILE LAYER_DIGEST: the image configuration (PATH set,
+# sh as the default command).
+make_image_config() {
+    jq -n --arg arch "$(_arch)" --arg path "PATH=$IMAGE_PATH" --arg diff "sha256:$2" \
+        '{architecture: $arch, os: "linux",
+          config: {Env: [$path], Cmd: ["/bin/sh"]},
+          rootfs: {type: "layers", diff_ids: [$diff]}}' > "$1"
+}
+
+# make_oci_archive OUT: an OCI image layout tarball (for `ctr images
+# import`) holding $IMAGE.
+make_oci_archive() {
+    local out=$1 d l c m
+    d=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/oci.XXXXXX")
+    mkdir -p "$d/blobs/sha256"
+    make_rootfs_tar "$d/layer.tar"
+    l=$(_sha256 "$d/layer.tar")
+    make_image_config "$d/config.json" "$l"
+    c=$(_sha256 "$d/config.json")
+    jq -n --arg c "sha256:$c" --argjson cs "$(_size "$d/config.json")" \
+        --arg l "sha256:$l" --argjson ls "$(_size "$d/layer.tar")" \
+        '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+          config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
+          layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $l, size: $ls}]}' \
+        > "$d/manifest.json"
+    m=$(_sha256 "$d/manifest.json")
+    mv "$d/layer.tar" "$d/blobs/sha256/$l"
+    mv "$d/config.json" "$d/blobs/sha256/$c"
+    jq -n --arg m "sha256:$m" --argjson ms "$(_size "$d/manifest.json")" --arg name "$IMAGE" \
+        '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json",
+          digest: $m, size: $ms,
+          annotations: {"io.containerd.image.name": $name, "org.opencontainers.image.ref.name": "latest"}}]}' \
+        > "$d/index.json"
+    mv "$d/manifest.json" "$d/blobs/sha256/$m"
+    echo '{"imageLayoutVersion":"1.0.0"}' > "$d/oci-layout"
+    tar -C "$d" -cf "$out" oci-layout index.json blobs
+    rm -rf "$d"
+}
+
+# make_docker_archive OUT: a `docker save` style tarball (for `docker
+# load`) holding $IMAGE.
+make_docker_archive() {
+    local out=$1 d l c
+    d=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/dkr.XXXXXX")
+    make_rootfs_tar "$d/layer.tar"
+    l=$(_sha256 "$d/layer.tar")
+    mkdir "$d/$l"
+    mv "$d/layer.tar" "$d/$l/layer.tar"
+    make_image_config "$d/config.json" "$l"
+    c=$(_sha256 "$d/config.json")
+    mv "$d/config.json" "$d/$c.json"
+    jq -n --arg c "$c.json" --arg l "$l/layer.tar" --arg tag "$IMAGE" \
+        '[{Config: $c, RepoTags: [$tag], Layers: [$l]}]' > "$d/manifest.json"
+    tar -C "$d" -cf "$out" manifest.json "$c.json" "$l"
+    rm -rf "$d"
+}
