@@ -12,6 +12,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
   libseccomp-dev libyajl-dev libcap-dev libslirp-dev libglib2.0-dev libsystemd-dev
   uidmap busybox-static bats jq python3-jsonschema util-linux procps
   crun runc time
+  podman conmon slirp4netns catatonit containerd docker.io iproute2
   clang-14 libclang-rt-14-dev llvm-14"
 
 deps() {
@@ -26,8 +27,20 @@ deps() {
     fi
     echo "dev.sh: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >/dev/null
-    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+    # no service may start from a package's install script (docker.io's
+    # would start a system dockerd that changes iptables): a policy-rc.d
+    # that says no, for the install only, unless the machine has its own
+    local policy=/usr/sbin/policy-rc.d own_policy=0
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\n# dev.sh: no service starts during its install\nexit 101\n' > "$policy"
+        chmod 755 "$policy"
+        own_policy=1
+    fi
+    local rc=0
+    { apt-get update -q >/dev/null &&
+        apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; } || rc=$?
+    [ "$own_policy" = 0 ] || rm -f "$policy"
+    return "$rc"
 }
 
 # Out-of-tree builds: build/ (with -Werror), build-asan/ (ASan + UBSan) and
@@ -92,9 +105,12 @@ case "${1:-}" in
         build build
         make -C build check
         # the whole suite again under AddressSanitizer and UBSan: any report
-        # makes urun exit non-zero, so a test fails
+        # makes urun exit non-zero, so a test fails.  Not the engine tests
+        # (tests/engines: podman, containerd, docker; about 1.5 min), which
+        # the first pass ran: they test how urun meets real clients, not
+        # new code paths, and an engine seldom shows urun's stderr
         build build-asan --enable-asan
-        ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+        URUN_ENGINES=0 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=98 \
             make -C build-asan check
         # the fuzz targets (tests/fuzz) for a short bounded time each, built

@@ -26,6 +26,12 @@
 #   URUN_BATS     the bats command (default: bats)
 #   URUN_ONLY     file names (space-separated, shell patterns): run only these
 #                 bats files (for working on a few; CI never sets it)
+#   URUN_ENGINES  1: after the passes above, the engine tests (tests/engines:
+#                 podman, containerd and docker driving urun, each scenario
+#                 beside crun): every file as root, podman.bats also as the
+#                 unprivileged user; 0: not them.  Default 1, 0 when
+#                 URUN_SUITES is set (the self-test).  dev.sh sets 0 for the
+#                 ASan pass.  URUN_ONLY filters these files too.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -36,6 +42,10 @@ TEST_USER=${URUN_TEST_USER:-urun-test}
 SUITES=${URUN_SUITES:-$here/integration $here/security}
 PASSES=${URUN_PASSES:-root rootless}
 BATS=${URUN_BATS:-bats}
+if [ -n "${URUN_SUITES:-}" ]; then ENGINES=${URUN_ENGINES:-0}; else ENGINES=${URUN_ENGINES:-1}; fi
+ENGINE_SUITE=$here/engines
+# the engine tests that also run rootless (the others need root)
+ENGINE_ROOTLESS="podman.bats"
 passed=0 failed=0 skipped=0
 ran=0   # results of the unit tests and of the bats passes (not the self-test)
 
@@ -94,28 +104,39 @@ for t in ${UNIT_TESTS:-}; do
 done
 
 # ---- the bats files to run, and their lint --------------------------------
+# URUN_ONLY's choice: is this file to run?
+selected() {
+    local pat
+    [ -n "${URUN_ONLY:-}" ] || return 0
+    for pat in $URUN_ONLY; do
+        # shellcheck disable=SC2254
+        case "$(basename "$1")" in $pat) return 0 ;; esac
+    done
+    return 1
+}
 bats_files=()
 for d in $SUITES; do
     if [ ! -d "$d" ]; then harness_fail "suite directory $d does not exist"; continue; fi
     n=0
     for f in "$d"/*.bats; do
         [ -e "$f" ] || continue
-        if [ -n "${URUN_ONLY:-}" ]; then
-            keep=0
-            for pat in $URUN_ONLY; do
-                # shellcheck disable=SC2254
-                case "$(basename "$f")" in $pat) keep=1 ;; esac
-            done
-            [ "$keep" = 1 ] || continue
-        fi
+        selected "$f" || continue
         bats_files+=("$f"); n=$((n + 1))
     done
     [ "$n" -gt 0 ] || say "[harness] note: $(show "$d") has no bats file"
 done
+engine_files=()
+if [ "$ENGINES" != 0 ]; then
+    for f in "$ENGINE_SUITE"/*.bats; do
+        [ -e "$f" ] || continue
+        selected "$f" || continue
+        engine_files+=("$f")
+    done
+fi
 
-if [ "${#bats_files[@]}" -gt 0 ]; then
+if [ $((${#bats_files[@]} + ${#engine_files[@]})) -gt 0 ]; then
     shown=()
-    for f in "${bats_files[@]}"; do shown+=("$(show "$f")"); done
+    for f in "${bats_files[@]}" "${engine_files[@]}"; do shown+=("$(show "$f")"); done
     lint_out=$(cd "$top" && "$here/tools/lint-bats.sh" "${shown[@]}" 2>&1); lint_rc=$?
     offences=0
     while IFS= read -r line; do
@@ -166,6 +187,13 @@ for d in $SUITES; do
     staged_as[$b]=$d
     cp -r "$d" "$stage/$b"
 done
+if [ "${#engine_files[@]}" -gt 0 ]; then
+    if [ -n "${staged_as[engines]:-}" ]; then
+        harness_fail "a suite named engines ($(show "${staged_as[engines]}")) and the engine tests"
+    else
+        cp -r "$ENGINE_SUITE" "$stage/engines"
+    fi
+fi
 # the security tests load ../integration/helpers
 [ -e "$stage/integration" ] || { [ -d "$here/integration" ] && cp -r "$here/integration" "$stage/integration"; }
 for f in "$here"/tools/*.py "$here"/tools/*.sh; do [ -e "$f" ] && cp "$f" "$stage/bin/"; done
@@ -210,12 +238,16 @@ bats_as_user() {
     local user=$1 file=$2 uid xdg
     uid=$(id -u "$user")
     xdg=/run/user/$uid
-    cd "$stage" && runuser -u "$user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
+    cd "$stage" && "${USER_WRAP[@]}" runuser -u "$user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
         HOME="$(getent passwd "$user" | cut -d: -f6)" USER="$user" LOGNAME="$user" XDG_RUNTIME_DIR="$xdg" \
         URUN="$stage/bin/urun" URUN_TOOLS="$stage/bin" URUN_ROOTFS="$stage/rootfs" URUN_TEST_MODE=rootless \
         URUN_OCI_SCHEMA_DIR="${URUN_OCI_SCHEMA_DIR:-}" ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
         TMPDIR=/tmp "$BATS_BIN" --tap "$file"
 }
+
+# A command to run runuser under (bats_as_user): the engine tests' private
+# /dev/net/tun (tests/engines/with-tun.sh).  Empty: none.
+USER_WRAP=()
 
 bats_as_self_rootless() {
     URUN="$stage/bin/urun" URUN_TOOLS="$stage/bin" URUN_ROOTFS="$stage/rootfs" \
@@ -257,7 +289,8 @@ setup_test_user() {
     mkdir -p "/run/user/$uid" && chown "$TEST_USER:" "/run/user/$uid" && chmod 700 "/run/user/$uid"
 }
 
-if [ -n "$BATS_BIN" ]; then
+# (URUN_ONLY naming engine files only: no integration pass)
+if [ -n "$BATS_BIN" ] && { [ "${#bats_files[@]}" -gt 0 ] || [ "${#engine_files[@]}" -eq 0 ]; }; then
     for pass in $PASSES; do
         case "$pass" in
             root)
@@ -276,6 +309,53 @@ if [ -n "$BATS_BIN" ]; then
                     run_pass rootless bats_as_self_rootless
                 fi ;;
             *) harness_fail "unknown pass '$pass' in URUN_PASSES (root, rootless)" ;;
+        esac
+    done
+fi
+
+# ---- the engine tests -----------------------------------------------------
+bats_as_test_user() { bats_as_user "$TEST_USER" "$1"; }
+
+# One pass of engine files: run_engine_pass PASS RUNNER FILE...
+run_engine_pass() {
+    local pass=$1 runner=$2 f pp=0 pf=0 ps=0 t0=$SECONDS
+    shift 2
+    for f in "$@"; do
+        run_tap "$(label_of "$pass" "$f")" "$runner" "$(staged "$f")"
+        pp=$((pp + run_p)); pf=$((pf + run_f)); ps=$((ps + run_s))
+    done
+    ran=$((ran + pp + pf))
+    say "[$pass engines] $pp passed, $pf failed, $ps skipped in $# bats files ($((SECONDS - t0)) s)"
+}
+
+if [ -n "$BATS_BIN" ] && [ "${#engine_files[@]}" -gt 0 ]; then
+    for pass in $PASSES; do
+        case "$pass" in
+            root)
+                if [ "$(id -u)" = 0 ]; then
+                    run_engine_pass root bats_as_root "${engine_files[@]}"
+                else
+                    say "[root engines] skipped: the engine tests' root pass needs root"
+                    skipped=$((skipped + 1))
+                fi ;;
+            rootless)
+                rootless_engines=()
+                for f in "${engine_files[@]}"; do
+                    case " $ENGINE_ROOTLESS " in *" $(basename "$f") "*) rootless_engines+=("$f") ;; esac
+                done
+                [ "${#rootless_engines[@]}" -gt 0 ] || continue
+                if [ "$(id -u)" = 0 ]; then
+                    setup_test_user || continue
+                    # rootless slirp4netns opens /dev/net/tun as the user: when
+                    # the host's is not world-usable, a private one
+                    if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+                        USER_WRAP=(unshare -m --propagation private "$stage/engines/with-tun.sh" "$stage/tun")
+                    fi
+                    run_engine_pass rootless bats_as_test_user "${rootless_engines[@]}"
+                    USER_WRAP=()
+                else
+                    run_engine_pass rootless bats_as_self_rootless "${rootless_engines[@]}"
+                fi ;;
         esac
     done
 fi
