@@ -21,7 +21,7 @@ setup_file() {
     fi
     PODMAN_DIR=$(mktemp -d /tmp/urun-podman.XXXXXX)
     chmod 755 "$PODMAN_DIR"
-    mkdir -p "$PODMAN_DIR/tmp" "$PODMAN_DIR/xdg"
+    mkdir -p "$PODMAN_DIR/tmp" "$PODMAN_DIR/xdg" "$PODMAN_DIR/home"
     chmod 700 "$PODMAN_DIR/xdg"
     local netns=""
     is_rootless || netns='netns = "none"'
@@ -45,6 +45,9 @@ EOF
     export PODMAN_DIR CONTAINERS_CONF=$PODMAN_DIR/containers.conf \
         CONTAINERS_STORAGE_CONF=$PODMAN_DIR/storage.conf \
         CONTAINERS_REGISTRIES_CONF=$PODMAN_DIR/registries.conf
+    # nothing of podman's defaults under the user's own home either
+    export HOME=$PODMAN_DIR/home XDG_CONFIG_HOME=$PODMAN_DIR/home/.config \
+        XDG_DATA_HOME=$PODMAN_DIR/home/.local/share
     if is_rootless; then
         export XDG_RUNTIME_DIR=$PODMAN_DIR/xdg
     fi
@@ -64,9 +67,12 @@ teardown_file() {
         # the image and container files belong to subordinate ids
         bounded podman unshare rm -rf "$PODMAN_DIR/graph" "$PODMAN_DIR/run" 2>/dev/null
         # the pause process rootless podman keeps (its namespaces)
-        local pid
-        pid=$(cat "$PODMAN_DIR/xdg/libpod/tmp/pause.pid" 2>/dev/null)
-        [ -n "$pid" ] && stop_pid "$pid"
+        # (pause.pid is in containers.conf's tmp_dir)
+        local f pid
+        for f in "$PODMAN_DIR/tmp/pause.pid" "$PODMAN_DIR/xdg/libpod/tmp/pause.pid"; do
+            pid=$(cat "$f" 2>/dev/null) || continue
+            [ -n "$pid" ] && stop_pid "$pid"
+        done
     fi
     rm -rf "$PODMAN_DIR"
 }
