@@ -30,6 +30,10 @@ setup_file() {
 default_ulimits = []
 $netns
 [engine]
+# the runtimes podman hands --log-format=json --log FILE (the README says to
+# add urun here, as crun and runc are by default): urun's warnings then go
+# to that file, not into the container's output
+runtime_supports_json = ["crun", "runc", "urun"]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$PODMAN_DIR/events.log"
