@@ -147,8 +147,11 @@ exec_option (int c, struct exec_opts *o, char ***env, const char **process_file,
       o->console_socket = optarg;
       return 0;
     case O_APPARMOR:
+      o->apparmor_profile = optarg;
+      return 0;
     case O_LABEL:
-      return urun_fail (err, 0, "exec: %s is not supported by urun", quote (argv[optind - 1]));
+      o->process_label = optarg;
+      return 0;
     case O_CGROUP:
       return 0;
     default:

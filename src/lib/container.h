@@ -71,6 +71,8 @@ struct exec_opts
   bool tty, tty_set;
   bool detach;
   bool no_new_privs;
+  const char *apparmor_profile; /* --apparmor */
+  const char *process_label;    /* --process-label (SELinux) */
   int preserve_fds;
   const char *pid_file;
   const char *console_socket;

@@ -129,6 +129,16 @@ build_process (const struct exec_opts *o, const struct spec *spec)
     }
   if (o->no_new_privs)
     p->no_new_privileges = true;
+  if (o->apparmor_profile)
+    {
+      free (p->attr.apparmor_profile);
+      p->attr.apparmor_profile = o->apparmor_profile[0] ? xstrdup (o->apparmor_profile) : NULL;
+    }
+  if (o->process_label)
+    {
+      free (p->attr.selinux_label);
+      p->attr.selinux_label = o->process_label[0] ? xstrdup (o->process_label) : NULL;
+    }
   if (o->tty_set)
     p->terminal = o->tty;
   return p;

@@ -109,3 +109,20 @@ stat_field() { awk -v n="$1" '{ print $n }'; }
     assert_one_error_line linux.personality.domain
     assert_no_state
 }
+
+@test "exec --apparmor and --process-label on a host without those LSMs: one error naming it" {
+    [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] || skip "AppArmor is enabled here"
+    [ ! -e /sys/fs/selinux/enforce ] || skip "SELinux is enabled here"
+    setup_bundle sleep 1000
+    urun_run_detached c1
+    urun_split exec --apparmor some-profile c1 true
+    [ "$status" -eq 1 ]
+    assert_one_error_line AppArmor
+    urun_split exec --process-label system_u:system_r:container_t:s0 c1 true
+    [ "$status" -eq 1 ]
+    assert_one_error_line SELinux
+    # an empty one is none
+    run urun exec --apparmor "" c1 true
+    [ "$status" -eq 0 ]
+    urun delete -f c1
+}
