@@ -448,7 +448,7 @@ seccomp_send_to_listener (const struct spec_seccomp *s, int notify_fd, pid_t pid
   w = json_writer_new (false);
   json_w_open_object (w);
   json_w_key (w, "ociVersion");
-  json_w_string (w, "1.2.0");
+  json_w_string (w, SPEC_OCI_VERSION_MAX);
   json_w_key (w, "fds");
   json_w_open_array (w);
   json_w_string (w, "seccompFd");

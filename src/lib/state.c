@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
 #include "state.h"
+#include "spec.h"
 #include "fault.h"
 #include "sync.h"
 #include "util.h"
@@ -398,7 +399,7 @@ state_write_json (json_writer *w, const struct container_state *st, enum contain
   const json_node *ann = st->annotations ? st->annotations : json_get (st->doc, "annotations");
   json_w_open_object (w);
   json_w_key (w, "ociVersion");
-  json_w_string (w, "1.2.0");
+  json_w_string (w, SPEC_OCI_VERSION_MAX);
   json_w_key (w, "id");
   json_w_string (w, st->id);
   json_w_key (w, "status");
