@@ -59,7 +59,7 @@ function __urun_npos
         case spec
             set argopts --bundle -b
         case create run
-            set argopts --bundle -b --config -f --pid-file --console-socket --preserve-fds
+            set argopts --bundle -b --config -f --pid-file --console-socket --notify-socket --preserve-fds
         case list ps
             set argopts --format -f
         case exec
@@ -190,6 +190,7 @@ complete -c urun -n $cr -s b -l bundle -r -a '(__fish_complete_directories)' -d 
 complete -c urun -n $cr -s f -l config -r -F -d 'Config file instead of BUNDLE/config.json'
 complete -c urun -n $cr -l pid-file -r -F -d 'Write the container process id to file'
 complete -c urun -n $cr -l console-socket -r -F -d 'AF_UNIX socket receiving the pseudo-terminal'
+complete -c urun -n $cr -l notify-socket -r -F -d 'sd_notify socket READY=1 is passed on to'
 complete -c urun -n $cr -l preserve-fds -x -d 'Pass N additional file descriptors'
 complete -c urun -n $cr -l no-pivot -d 'Do not use pivot_root'
 complete -c urun -n $cr -l no-new-keyring -d 'Do not create a new session keyring'

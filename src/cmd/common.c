@@ -26,6 +26,7 @@ cmd_context (struct global_opts *g, struct urun_context *ctx, char **root_buf, u
     return -1;
   ctx->state_root = *root_buf;
   ctx->cgroup_manager = g->cgroup_manager;
+  ctx->notify_socket = getenv ("NOTIFY_SOCKET");
   return 0;
 }
 

@@ -11,12 +11,13 @@
 int
 cmd_parse_create_opts (const char *cmd, bool is_run, int argc, char **argv, struct create_opts *o, urun_err *err)
 {
-  enum { O_PID_FILE = 256, O_CONSOLE, O_PRESERVE, O_NO_PIVOT, O_NO_KEYRING, O_NO_SUBREAPER };
+  enum { O_PID_FILE = 256, O_NOTIFY, O_CONSOLE, O_PRESERVE, O_NO_PIVOT, O_NO_KEYRING, O_NO_SUBREAPER };
   static const struct option opts[] = {
     { "bundle", required_argument, NULL, 'b' },
     { "config", required_argument, NULL, 'f' },
     { "pid-file", required_argument, NULL, O_PID_FILE },
     { "console-socket", required_argument, NULL, O_CONSOLE },
+    { "notify-socket", required_argument, NULL, O_NOTIFY },
     { "preserve-fds", required_argument, NULL, O_PRESERVE },
     { "no-pivot", no_argument, NULL, O_NO_PIVOT },
     { "no-new-keyring", no_argument, NULL, O_NO_KEYRING },
@@ -39,6 +40,9 @@ cmd_parse_create_opts (const char *cmd, bool is_run, int argc, char **argv, stru
         break;
       case O_CONSOLE:
         o->console_socket = optarg;
+        break;
+      case O_NOTIFY:
+        o->notify_socket = optarg;
         break;
       case O_PRESERVE:
         if (cmd_parse_fds (optarg, &o->preserve_fds, err) < 0)
@@ -63,6 +67,8 @@ cmd_parse_create_opts (const char *cmd, bool is_run, int argc, char **argv, stru
   if (cmd_require_args (cmd, argc, optind, 1, "[OPTIONS] CONTAINER_ID", err) < 0)
     return -1;
   o->id = argv[optind];
+  if (o->notify_socket == NULL)
+    o->notify_socket = getenv ("NOTIFY_SOCKET");
   return optind;
 }
 

@@ -19,6 +19,7 @@ struct urun_context
 {
   const char *state_root; /* resolved state root */
   enum cgroup_manager cgroup_manager;
+  const char *notify_socket; /* $NOTIFY_SOCKET of the caller, NULL if none */
   struct plan_host host;  /* the caller, probed once */
 };
 
@@ -29,6 +30,7 @@ struct create_opts
   const char *config; /* --config: the config file (default BUNDLE/config.json) */
   const char *pid_file;
   const char *console_socket;
+  const char *notify_socket; /* --notify-socket, else $NOTIFY_SOCKET (notify.h) */
   int preserve_fds;
   bool no_pivot;
   bool no_new_keyring;

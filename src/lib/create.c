@@ -10,6 +10,7 @@
 #include "hooks.h"
 #include "idmap.h"
 #include "log.h"
+#include "notify.h"
 #include "process.h"
 #include "sysctl.h"
 #include "terminal.h"
@@ -237,7 +238,8 @@ create_state_dir (struct urun_context *ctx, const struct create_opts *o, bool ru
     return -1;
   c->state_dir_made = true;
   c->state_dir = xasprintf ("%s/%s", ctx->state_root, o->id);
-  if (write_file_atomic_at (c->dirfd, CONFIG_COPY, c->config_text, c->config_len, 0600, err) < 0)
+  if (write_file_atomic_at (c->dirfd, CONFIG_COPY, c->config_text, c->config_len, 0600, err) < 0
+      || notify_prepare (c->spec, c->dirfd, c->state_dir, o->notify_socket, err) < 0)
     return -1;
   if (!run_mode && make_start_socket (c, err) < 0)
     return -1;

@@ -32,22 +32,6 @@
 #define SYS_pidfd_open 434
 #endif
 
-static void
-env_set (char ***env, const char *kv)
-{
-  size_t kl = strcspn (kv, "=");
-  size_t n = strv_len (*env);
-  for (size_t i = 0; i < n; i++)
-    if (strncmp ((*env)[i], kv, kl) == 0 && (*env)[i][kl] == '=')
-      {
-        free ((*env)[i]);
-        (*env)[i] = xstrdup (kv);
-        return;
-      }
-  *env = xrealloc (*env, (n + 2) * sizeof (char *));
-  (*env)[n] = xstrdup (kv);
-  (*env)[n + 1] = NULL;
-}
 
 static char **
 strv_copy (char *const *v)

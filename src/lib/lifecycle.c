@@ -7,6 +7,7 @@
 #include "fault.h"
 #include "hooks.h"
 #include "log.h"
+#include "notify.h"
 #include "terminal.h"
 #include "unixsock.h"
 #include "util.h"
@@ -172,9 +173,10 @@ connect_start_socket (int dirfd, const char *id, int *sock, urun_err *err)
 int
 container_start (struct urun_context *ctx, const char *id, urun_err *err)
 {
-  cleanup_close int rootfd = -1, dirfd = -1, sock = -1;
+  cleanup_close int rootfd = -1, dirfd = -1, sock = -1, nsock = -1;
   cleanup_state struct container_state *st = NULL;
   cleanup_spec struct spec *spec = NULL;
+  cleanup_free char *host = NULL;
   enum container_status status;
 
   if (container_open_state (ctx, id, true, &rootfd, &dirfd, &st, err) < 0)
@@ -186,9 +188,17 @@ container_start (struct urun_context *ctx, const char *id, urun_err *err)
     return -1;
   if (connect_start_socket (dirfd, id, &sock, err) < 0)
     return -1;
-  if (sync_send (sock, STEP_START, SYNC_START, st->pid, NULL, -1, err) < 0)
+  if (notify_bind (dirfd, ctx->notify_socket, &nsock, &host, err) < 0)
     return -1;
-  return start_finish (sock, spec, st, -1, err);
+  if (sync_send (sock, STEP_START, SYNC_START, st->pid, NULL, -1, err) < 0
+      || start_finish (sock, spec, st, -1, err) < 0)
+    return -1;
+  if (nsock < 0)
+    return 0;
+  /* runc's start: returns once the program said READY=1 (or ended); the
+   * state is not locked meanwhile */
+  flock (dirfd, LOCK_UN);
+  return notify_forward (nsock, host, st->pid, st->pid_start_time, err);
 }
 
 /* ---- delete, kill ------------------------------------------------------- */

@@ -5,9 +5,11 @@
 #include "container_priv.h"
 #include "fault.h"
 #include "log.h"
+#include "notify.h"
 #include "signals.h"
 #include "util.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/file.h>
@@ -26,12 +28,35 @@ run_cleanup (struct created *c)
     remove_container (c->spec, st, c->rootfd, c->dirfd);
 }
 
+/* A foreground run goes on waiting for the container: READY=1 is passed on
+ * by a child of ours meanwhile, which dies with us. */
+static void
+notify_in_child (int nsock, const char *host, const struct container_state *st)
+{
+  pid_t p = fork ();
+  if (p != 0)
+    return;
+  cleanup_err urun_err e = NULL;
+  int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (null >= 0)
+    {
+      dup2 (null, 0);
+      dup2 (null, 1);
+    }
+  if (notify_forward (nsock, host, st->pid, st->pid_start_time, &e) < 0)
+    urun_warn ("%s", e->msg);
+  _exit (0);
+}
+
 int
 container_run (struct urun_context *ctx, const struct create_opts *o, urun_err *err)
 {
   struct created c;
   sigset_t old;
   int status = 0, code = -1;
+  cleanup_close int nsock = -1;
+  cleanup_free char *host = NULL;
 
   signals_block_forwarded (&old);
   /* a container in a joined pid namespace is our grandchild: adopt it */
@@ -40,7 +65,8 @@ container_run (struct urun_context *ctx, const struct create_opts *o, urun_err *
     goto out;
   /* let other urun commands see the container while it runs */
   flock (c.dirfd, LOCK_UN);
-  if (sync_send (c.sync_fd, STEP_START, SYNC_START, c.pid, NULL, -1, err) < 0
+  if (notify_bind (c.dirfd, o->notify_socket, &nsock, &host, err) < 0
+      || sync_send (c.sync_fd, STEP_START, SYNC_START, c.pid, NULL, -1, err) < 0
       || start_finish (c.sync_fd, c.spec, &c.st, c.cancel_fd, err) < 0)
     {
       if (flock (c.dirfd, LOCK_EX) == 0)
@@ -49,9 +75,11 @@ container_run (struct urun_context *ctx, const struct create_opts *o, urun_err *
     }
   if (o->detach)
     {
-      code = 0;
+      code = nsock >= 0 && notify_forward (nsock, host, c.st.pid, c.st.pid_start_time, err) < 0 ? -1 : 0;
       goto out;
     }
+  if (nsock >= 0)
+    notify_in_child (nsock, host, &c.st);
   if (signals_wait_forward (c.pid, c.master, &status, err) < 0)
     goto out;
   code = exit_code_from_status (status);

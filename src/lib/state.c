@@ -229,6 +229,27 @@ state_read_pid_file (int dirfd, const char *name, pid_t *pid, unsigned long long
   return 0;
 }
 
+/* A directory of the state directory (notify/: the sd_notify socket), one
+ * level deep; errno set on failure. */
+static int
+remove_subdir (int parent, const char *name)
+{
+  int fd = openat (parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  struct dirent *de;
+  if (d == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  while ((de = readdir (d)))
+    if (strcmp (de->d_name, ".") && strcmp (de->d_name, ".."))
+      unlinkat (dirfd (d), de->d_name, 0);
+  closedir (d);
+  return unlinkat (parent, name, AT_REMOVEDIR);
+}
+
 int
 state_dir_remove (int rootfd, const char *id, int dirfd, urun_err *err)
 {
@@ -246,7 +267,8 @@ state_dir_remove (int rootfd, const char *id, int dirfd, urun_err *err)
     {
       if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
         continue;
-      if (unlinkat (dirfd, de->d_name, 0) < 0 && errno != ENOENT)
+      if (unlinkat (dirfd, de->d_name, 0) < 0 && errno != ENOENT
+          && !(errno == EISDIR && remove_subdir (dirfd, de->d_name) == 0))
         {
           int e = errno;
           closedir (d);

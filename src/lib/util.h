@@ -45,6 +45,8 @@ char *xstrdup (const char *s);
 char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void strv_free (char **v);
 size_t strv_len (char *const *v);
+/* Set KEY=value in an environment array (allocated strv), replacing KEY's entry. */
+void env_set (char ***env, const char *kv);
 
 /* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
 int read_file_at (int dirfd, const char *path, char **out, size_t *len, urun_err *err);
