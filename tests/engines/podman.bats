@@ -305,6 +305,43 @@ sc_default_network() {
     assert_no_new_state
 }
 
+# podman --sdnotify=container (a systemd unit's Type=notify): the runtime
+# proxies NOTIFY_SOCKET; the program's READY=1 reaches the unit's socket.
+sc_sdnotify() {
+    use_runtime "$1"
+    local sock=$BATS_TEST_TMPDIR/notify.sock
+    python3 - "$sock" "$BATS_TEST_TMPDIR/notified" <<'PY' &
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o777)
+s.settimeout(1)
+end = time.time() + 30
+while time.time() < end:
+    try:
+        msg, anc, fl, ad = s.recvmsg(4096, socket.CMSG_SPACE(4))
+    except socket.timeout:
+        continue
+    for level, typ, data in anc:
+        if typ == socket.SCM_RIGHTS:
+            os.close(int.from_bytes(data[:4], sys.byteorder))
+    with open(sys.argv[2], "a") as f:
+        f.write(msg.decode() + "\n")
+    if b"READY=1" in msg:
+        break
+PY
+    local lpid=$!
+    wait_until 20 0.1 test -S "$sock"
+    run env NOTIFY_SOCKET="$sock" timeout 60 podman --runtime "$RT" run -d --name "$CNAME" --sdnotify=container \
+        -v "$URUN_TOOLS/sdnotify:/sdnotify:ro" "$IMAGE" sh -c '/sdnotify READY=1; sleep 1000'
+    expect_status 0
+    wait_until 20 0.25 pid_gone "$lpid" || stop_pid "$lpid"
+    grep -qx "READY=1" "$BATS_TEST_TMPDIR/notified"
+    run pm rm -f -t 0 "$CNAME"
+    expect_status 0
+    assert_no_new_state
+}
+
 # ---- the tests: each scenario with urun, then with crun -------------------
 
 @test "podman [urun]: run --rm echo hi prints exactly hi" { sc_echo urun; }
@@ -339,3 +376,5 @@ sc_default_network() {
 @test "podman [crun]: --network none has a working loopback" { sc_network_none crun; }
 @test "podman [urun]: the default rootless network (slirp4netns) reaches the host" { sc_default_network urun; }
 @test "podman [crun]: the default rootless network (slirp4netns) reaches the host" { sc_default_network crun; }
+@test "podman [urun]: --sdnotify=container passes the program's READY=1 on" { sc_sdnotify urun; }
+@test "podman [crun]: --sdnotify=container passes the program's READY=1 on" { sc_sdnotify crun; }
