@@ -399,6 +399,38 @@ bench_scale() {
         -P "$SCALE" -n "$SCALE_ROUNDS" -w 0
 }
 
+# 6. podman run --rm IMG /bin/true through urun and through crun (root;
+# podman's own storage, config and image under $stage; no network).
+bench_podman() {
+    local d=$stage/podman rt n=${BENCH_PODMAN_N:-$(( N < 20 ? N : 20 ))}
+    if ! command -v podman >/dev/null; then
+        skip "podman run" "podman is not installed (apt-get install podman conmon)"
+        return 0
+    fi
+    mkdir -p "$d/tmp"
+    printf '%s\n' '[containers]' 'default_ulimits = []' 'netns = "none"' '[engine]' \
+        'runtime_supports_json = ["crun", "runc", "urun"]' 'cgroup_manager = "cgroupfs"' 'events_logger = "file"' \
+        "events_logfile_path = \"$d/events.log\"" "tmp_dir = \"$d/tmp\"" > "$d/containers.conf"
+    printf '%s\n' '[storage]' 'driver = "vfs"' "graphroot = \"$d/graph\"" "runroot = \"$d/run\"" > "$d/storage.conf"
+    : > "$d/registries.conf"
+    local envs=(env CONTAINERS_CONF="$d/containers.conf" CONTAINERS_STORAGE_CONF="$d/storage.conf"
+                CONTAINERS_REGISTRIES_CONF="$d/registries.conf")
+    if ! tar -C "$rootfs" -cf "$d/rootfs.tar" . || ! "${envs[@]}" podman import "$d/rootfs.tar" localhost/urun-bench \
+            > "$d/import.log" 2>&1; then
+        skip "podman run" "podman import of the bench rootfs failed: $(tail -n 1 "$d/import.log")"
+        return 0
+    fi
+    for rt in urun crun; do
+        [ -n "${OK[$rt,root]:-}" ] || continue
+        add_row "podman-$rt" "${envs[@]}" podman --runtime "${RT_BIN[$rt]}" run --rm localhost/urun-bench /bin/true
+    done
+    ratio podman-urun podman-crun
+    measure root podman "[6] podman run --rm IMG /bin/true, through each runtime, root (N=$n, interleaved; vfs storage, no network)" \
+        -n "$n" -w 1
+    "${envs[@]}" podman rm -a -f >/dev/null 2>&1
+    "${envs[@]}" podman rmi -a -f >/dev/null 2>&1
+}
+
 START=$(date +%s)
 {
     say "urun benchmark: $(uname -r), $(nproc) CPUs, N=$N warm-up=$WARM scale=$SCALE x $SCALE_ROUNDS rounds"
@@ -419,6 +451,7 @@ done
 for mode in "${MODES[@]}"; do bench_split "$mode"; done
 for mode in "${MODES[@]}"; do bench_exec "$mode"; done
 for mode in "${MODES[@]}"; do bench_scale "$mode"; done
+bench_podman
 
 if [ "${#CGROUP_LINES[@]}" -gt 0 ]; then
     say "cgroups (seen from the exec containers; /proc/PID/cgroup against the harness's own):" | tee -a "$TABLE"
