@@ -136,8 +136,6 @@ features_json (size_t *len)
   json_writer *w = json_writer_new (true);
   const struct scmp_version *v = seccomp_version ();
   char lsv[64];
-  const char *text;
-  char *out;
 
   json_w_open_object (w);
   json_w_key (w, "ociVersionMin");
@@ -160,12 +158,5 @@ features_json (size_t *len)
   json_w_open_array (w);
   json_w_close_array (w);
   json_w_close_object (w);
-
-  text = json_writer_text (w, len);
-  out = xmalloc0 (*len + 2);
-  memcpy (out, text, *len);
-  if (*len == 0 || out[*len - 1] != '\n')
-    out[(*len)++] = '\n';
-  json_writer_free (w);
-  return out;
+  return json_writer_finish (w, true, len);
 }

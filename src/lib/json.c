@@ -376,6 +376,21 @@ json_w_node (json_writer *w, const json_node *n)
     }
 }
 
+char *
+json_writer_finish (json_writer *w, bool newline, size_t *len)
+{
+  size_t l;
+  const char *text = json_writer_text (w, &l);
+  char *out = xmalloc0 (l + 2);
+  memcpy (out, text, l);
+  if (newline && (l == 0 || out[l - 1] != '\n'))
+    out[l++] = '\n';
+  json_writer_free (w);
+  if (len)
+    *len = l;
+  return out;
+}
+
 const char *
 json_writer_text (json_writer *w, size_t *len)
 {

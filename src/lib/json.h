@@ -51,5 +51,8 @@ void json_w_null (json_writer *w);
 void json_w_node (json_writer *w, const json_node *n);
 /* The text written so far (valid until the writer is freed). */
 const char *json_writer_text (json_writer *w, size_t *len);
+/* The text, allocated and NUL-terminated (ending in a newline when
+ * newline), and the writer freed. */
+char *json_writer_finish (json_writer *w, bool newline, size_t *len);
 
 #endif

@@ -209,8 +209,6 @@ char *
 spec_default_generate (const struct spec_default_opts *o, size_t *len)
 {
   json_writer *w = json_writer_new (true);
-  char *out;
-  const char *text;
 
   json_w_open_object (w);
   json_w_key (w, "ociVersion");
@@ -221,14 +219,7 @@ spec_default_generate (const struct spec_default_opts *o, size_t *len)
   w_mounts (w, o->rootless);
   w_linux (w, o);
   json_w_close_object (w);
-
-  text = json_writer_text (w, len);
-  out = xmalloc0 (*len + 2);
-  memcpy (out, text, *len);
-  if (*len == 0 || out[*len - 1] != '\n')
-    out[(*len)++] = '\n';
-  json_writer_free (w);
-  return out;
+  return json_writer_finish (w, true, len);
 }
 
 /* linux, with the user namespace and the maps added */
@@ -265,8 +256,6 @@ spec_text_add_userns (const json_node *doc, const struct spec_id_mapping *um, si
 {
   json_writer *w = json_writer_new (false);
   const json_node *lx = json_get (doc, "linux");
-  const char *text;
-  char *out;
 
   json_w_open_object (w);
   for (size_t i = 0; i < json_len (doc); i++)
@@ -278,9 +267,5 @@ spec_text_add_userns (const json_node *doc, const struct spec_id_mapping *um, si
   json_w_key (w, "linux");
   w_linux_with_userns (w, lx, um, nu, gm, ng);
   json_w_close_object (w);
-  text = json_writer_text (w, len);
-  out = xmalloc0 (*len + 1);
-  memcpy (out, text, *len);
-  json_writer_free (w);
-  return out;
+  return json_writer_finish (w, false, len);
 }

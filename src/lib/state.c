@@ -459,13 +459,6 @@ char *
 state_to_json (const struct container_state *st, enum container_status status, bool pretty, size_t *len)
 {
   json_writer *w = json_writer_new (pretty);
-  const char *text;
-  char *out;
   state_write_json (w, st, status);
-  text = json_writer_text (w, len);
-  out = xmalloc0 (*len + 2);
-  memcpy (out, text, *len);
-  out[(*len)++] = '\n';
-  json_writer_free (w);
-  return out;
+  return json_writer_finish (w, true, len);
 }

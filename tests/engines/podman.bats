@@ -310,28 +310,9 @@ sc_default_network() {
 sc_sdnotify() {
     use_runtime "$1"
     local sock=$BATS_TEST_TMPDIR/notify.sock
-    python3 - "$sock" "$BATS_TEST_TMPDIR/notified" <<'PY' &
-import os, socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-os.chmod(sys.argv[1], 0o777)
-s.settimeout(1)
-end = time.time() + 30
-while time.time() < end:
-    try:
-        msg, anc, fl, ad = s.recvmsg(4096, socket.CMSG_SPACE(4))
-    except socket.timeout:
-        continue
-    for level, typ, data in anc:
-        if typ == socket.SCM_RIGHTS:
-            os.close(int.from_bytes(data[:4], sys.byteorder))
-    with open(sys.argv[2], "a") as f:
-        f.write(msg.decode() + "\n")
-    if b"READY=1" in msg:
-        break
-PY
+    python3 "$URUN_TOOLS/notify-listener.py" "$sock" "$BATS_TEST_TMPDIR/notified" "$BATS_TEST_TMPDIR/listening" &
     local lpid=$!
-    wait_until 20 0.1 test -S "$sock"
+    wait_until 20 0.1 test -s "$BATS_TEST_TMPDIR/listening"
     run env NOTIFY_SOCKET="$sock" timeout 60 podman --runtime "$RT" run -d --name "$CNAME" --sdnotify=container \
         -v "$URUN_TOOLS/sdnotify:/sdnotify:ro" "$IMAGE" sh -c '/sdnotify READY=1; sleep 1000'
     expect_status 0

@@ -5,32 +5,12 @@
 # socket with MAINPID = the container's pid, as runc and crun pass it on.
 load helpers
 
-# A datagram listener on $HOSTSOCK: every message it gets goes to
-# $BATS_TEST_TMPDIR/got ($BATS_TEST_TMPDIR/listening says it listens); it
-# stops after 20 s or 3 messages.
+# A stand-in for systemd's socket on $HOSTSOCK (tests/tools/notify-listener.py):
+# what it gets goes to $BATS_TEST_TMPDIR/got.
 start_host_listener() {
     HOSTSOCK=$BATS_TEST_TMPDIR/host.sock
     : > "$BATS_TEST_TMPDIR/got"
-    python3 - "$HOSTSOCK" "$BATS_TEST_TMPDIR/got" "$BATS_TEST_TMPDIR/listening" <<'PY' &
-import os, socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-os.chmod(sys.argv[1], 0o777)
-open(sys.argv[3], "w").write("yes\n")
-s.settimeout(1)
-end, n = time.time() + 20, 0
-while time.time() < end and n < 3:
-    try:
-        msg, anc, fl, ad = s.recvmsg(4096, socket.CMSG_SPACE(4))
-    except socket.timeout:
-        continue
-    for level, typ, data in anc:
-        if typ == socket.SCM_RIGHTS:
-            os.close(int.from_bytes(data[:4], sys.byteorder))   # BARRIER: close the pipe
-    with open(sys.argv[2], "a") as f:
-        f.write(msg.decode() + "\n")
-    n += 1
-PY
+    python3 "$URUN_TOOLS/notify-listener.py" "$HOSTSOCK" "$BATS_TEST_TMPDIR/got" "$BATS_TEST_TMPDIR/listening" &
     LISTENER=$!
     wait_file "$BATS_TEST_TMPDIR/listening"
 }
