@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
 #include "path.h"
+#include "openat2.h"
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -11,19 +12,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef RESOLVE_IN_ROOT
-#define RESOLVE_NO_MAGICLINKS 0x02
-#define RESOLVE_IN_ROOT 0x10
-struct open_how
-{
-  unsigned long long flags, mode, resolve;
-};
-#else
-#include <linux/openat2.h>
-#endif
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
 
 void
 path_fd_name (int fd, char buf[static 32])
@@ -77,14 +65,13 @@ static int openat2_missing = -1;
 static int
 try_openat2 (int rootfd, const char *path, int flags)
 {
-  struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
   int fd;
   if (openat2_missing == 1)
     {
       errno = ENOSYS;
       return -1;
     }
-  fd = syscall (SYS_openat2, rootfd, path, &how, sizeof how);
+  fd = urun_openat2 (rootfd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
   if (fd < 0 && (errno == ENOSYS || errno == EPERM /* seccomp'd outer runtime */))
     {
       openat2_missing = 1;

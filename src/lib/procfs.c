@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
 #include "procfs.h"
+#include "openat2.h"
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -12,21 +13,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef RESOLVE_BENEATH
-#define RESOLVE_NO_XDEV 0x01
-#define RESOLVE_NO_MAGICLINKS 0x02
-#define RESOLVE_NO_SYMLINKS 0x04
-#define RESOLVE_BENEATH 0x08
-struct open_how
-{
-  unsigned long long flags, mode, resolve;
-};
-#else
-#include <linux/openat2.h>
-#endif
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
 
 static bool
 is_procfs (int fd)
@@ -103,12 +89,11 @@ int
 procfs_open (int procfd, const char *rel, int flags, urun_err *err)
 {
   cleanup_free char *path = resolve_self (procfd, rel, err);
-  struct open_how how = { .flags = (unsigned long long) (flags | O_CLOEXEC | O_NOFOLLOW),
-                          .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS };
   int fd;
   if (path == NULL)
     return -1;
-  fd = syscall (SYS_openat2, procfd, path, &how, sizeof how);
+  fd = urun_openat2 (procfd, path, flags | O_NOFOLLOW,
+                     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS);
   if (fd < 0 && (errno == ENOSYS || errno == EPERM))
     fd = open_walk (procfd, path, flags);
   if (fd < 0)
