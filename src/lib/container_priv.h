@@ -25,6 +25,7 @@ struct child_ctx
   pid_t parent;      /* urun, which must be alive */
   bool no_pivot, no_new_keyring;
   int preserve_fds;
+  const int *bind_fds; /* bindsrc.h: detached bind sources, per mount (or NULL) */
   struct ns_join join;
   urun_seccomp_filter seccomp;
   unsigned conds;    /* the SYNC_IF_* of this container */
@@ -56,6 +57,7 @@ struct created
   struct sync_seq seq; /* the parent protocol (seq.watch_fd: C, until it forks) */
   struct ns_join join;
   urun_seccomp_filter seccomp;
+  int *bind_fds;     /* bindsrc.h: until the child has them */
 };
 
 /* validate, plan, state directory, spawn, parent protocol, record.  On

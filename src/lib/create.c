@@ -5,6 +5,7 @@
  * process, already in its new namespaces (child.c). */
 #include <config.h>
 #include "container_priv.h"
+#include "bindsrc.h"
 #include "cgroup/cgroup.h"
 #include "fault.h"
 #include "hooks.h"
@@ -53,6 +54,8 @@ close_fds (struct created *c, bool in_child)
 void
 created_free (struct created *c)
 {
+  bindsrc_close_all (c->bind_fds, c->spec ? c->spec->n_mounts : 0);
+  c->bind_fds = NULL;
   spec_free (c->spec);
   free (c->bundle);
   free (c->rootfs);
@@ -283,6 +286,7 @@ fill_child_ctx (const struct create_opts *o, struct created *c, int child_sock, 
   cc->no_pivot = o->no_pivot;
   cc->no_new_keyring = o->no_new_keyring;
   cc->preserve_fds = o->preserve_fds;
+  cc->bind_fds = c->bind_fds;
   cc->join = c->join;
   cc->seccomp = c->seccomp;
   cc->conds = c->conds;
@@ -302,6 +306,9 @@ create_spawn (const struct create_opts *o, struct created *c, const sigset_t *ma
   c->sync_fd = sv[0];
   child_sock = sv[1];
   if (mark_fds_cloexec_from (3 + o->preserve_fds, err) < 0)
+    return -1;
+  /* in a user namespace the child could not reach every source the caller can */
+  if (c->plan.in_userns && bindsrc_open_all (c->spec, c->bundle, &c->bind_fds, err) < 0)
     return -1;
   fill_child_ctx (o, c, child_sock, mask, &cc);
   pid = clone_child (c->plan.clone_flags);
@@ -325,6 +332,8 @@ create_spawn (const struct create_opts *o, struct created *c, const sigset_t *ma
   if (c->start_fd >= 0)
     close (steal_fd (&c->start_fd));
   ns_join_close (&c->join);
+  bindsrc_close_all (c->bind_fds, c->spec->n_mounts);
+  c->bind_fds = NULL;
   return 0;
 }
 

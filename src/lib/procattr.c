@@ -292,10 +292,22 @@ procattr_check_host (const struct procattr *p, const struct procattr *lx, urun_e
     return urun_fail (err, 0, "`process.apparmorProfile`: AppArmor is not enabled on this host");
   if (p && p->selinux_label && !selinux_enabled ())
     return urun_fail (err, 0, "`process.selinuxLabel`: SELinux is not enabled on this host");
-  if (lx && lx->mount_label)
-    return urun_fail (err, 0, "`linux.mountLabel`: %s", selinux_enabled () ? "SELinux mount labels are not supported by urun"
-                                                                           : "SELinux is not enabled on this host");
+  if (lx && lx->mount_label && !selinux_enabled ())
+    return urun_fail (err, 0, "`linux.mountLabel`: SELinux is not enabled on this host");
   return 0;
+}
+
+char *
+procattr_mount_data (const char *type, const char *data, const char *label)
+{
+  /* the kernel's own labels for these (runc and crun leave them too) */
+  static const char *const unlabelled[] = { "proc", "sysfs", "cgroup", "cgroup2", "mqueue", "bind", NULL };
+  if (label == NULL || *label == '\0' || type == NULL)
+    return NULL;
+  for (size_t i = 0; unlabelled[i]; i++)
+    if (strcmp (type, unlabelled[i]) == 0)
+      return NULL;
+  return data && *data ? xasprintf ("%s,context=\"%s\"", data, label) : xasprintf ("context=\"%s\"", label);
 }
 
 /* struct sched_attr of sched_setattr(2) */

@@ -43,6 +43,10 @@ bool procattr_parse_cpus (const char *list, uint64_t mask[16]);
 
 /* Refuse what this host cannot do: an LSM label without that LSM. */
 int procattr_check_host (const struct procattr *process, const struct procattr *lx, urun_err *err);
+/* The data of a mount of `type` with linux.mountLabel: data plus
+ * context="label" (allocated), or NULL when it stays as it is (no label,
+ * or a filesystem the kernel labels itself: proc, sysfs, cgroup, mqueue). */
+char *procattr_mount_data (const char *type, const char *data, const char *label);
 
 /* In the container's process: scheduler, I/O priority, CPU affinity
  * (final, else initial), personality; the LSM label its execve takes,

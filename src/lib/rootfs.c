@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
 #include "rootfs.h"
+#include "bindsrc.h"
+#include "copyup.h"
+#include "procattr.h"
 #include "log.h"
 #include "path.h"
 #include "procfs.h"
@@ -104,11 +107,19 @@ rootfs_remount (const char *target, unsigned long flags, bool recursive, urun_er
   return urun_fail (err, errno, "remount");
 }
 
+/* The source's type: from the detached copy (bindsrc.h) when urun took
+ * one, else by path. */
+static int
+source_stat (const struct spec_mount *m, int srcfd, struct stat *sb)
+{
+  return srcfd >= 0 ? fstat (srcfd, sb) : stat (m->source, sb);
+}
+
 static bool
-source_is_dir (const char *source)
+source_is_dir (const struct spec_mount *m, int srcfd)
 {
   struct stat sb;
-  return stat (source, &sb) < 0 || S_ISDIR (sb.st_mode);
+  return source_stat (m, srcfd, &sb) < 0 || S_ISDIR (sb.st_mode);
 }
 
 static int
@@ -165,28 +176,69 @@ host_is_cgroup2 (void)
  * are made by the kernel, never by the container) and the bind of a
  * device node itself (the config names that device). */
 static unsigned long
-nodev_for (const struct rootfs_ctx *c, const struct spec_mount *m)
+nodev_for (const struct rootfs_ctx *c, const struct spec_mount *m, int srcfd)
 {
   struct stat sb;
   if (!c->nodev || (m->type && strcmp (m->type, "devpts") == 0))
     return 0;
-  if (m->bind && stat (m->source, &sb) == 0 && (S_ISCHR (sb.st_mode) || S_ISBLK (sb.st_mode)))
+  if (m->bind && source_stat (m, srcfd, &sb) == 0 && (S_ISCHR (sb.st_mode) || S_ISBLK (sb.st_mode)))
     return 0;
   return MS_NODEV;
 }
 
-/* One entry of `mounts`. */
+/* The mount's data, with linux.mountLabel where one applies (valid until
+ * the next call). */
+static const char *
+mount_data (struct rootfs_ctx *c, const struct spec_mount *m)
+{
+  free (c->labelled_data);
+  c->labelled_data = procattr_mount_data (m->type, m->data, c->spec->linux_attr.mount_label);
+  return c->labelled_data ? c->labelled_data : m->data;
+}
+
+/* A tmpfs with `tmpcopyup`: what it covers (destfd, opened before) is
+ * copied into it before anything else sees it (copyup.h). */
 static int
-do_mount (struct rootfs_ctx *c, const struct spec_mount *m, urun_err *err)
+mount_copyup (struct rootfs_ctx *c, const struct spec_mount *m, int destfd, unsigned long nodev, urun_err *err)
+{
+  cleanup_close int covered = openat (destfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int top = -1, topdir = -1;
+  char target[32];
+  bool keep_mode = m->data && (strncmp (m->data, "mode=", 5) == 0 || strstr (m->data, ",mode="));
+
+  if (covered < 0)
+    return urun_fail (err, errno, "tmpcopyup: open the directory it covers");
+  path_fd_name (destfd, target);
+  /* read-only only once it is filled */
+  if (mount (m->source ? m->source : "tmpfs", target, "tmpfs", (m->flags | nodev) & ~(MS_REMOUNT | MS_RDONLY),
+             mount_data (c, m)) < 0)
+    return urun_fail (err, errno, "mount tmpfs");
+  top = reopen_dest (c, m->destination, err);
+  if (top < 0)
+    return -1;
+  topdir = openat (top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (topdir < 0)
+    return urun_fail (err, errno, "tmpcopyup: open the new tmpfs");
+  if (copyup_tree (covered, topdir, keep_mode, err) < 0)
+    return -1;
+  path_fd_name (top, target);
+  if ((m->flags & MS_RDONLY) && mount (NULL, target, NULL, MS_REMOUNT | ((m->flags | nodev) & ~MS_REC), m->data) < 0)
+    return urun_fail (err, errno, "tmpcopyup: make the tmpfs read-only");
+  return finish_mount (c, m, 0, err);
+}
+
+/* One entry of `mounts`; srcfd: its bind source, detached by urun (or -1). */
+static int
+do_mount (struct rootfs_ctx *c, const struct spec_mount *m, int srcfd, urun_err *err)
 {
   cleanup_close int destfd = -1;
   const char *type = m->type;
-  unsigned long nodev = nodev_for (c, m);
+  unsigned long nodev = nodev_for (c, m, srcfd);
   char target[32];
   bool is_dir = true;
 
   if (m->bind)
-    is_dir = source_is_dir (m->source);
+    is_dir = source_is_dir (m, srcfd);
   destfd = path_open_in_root (c->rootfd, m->destination, O_PATH, is_dir ? PATH_CREATE_DIR : PATH_CREATE_FILE, err);
   if (destfd < 0)
     return -1;
@@ -194,7 +246,7 @@ do_mount (struct rootfs_ctx *c, const struct spec_mount *m, urun_err *err)
 
   if (m->bind)
     {
-      if (bind_mount (m->source, target, m->flags, err) < 0)
+      if (srcfd >= 0 ? bindsrc_attach (srcfd, destfd, err) < 0 : bind_mount (m->source, target, m->flags, err) < 0)
         return -1;
       return finish_mount (c, m, nodev, err);
     }
@@ -216,7 +268,9 @@ do_mount (struct rootfs_ctx *c, const struct spec_mount *m, urun_err *err)
       return finish_mount (c, &b, nodev, err);
     }
 
-  if (mount (m->source ? m->source : type, target, type, (m->flags | nodev) & ~MS_REMOUNT, m->data) == 0)
+  if (m->copyup)
+    return mount_copyup (c, m, destfd, nodev, err);
+  if (mount (m->source ? m->source : type, target, type, (m->flags | nodev) & ~MS_REMOUNT, mount_data (c, m)) == 0)
     return finish_mount (c, m, 0, err);
 
   if (c->userns && (errno == EPERM || errno == EINVAL))
@@ -287,9 +341,11 @@ rootfs_mount_all (struct rootfs_ctx *c, urun_err *err)
           dev_mounted = true;
           dev_is_bind = m->bind;
         }
-      if (do_mount (c, m, err) < 0)
+      if (do_mount (c, m, c->bind_fds ? c->bind_fds[i] : -1, err) < 0)
         return urun_err_wrap (err, "mount `%s`", m->destination);
     }
+  free (c->labelled_data);
+  c->labelled_data = NULL;
 
   /* Default devices go into a /dev the runtime made (not a host bind). */
   if (devices_stage_open (c, err) < 0)

@@ -23,6 +23,8 @@ struct rootfs_ctx
   unsigned n_staged;
   int null_fd;           /* /dev/null (1:3), checked: what masks are made of */
   int procfd;            /* a checked procfs (the host's, opened before pivot) */
+  char *labelled_data;   /* mount data with linux.mountLabel (rootfs.c) */
+  const int *bind_fds;   /* per mount: its bind source detached by urun (bindsrc.h), or -1; may be NULL */
 };
 
 /* True when linux.resources.devices allows every device (privileged). */

@@ -199,7 +199,7 @@ spec_mount_parse_options (struct spec_mount *m, const char *field, urun_err *err
   char *data = NULL;
 
   m->flags = m->clear_flags = m->propagation = 0;
-  m->bind = false;
+  m->bind = m->copyup = false;
   for (size_t i = 0; m->options && m->options[i]; i++)
     {
       const char *o = m->options[i];
@@ -223,7 +223,10 @@ spec_mount_parse_options (struct spec_mount *m, const char *field, urun_err *err
           return urun_fail (err, 0, "`%s.options`: `%s` mounts are not supported", field, quote (o));
         }
       if (strcmp (o, "tmpcopyup") == 0)
-        continue;
+        {
+          m->copyup = true;
+          continue;
+        }
       for (size_t j = 0; j < sizeof mount_flags / sizeof *mount_flags; j++)
         if (strcmp (mount_flags[j].name, o) == 0)
           {
@@ -298,6 +301,8 @@ parse_mounts (const json_node *arr, struct spec *s, urun_err *err)
         return urun_fail (err, 0, "`%s.source`: missing for a bind mount", field);
       if (!m->bind && m->type == NULL)
         return urun_fail (err, 0, "`%s.type`: missing", field);
+      if (m->copyup && (m->bind || strcmp (m->type, "tmpfs") != 0))
+        return urun_fail (err, 0, "`%s.options`: `tmpcopyup` is for tmpfs mounts only", field);
     }
   return 0;
 }

@@ -25,6 +25,7 @@ struct spec_mount
   unsigned long propagation;  /* MS_SHARED/MS_SLAVE/... | MS_REC, 0 if none */
   char *data;                 /* options the kernel filesystem parses */
   bool bind;                  /* bind or rbind */
+  bool copyup;                /* tmpcopyup: the tmpfs starts with what it covers (copyup.h) */
 };
 
 struct spec_rlimit

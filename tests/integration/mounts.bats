@@ -197,3 +197,81 @@ make_host_dir() {
     assert_one_error_line /no/such/urun-src
     assert_no_state
 }
+
+# Bind sources are taken with the caller's credentials (bindsrc.h): root
+# binds a directory that lies under one only root may enter into a
+# container whose root is another id; unprivileged, the caller has no
+# credential to lend, so the container binds by path as before.
+@test "root: a bind source under a directory only root may enter reaches a user-namespaced container" {
+    if is_rootless; then skip "rootless: the caller lends no credential the container lacks"; fi
+    local secret=$BATS_TEST_TMPDIR/secret
+    mkdir -p "$secret/pub"
+    chmod 700 "$secret"
+    echo hidden-path > "$secret/pub/file"
+    chmod 755 "$secret/pub" && chmod 644 "$secret/pub/file"
+    setup_bundle sh -c 'cat /data/file; cat /proc/self/uid_map'
+    # the bundle where uid 100000 can reach it (the test's own tmpdir is 0700)
+    BUNDLE=$(mktemp -d /tmp/urun-bindsrc.XXXXXX)
+    chmod 755 "$BUNDLE"
+    cp -a "$BATS_TEST_TMPDIR/bundle/." "$BUNDLE/"
+    mkdir "$BUNDLE/rootfs/data"  # the rootfs is root's: uid 100000 could not make it
+    update_config --arg s "$secret/pub" '.linux.namespaces += [{"type": "user"}]
+        | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        | .mounts += [{"destination": "/data", "type": "bind", "source": $s, "options": ["rbind", "ro"]}]'
+    run urun run --bundle "$BUNDLE" c1
+    rm -rf "$BUNDLE"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = hidden-path ]
+    [[ "${lines[1]}" =~ ^[[:space:]]*0[[:space:]]+100000[[:space:]]+65536$ ]]
+}
+
+@test "tmpcopyup: a tmpfs starts with a copy of the image directory it covers" {
+    setup_bundle sh -c 'stat -f -c %T /seed; stat -c %a /seed; cat /seed/a /seed/sub/b; readlink /seed/link; stat -c %a /seed/sub/b; echo new > /seed/new && echo wrote'
+    mkdir -p "$BUNDLE/rootfs/seed/sub"
+    echo one > "$BUNDLE/rootfs/seed/a"
+    echo two > "$BUNDLE/rootfs/seed/sub/b"
+    chmod 640 "$BUNDLE/rootfs/seed/sub/b"
+    chmod 750 "$BUNDLE/rootfs/seed"
+    # copied as a link, never followed
+    ln -s /etc/passwd "$BUNDLE/rootfs/seed/link"
+    update_config '.mounts += [{"destination": "/seed", "type": "tmpfs", "source": "tmpfs",
+                                "options": ["tmpcopyup", "nosuid", "size=1m"]}]'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = tmpfs ]
+    [ "${lines[1]}" = 750 ]
+    [ "${lines[2]}" = one ]
+    [ "${lines[3]}" = two ]
+    [ "${lines[4]}" = /etc/passwd ]
+    [ "${lines[5]}" = 640 ]
+    [ "${lines[6]}" = wrote ]
+    # the image is untouched
+    [ ! -e "$BUNDLE/rootfs/seed/new" ]
+}
+
+@test "tmpcopyup with ro: filled, then read-only" {
+    setup_bundle sh -c 'cat /seed/a; echo x > /seed/b; echo "rc=$?"'
+    mkdir -p "$BUNDLE/rootfs/seed"
+    echo one > "$BUNDLE/rootfs/seed/a"
+    update_config '.mounts += [{"destination": "/seed", "type": "tmpfs", "source": "tmpfs",
+                                "options": ["tmpcopyup", "ro", "mode=755"]}]'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = one ]
+    [[ "$output" = *"Read-only file system"* ]]
+    [[ "$output" = *"rc=1"* ]]
+}
+
+@test "tmpcopyup on a bind mount is refused, naming the field" {
+    setup_bundle true
+    update_config '.mounts += [{"destination": "/mnt", "type": "bind", "source": "/tmp", "options": ["rbind", "tmpcopyup"]}]'
+    urun_split run c1
+    [ "$status" -eq 1 ]
+    assert_one_error_line 'tmpcopyup'
+    [[ "$err" = *"mounts["*"].options"* ]]
+    assert_no_state
+}

@@ -4,6 +4,7 @@
 #include <config.h>
 #include "spec.h"
 #include "log.h"
+#include "procattr.h"
 #include "process.h"
 #include "util.h"
 #include "unit.h"
@@ -806,6 +807,34 @@ TEST (parse_signal)
   CHECK (process_parse_signal ("64") == 64);
 }
 
+TEST (mount_label_data)
+{
+  char *d;
+  CHECK (procattr_mount_data ("tmpfs", "size=1m", NULL) == NULL);
+  CHECK (procattr_mount_data ("tmpfs", "size=1m", "") == NULL);
+  CHECK (procattr_mount_data ("proc", NULL, "system_u:object_r:container_file_t:s0") == NULL);
+  CHECK (procattr_mount_data ("mqueue", NULL, "l") == NULL);
+  d = procattr_mount_data ("tmpfs", "size=1m,mode=755", "system_u:object_r:container_file_t:s0:c1,c2");
+  CHECK_STR (d, "size=1m,mode=755,context=\"system_u:object_r:container_file_t:s0:c1,c2\"");
+  free (d);
+  d = procattr_mount_data ("devpts", NULL, "l");
+  CHECK_STR (d, "context=\"l\"");
+  free (d);
+}
+
+TEST (tmpcopyup_only_on_tmpfs)
+{
+  struct spec *s = NULL;
+  cleanup_err urun_err err = NULL;
+  CHECK (parse (MIN_HEAD MIN_PROCESS ", 'mounts': [{'destination': '/run', 'type': 'tmpfs', 'source': 'tmpfs', "
+                "'options': ['tmpcopyup', 'size=1m']}]}", &s, &err) == 0);
+  CHECK (s != NULL && s->n_mounts == 1 && s->mounts[0].copyup);
+  CHECK_STR (s ? s->mounts[0].data : NULL, "size=1m");
+  spec_free (s);
+  CHECK (fails_with (MIN_HEAD MIN_PROCESS ", 'mounts': [{'destination': '/m', 'type': 'bind', 'source': '/tmp', "
+                     "'options': ['rbind', 'tmpcopyup']}]}", "mounts[0].options", "tmpcopyup"));
+}
+
 int
 main (void)
 {
@@ -828,6 +857,8 @@ main (void)
   RUN (error_capabilities_and_rlimits);
   RUN (unknown_capability_warns_once);
   RUN (oci_versions);
+  RUN (mount_label_data);
+  RUN (tmpcopyup_only_on_tmpfs);
   RUN (process_attributes);
   RUN (cap_and_rlimit_names);
   RUN (error_cross_field_rules);
