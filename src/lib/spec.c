@@ -172,11 +172,12 @@ spec_version_supported (const char *v)
 const char *
 spec_mount_option_name (size_t i)
 {
-  static const char *const binds[] = { "bind", "rbind" };
-  const size_t nf = sizeof mount_flags / sizeof *mount_flags, np = sizeof propagation_flags / sizeof *propagation_flags;
-  if (i < 2)
-    return binds[i];
-  i -= 2;
+  static const char *const ours[] = { "bind", "rbind", "tmpcopyup" };
+  const size_t no = sizeof ours / sizeof *ours, nf = sizeof mount_flags / sizeof *mount_flags,
+               np = sizeof propagation_flags / sizeof *propagation_flags;
+  if (i < no)
+    return ours[i];
+  i -= no;
   if (i < nf)
     return mount_flags[i].name;
   i -= nf;
