@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 PACKAGES="build-essential autoconf automake libtool pkg-config
   libseccomp-dev libyajl-dev libcap-dev libslirp-dev libglib2.0-dev libsystemd-dev
   uidmap busybox-static bats jq python3-jsonschema util-linux procps
-  crun runc time
+  crun runc time criu
   podman conmon slirp4netns catatonit containerd docker.io iproute2
   clang-14 libclang-rt-14-dev llvm-14"
 

@@ -34,6 +34,8 @@ static const struct
   { "exec", cmd_exec, "run a process in a running container", true },
   { "ps", cmd_ps, "list the processes of a container", false },
   { "features", cmd_features, "print the features this urun implements (JSON)", false },
+  { "checkpoint", cmd_checkpoint, "checkpoint a running container with CRIU", false },
+  { "restore", cmd_restore, "restore a container from a CRIU checkpoint", true },
 };
 
 /* As real root, run from a sealed copy of the binary (selfexe.h): never

@@ -178,6 +178,8 @@ complete -c urun -n $g -a list -d 'List containers'
 complete -c urun -n $g -a exec -d 'Run a process inside a running container'
 complete -c urun -n $g -a ps -d 'List the processes of a container'
 complete -c urun -n $g -a features -d 'Print what this urun implements (JSON)'
+complete -c urun -n $g -a checkpoint -d 'Checkpoint a running container with CRIU'
+complete -c urun -n $g -a restore -d 'Restore a container from a CRIU checkpoint'
 
 # spec
 complete -c urun -n '__urun_using_command spec' -s b -l bundle -r -a '(__fish_complete_directories)' -d 'Bundle directory'
@@ -195,6 +197,20 @@ complete -c urun -n $cr -l preserve-fds -x -d 'Pass N additional file descriptor
 complete -c urun -n $cr -l no-pivot -d 'Do not use pivot_root'
 complete -c urun -n $cr -l no-new-keyring -d 'Do not create a new session keyring'
 complete -c urun -n '__urun_using_command run' -s d -l detach -d 'Do not wait for the container'
+
+# checkpoint, restore
+set -l cp '__urun_using_command checkpoint restore'
+complete -c urun -n $cp -l image-path -r -a '(__fish_complete_directories)' -d 'CRIU image directory'
+complete -c urun -n $cp -l work-path -r -a '(__fish_complete_directories)' -d 'CRIU work directory and logs'
+complete -c urun -n $cp -l tcp-established -d 'Established TCP connections'
+complete -c urun -n $cp -l file-locks -d 'File locks'
+complete -c urun -n $cp -l ext-unix-sk -d 'External UNIX sockets'
+complete -c urun -n $cp -l shell-job -d 'A shell job'
+complete -c urun -n '__urun_using_command checkpoint' -s R -l leave-running -d 'Leave the container running'
+complete -c urun -n '__urun_using_command checkpoint; and __urun_npos_is 0' -a '(__urun_containers)' -d Container
+complete -c urun -n '__urun_using_command restore' -s b -l bundle -r -a '(__fish_complete_directories)' -d 'Bundle directory'
+complete -c urun -n '__urun_using_command restore' -s d -l detach -d 'Return once the container runs'
+complete -c urun -n '__urun_using_command restore' -l pid-file -r -F -d 'Write the restored init pid to file'
 
 # start, state, delete, ps: container id
 complete -c urun -n '__urun_using_command start state delete ps; and __urun_npos_is 0' -a '(__urun_containers)' -d Container

@@ -32,6 +32,16 @@ void cmd_explain (urun_err *err);
 /* create/run options; returns optind of the ID or -1. */
 int cmd_parse_create_opts (const char *cmd, bool is_run, int argc, char **argv, struct create_opts *o, urun_err *err);
 
+/* The CRIU options checkpoint and restore share (runc's names). */
+enum { CMD_CRIU_IMAGE = 400, CMD_CRIU_WORK, CMD_CRIU_TCP, CMD_CRIU_LOCKS, CMD_CRIU_UNIX, CMD_CRIU_SHELL };
+#define CMD_CRIU_OPTIONS                                                                                         \
+  { "image-path", required_argument, NULL, CMD_CRIU_IMAGE }, { "work-path", required_argument, NULL, CMD_CRIU_WORK }, \
+    { "tcp-established", no_argument, NULL, CMD_CRIU_TCP }, { "file-locks", no_argument, NULL, CMD_CRIU_LOCKS },     \
+    { "ext-unix-sk", no_argument, NULL, CMD_CRIU_UNIX }, { "shell-job", no_argument, NULL, CMD_CRIU_SHELL }
+struct criu_opts;
+/* 1 when c is one of them (set in co), else 0. */
+int cmd_parse_criu_option (int c, const char *arg, struct criu_opts *co);
+
 /* Each returns the exit status, or -1 with *err set. */
 int cmd_spec (struct global_opts *g, int argc, char **argv, urun_err *err);
 int cmd_create (struct global_opts *g, int argc, char **argv, urun_err *err);
@@ -44,5 +54,7 @@ int cmd_list (struct global_opts *g, int argc, char **argv, urun_err *err);
 int cmd_exec (struct global_opts *g, int argc, char **argv, urun_err *err);
 int cmd_ps (struct global_opts *g, int argc, char **argv, urun_err *err);
 int cmd_features (struct global_opts *g, int argc, char **argv, urun_err *err);
+int cmd_checkpoint (struct global_opts *g, int argc, char **argv, urun_err *err);
+int cmd_restore (struct global_opts *g, int argc, char **argv, urun_err *err);
 
 #endif

@@ -45,6 +45,13 @@ int container_kill (struct urun_context *ctx, const char *id, int sig, bool all,
 int container_delete (struct urun_context *ctx, const char *id, bool force, urun_err *err);
 int container_state (struct urun_context *ctx, const char *id, char **json, urun_err *err);
 
+/* checkpoint.c, through CRIU (criu.h has the options). */
+struct criu_opts;
+int container_checkpoint (struct urun_context *ctx, const char *id, const struct criu_opts *o, urun_err *err);
+/* Returns the container's exit code in the foreground, 0 with -d, or -1. */
+int container_restore (struct urun_context *ctx, const struct create_opts *o, const struct criu_opts *co,
+                       urun_err *err);
+
 struct container_entry
 {
   struct container_state *st;

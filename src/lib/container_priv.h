@@ -65,10 +65,20 @@ struct created
 int create_container (struct urun_context *ctx, const struct create_opts *o, bool run_mode, struct created *c,
                       urun_err *err);
 void created_free (struct created *c);
+/* Phases 1-3 alone (restore: CRIU makes the process): validate, plan, the
+ * state directory; the stop signals are blocked (*mask: the caller's).
+ * On failure nothing is left and the mask is back. */
+int create_prepare (struct urun_context *ctx, const struct create_opts *o, bool run_mode, struct created *c,
+                    sigset_t *mask, urun_err *err);
+/* Phase 6: state.json for c->pid, and --pid-file. */
+int create_record (const struct create_opts *o, struct created *c, urun_err *err);
 /* Kill what was started and remove the state directory. */
 void created_abort (struct created *c);
 /* --pid-file: written atomically. */
 int write_pid_file (const char *path, pid_t pid, urun_err *err);
+
+/* run.c: after the container's init exited, its state, then delete. */
+void run_cleanup (struct created *c);
 
 /* ---- lifecycle.c ---------------------------------------------------- */
 

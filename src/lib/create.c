@@ -436,7 +436,7 @@ write_pid_file (const char *path, pid_t pid, urun_err *err)
   return urun_err_topic (err, URUN_TOPIC_PID_FILE);
 }
 
-static int
+int
 create_record (const struct create_opts *o, struct created *c, urun_err *err)
 {
   c->st.pid = c->pid;
@@ -478,11 +478,19 @@ drain_cancel_signals (struct created *c)
     ;
 }
 
-int
-create_container (struct urun_context *ctx, const struct create_opts *o, bool run_mode, struct created *c,
-                  urun_err *err)
+/* A failure after the state directory was made: nothing is left. */
+static void
+create_fail (struct created *c, const sigset_t *mask)
 {
-  sigset_t mask;
+  created_abort (c);
+  drain_cancel_signals (c);
+  sigprocmask (SIG_SETMASK, mask, NULL);
+}
+
+int
+create_prepare (struct urun_context *ctx, const struct create_opts *o, bool run_mode, struct created *c,
+                sigset_t *mask, urun_err *err)
+{
   memset (c, 0, sizeof *c);
   c->rootfd = c->dirfd = c->sync_fd = c->start_fd = c->console_sock = c->cancel_fd = c->master = -1;
   c->seq.watch_fd = -1;
@@ -490,14 +498,26 @@ create_container (struct urun_context *ctx, const struct create_opts *o, bool ru
 
   if (create_validate (&ctx->host, o, run_mode, c, err) < 0 || create_plan (ctx, c, err) < 0)
     return -1;
-  if (block_cancel_signals (c, &mask, err) < 0)
+  if (block_cancel_signals (c, mask, err) < 0)
     return -1;
-  if (create_state_dir (ctx, o, run_mode, c, err) < 0 || create_spawn (o, c, &mask, err) < 0
-      || create_protocol (c, err) < 0 || create_record (o, c, err) < 0)
+  if (create_state_dir (ctx, o, run_mode, c, err) < 0)
     {
-      created_abort (c);
-      drain_cancel_signals (c);
-      sigprocmask (SIG_SETMASK, &mask, NULL);
+      create_fail (c, mask);
+      return -1;
+    }
+  return 0;
+}
+
+int
+create_container (struct urun_context *ctx, const struct create_opts *o, bool run_mode, struct created *c,
+                  urun_err *err)
+{
+  sigset_t mask;
+  if (create_prepare (ctx, o, run_mode, c, &mask, err) < 0)
+    return -1;
+  if (create_spawn (o, c, &mask, err) < 0 || create_protocol (c, err) < 0 || create_record (o, c, err) < 0)
+    {
+      create_fail (c, &mask);
       return -1;
     }
   /* run keeps them blocked (it forwards them); create is done */

@@ -165,8 +165,8 @@ finish_mount (struct rootfs_ctx *c, const struct spec_mount *m, unsigned long ex
   return 0;
 }
 
-static bool
-host_is_cgroup2 (void)
+bool
+rootfs_host_is_cgroup2 (void)
 {
   struct statfs sf;
   return statfs ("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
@@ -257,7 +257,7 @@ do_mount (struct rootfs_ctx *c, const struct spec_mount *m, int srcfd, urun_err 
        * cgroup v1 or hybrid host, or not allowed) the host's hierarchy,
        * bound read-only as runc and crun do rootless. */
       unsigned long f = (m->flags | nodev) & ~(MS_BIND | MS_REC | MS_REMOUNT);
-      if ((strcmp (type, "cgroup2") == 0 || host_is_cgroup2 ())
+      if ((strcmp (type, "cgroup2") == 0 || rootfs_host_is_cgroup2 ())
           && mount ("cgroup2", target, "cgroup2", f, NULL) == 0)
         return finish_mount (c, m, 0, err);
       if (bind_mount ("/sys/fs/cgroup", target, MS_REC, err) < 0)

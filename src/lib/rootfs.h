@@ -50,6 +50,9 @@ int rootfs_bind_console (struct rootfs_ctx *c, int slave_fd, urun_err *err);
  * config's linux.devices, and the /dev symlinks. */
 int devices_create (struct rootfs_ctx *c, bool default_devices, urun_err *err);
 
+/* /sys/fs/cgroup is cgroup2 (a unified host). */
+bool rootfs_host_is_cgroup2 (void);
+
 /* Make a mount point read-only, with its sub-mounts when `recursive`. */
 int rootfs_remount (const char *target, unsigned long flags, bool recursive, urun_err *err);
 

@@ -16,8 +16,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-/* After the container's init exited: its state, then delete. */
-static void
+void
 run_cleanup (struct created *c)
 {
   cleanup_state struct container_state *st = NULL;
