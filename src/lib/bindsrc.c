@@ -5,10 +5,12 @@
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,9 +32,6 @@
 #ifndef MOVE_MOUNT_T_EMPTY_PATH
 #define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
 #endif
-#ifndef AT_RECURSIVE
-#define AT_RECURSIVE 0x8000
-#endif
 
 void
 bindsrc_close_all (int *fds, size_t n)
@@ -41,6 +40,49 @@ bindsrc_close_all (int *fds, size_t n)
     if (fds[i] >= 0)
       close (fds[i]);
   free (fds);
+}
+
+/* Mounts below path (a directory): an rbind would carry them. */
+static bool
+has_submounts (const char *path)
+{
+  char real[PATH_MAX], line[4096];
+  cleanup_fclose FILE *f = NULL;
+  size_t n;
+  if (realpath (path, real) == NULL || (f = fopen ("/proc/self/mountinfo", "re")) == NULL)
+    return true;
+  n = strlen (real);
+  while (fgets (line, sizeof line, f))
+    {
+      /* id parent major:minor root MOUNTPOINT ... (spaces escaped as \040) */
+      char *mp = line;
+      for (int i = 0; i < 4 && mp; i++)
+        mp = strchr (mp, ' ') ? strchr (mp, ' ') + 1 : NULL;
+      if (mp == NULL)
+        continue;
+      mp[strcspn (mp, " ")] = '\0';
+      if (strncmp (mp, real, n) == 0 && mp[n] == '/' && (n > 1 || mp[1] != '\0'))
+        return true;
+      if (n == 1 && strcmp (mp, "/") != 0)
+        return true;
+    }
+  return false;
+}
+
+/* The detached copy is made in the caller's user namespace, so the kernel
+ * does not lock it as it locks what a less privileged mount namespace
+ * inherits: the container could clear the source mount's ro, nosuid,
+ * nodev or noexec, and unmount its submounts to see what they cover.  So
+ * it is taken only where there is nothing to lock: no such flag, no
+ * submount.  Elsewhere the container binds by path (its copy of the mount
+ * is locked). */
+static bool
+nothing_to_lock (const struct spec_mount *m, const char *source)
+{
+  struct statvfs sv;
+  if (statvfs (source, &sv) < 0 || (sv.f_flag & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC)))
+    return false;
+  return !(m->flags & MS_REC) || !has_submounts (source);
 }
 
 int
@@ -58,11 +100,15 @@ bindsrc_open_all (const struct spec *s, const char *bundle, int **out, urun_err 
   for (size_t i = 0; i < s->n_mounts; i++)
     {
       const struct spec_mount *m = &s->mounts[i];
-      unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
+      cleanup_free char *source = NULL;
       fds[i] = -1;
       if (!m->bind)
         continue;
-      fds[i] = (int) syscall (SYS_open_tree, bfd, m->source, flags);
+      source = m->source[0] == '/' ? xstrdup (m->source) : xasprintf ("%s/%s", bundle, m->source);
+      if (!nothing_to_lock (m, source))
+        continue;
+      /* never AT_RECURSIVE: there is no submount to carry */
+      fds[i] = (int) syscall (SYS_open_tree, bfd, m->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
       if (fds[i] >= 0)
         continue;
       if (errno == EPERM || errno == ENOSYS)

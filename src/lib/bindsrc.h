@@ -8,7 +8,9 @@
  * detaches a copy of each source with open_tree(OPEN_TREE_CLONE) before
  * the clone; the child then attaches that copy with move_mount, as crun
  * does.  Where the caller may not (rootless), the child binds by path, as
- * before: it has no credential the caller lacks. */
+ * before: it has no credential the caller lacks.  Only for sources whose
+ * mount has nothing the kernel would lock (bindsrc.c): elsewhere too the
+ * child binds by path. */
 #ifndef URUN_BINDSRC_H
 #define URUN_BINDSRC_H
 

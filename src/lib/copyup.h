@@ -19,7 +19,10 @@
  * times; device nodes where mknod is allowed (not in a user namespace:
  * skipped there, with a debug line).  Hard links become separate files;
  * extended attributes are not copied.  The root takes src's mode unless
- * keep_mode (the mount gave `mode=`), and its owner. */
-int copyup_tree (int src, int dst, bool keep_mode, urun_err *err);
+ * keep_mode (the mount gave `mode=`), and its owner.  In a user
+ * namespace (userns), an owner it does not map (the overflow id) is not
+ * given and set-id bits are dropped.  A covered directory on procfs,
+ * sysfs or cgroupfs is refused; a mount point inside is copied empty. */
+int copyup_tree (int src, int dst, bool keep_mode, bool userns, urun_err *err);
 
 #endif

@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,6 +91,8 @@ criu_child (char **argv, int out, const struct criu_setup *su)
       if (fd >= 0 && dup2 (fd, i) < 0)
         _exit (126);
     }
+  /* nothing of urun's reaches criu (and the container it restores) */
+  syscall (SYS_close_range, 3, ~0U, 0);
   if (su && su->rootfs)
     {
       if (unshare (CLONE_NEWNS) < 0 || mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0
@@ -212,6 +216,32 @@ ext_add (struct criu_ext **v, size_t *n, const char *key, char *host)
   (*n)++;
 }
 
+/* CRIU's --external=mnt[KEY]:PATH has no quoting: a key with ']' or ':',
+ * or a path with ':', would be read as another one. */
+static int
+ext_check (const struct criu_ext *v, size_t n, urun_err *err)
+{
+  for (size_t i = 0; i < n; i++)
+    if (strpbrk (v[i].key, "]:") || strchr (v[i].host, ':') || strchr (v[i].key, '\n') || strchr (v[i].host, '\n'))
+      return urun_fail (err, 0, "mount `%s` (from `%s`): CRIU cannot be given a path with `]`, `:` or a newline",
+                        quote (v[i].key), quote (v[i].host));
+  return 0;
+}
+
+/* A masked path is a bind of /dev/null where it is a file (a directory is
+ * masked with a tmpfs, which CRIU dumps itself); at restore (pid 0) each
+ * is named, and CRIU uses those it dumped as binds. */
+static bool
+masked_file (pid_t pid, const char *path)
+{
+  char p[PATH_MAX];
+  struct stat sb;
+  if (pid <= 0)
+    return true;
+  snprintf (p, sizeof p, "/proc/%d/root%s", (int) pid, path);
+  return lstat (p, &sb) == 0 && !S_ISDIR (sb.st_mode);
+}
+
 void
 criu_externals_free (struct criu_ext *e, size_t n)
 {
@@ -238,8 +268,8 @@ device_ext (const struct spec_device *d, size_t i, struct criu_ext **v, size_t *
 }
 
 int
-criu_externals (const struct spec *s, const char *bundle, const char *state_dir, struct criu_ext **out, size_t *n,
-                urun_err *err)
+criu_externals (const struct spec *s, pid_t pid, const char *bundle, const char *state_dir, struct criu_ext **out,
+                size_t *n, urun_err *err)
 {
   struct criu_ext *v = NULL;
   bool dev_tmpfs = false;
@@ -266,8 +296,15 @@ criu_externals (const struct spec *s, const char *bundle, const char *state_dir,
         return -1;
       }
   for (size_t i = 0; s->masked_paths && s->masked_paths[i]; i++)
-    ext_add (&v, n, s->masked_paths[i], xstrdup ("/dev/null"));
+    if (masked_file (pid, s->masked_paths[i]))
+      ext_add (&v, n, s->masked_paths[i], xstrdup ("/dev/null"));
   ext_add (&v, n, "/run/notify", xasprintf ("%s/notify", state_dir));
+  if (ext_check (v, *n, err) < 0)
+    {
+      criu_externals_free (v, *n);
+      *n = 0;
+      return -1;
+    }
   *out = v;
   return 0;
 }
@@ -321,21 +358,32 @@ common_args (struct argv_buf *a, const char *criu, const char *verb, const char 
     arg (a, xstrdup ("--shell-job"));
 }
 
-/* Record the container's stdio (what /proc/PID/fd/0-2 name). */
+/* Record the container's stdio that restore can hand its own to: "N
+ * TARGET" lines, only pipes and sockets (what /proc/PID/fd/N names; the
+ * container chooses the names of its files, never these). */
+static bool
+is_pipe_or_socket (const char *t)
+{
+  const char *p = strncmp (t, "pipe:[", 6) == 0 ? t + 6 : strncmp (t, "socket:[", 8) == 0 ? t + 8 : NULL;
+  size_t digits = p ? strspn (p, "0123456789") : 0;
+  return p && digits > 0 && strcmp (p + digits, "]") == 0;
+}
+
 static int
 save_stdio (pid_t pid, const char *image, urun_err *err)
 {
-  char buf[3 * (PATH_MAX + 1)];
+  char buf[256];
   size_t len = 0;
   cleanup_close int dfd = open (image, O_PATH | O_DIRECTORY | O_CLOEXEC);
   for (int i = 0; i < 3; i++)
     {
-      char p[64], t[PATH_MAX];
+      char p[64], t[64];
       ssize_t n;
       snprintf (p, sizeof p, "/proc/%d/fd/%d", (int) pid, i);
       n = readlink (p, t, sizeof t - 1);
       t[n < 0 ? 0 : n] = '\0';
-      len += snprintf (buf + len, sizeof buf - len, "%s\n", t);
+      if (n > 0 && is_pipe_or_socket (t))
+        len += snprintf (buf + len, sizeof buf - len, "%d %s\n", i, t);
     }
   if (dfd < 0)
     return urun_fail (err, errno, "open `%s`", image);
@@ -362,7 +410,7 @@ criu_dump (pid_t pid, const struct spec *s, const char *bundle, const char *stat
 
   if (criu == NULL)
     return urun_fail (err, 0, "checkpoint needs CRIU: `criu` is not in PATH (apt-get install criu)");
-  if (criu_dirs (o, &image, &work, err) < 0 || criu_externals (s, bundle, state_dir, &ext, &n, err) < 0
+  if (criu_dirs (o, &image, &work, err) < 0 || criu_externals (s, pid, bundle, state_dir, &ext, &n, err) < 0
       || save_stdio (pid, image, err) < 0)
     goto out;
   log = xasprintf ("%s/dump.log", work);
@@ -385,7 +433,7 @@ out:
 /* Mount points for the config's bind mounts, where a fresh copy of the
  * rootfs lacks them (create made them in the one that was dumped). */
 static int
-make_mountpoints (const struct spec *s, const char *rootfs, urun_err *err)
+make_mountpoints (const struct spec *s, const char *bundle, const char *rootfs, urun_err *err)
 {
   cleanup_close int rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
@@ -393,11 +441,14 @@ make_mountpoints (const struct spec *s, const char *rootfs, urun_err *err)
   for (size_t i = 0; i < s->n_mounts; i++)
     {
       const struct spec_mount *m = &s->mounts[i];
+      cleanup_free char *src = NULL;
       struct stat sb;
-      bool dir = !m->bind || stat (m->source, &sb) < 0 || S_ISDIR (sb.st_mode);
+      bool dir;
       int fd;
       if (!m->bind)
         continue;
+      src = m->source[0] == '/' ? xstrdup (m->source) : xasprintf ("%s/%s", bundle, m->source);
+      dir = stat (src, &sb) < 0 || S_ISDIR (sb.st_mode);
       fd = path_open_in_root (rootfd, m->destination, O_PATH, dir ? PATH_CREATE_DIR : PATH_CREATE_FILE, err);
       if (fd < 0)
         return urun_err_wrap (err, "mount `%s`", m->destination);
@@ -414,12 +465,11 @@ inherit_stdio (struct argv_buf *a, const char *image)
   cleanup_err urun_err e = NULL;
   size_t len;
   char *save = NULL;
-  int i = 0;
   if (read_file_at (AT_FDCWD, image, &text, &len, &e) < 0)
     return;
-  for (char *l = strtok_r (text, "\n", &save); l && i < 3; l = strtok_r (NULL, "\n", &save), i++)
-    if (strncmp (l, "pipe:", 5) == 0 || strncmp (l, "socket:", 7) == 0)
-      arg (a, xasprintf ("--inherit-fd=fd[%d]:%s", i, l));
+  for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    if ((l[0] == '0' || l[0] == '1' || l[0] == '2') && l[1] == ' ' && is_pipe_or_socket (l + 2))
+      arg (a, xasprintf ("--inherit-fd=fd[%c]:%s", l[0], l + 2));
 }
 
 static int
@@ -451,8 +501,8 @@ criu_restore (const struct spec *s, const char *bundle, const char *rootfs, cons
 
   if (criu == NULL)
     return urun_fail (err, 0, "restore needs CRIU: `criu` is not in PATH (apt-get install criu)");
-  if (criu_dirs (o, &image, &work, err) < 0 || criu_externals (s, bundle, state_dir, &ext, &n, err) < 0
-      || make_mountpoints (s, rootfs, err) < 0)
+  if (criu_dirs (o, &image, &work, err) < 0 || criu_externals (s, 0, bundle, state_dir, &ext, &n, err) < 0
+      || make_mountpoints (s, bundle, rootfs, err) < 0)
     goto out;
   log = xasprintf ("%s/restore.log", work);
   pidfile = xasprintf ("%s/criu.pid", state_dir);

@@ -38,10 +38,11 @@ struct criu_ext
  * a terminal, joined namespaces, no criu, `criu check` failing. */
 int criu_usable (const struct plan_host *h, const struct spec *s, const char *what, urun_err *err);
 
-/* The external mounts of a container of this config (bundle: for relative
- * sources; state_dir: its notify directory).  Errors name the field. */
-int criu_externals (const struct spec *s, const char *bundle, const char *state_dir, struct criu_ext **out, size_t *n,
-                    urun_err *err);
+/* The external mounts of a container of this config (pid: its init at a
+ * dump, 0 at a restore; bundle: for relative sources; state_dir: its
+ * notify directory).  Errors name the field or the path. */
+int criu_externals (const struct spec *s, pid_t pid, const char *bundle, const char *state_dir, struct criu_ext **out,
+                    size_t *n, urun_err *err);
 void criu_externals_free (struct criu_ext *e, size_t n);
 
 /* The image and work directories of o, made (0700) when missing; allocated. */

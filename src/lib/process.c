@@ -439,15 +439,11 @@ process_execve (struct process_plan *plan, urun_err *err)
   const struct spec_process *p = plan->p;
   sigset_t none;
 
-  /* only 0-2 and --preserve-fds reach the program */
+  /* only 0-2 and --preserve-fds reach the program.  The preserved ones
+   * came to urun through an exec, so they are not close-on-exec; urun's
+   * own fds among them (in a gap of the range) are, and stay so. */
   if (mark_fds_cloexec_from (3 + plan->preserve_fds, err) < 0)
     return -1;
-  for (int fd = 3; fd < 3 + plan->preserve_fds; fd++)
-    {
-      int fl = fcntl (fd, F_GETFD);
-      if (fl >= 0)
-        fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC);
-    }
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   for (int s = 1; s < NSIG; s++)

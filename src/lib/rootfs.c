@@ -219,7 +219,7 @@ mount_copyup (struct rootfs_ctx *c, const struct spec_mount *m, int destfd, unsi
   topdir = openat (top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (topdir < 0)
     return urun_fail (err, errno, "tmpcopyup: open the new tmpfs");
-  if (copyup_tree (covered, topdir, keep_mode, err) < 0)
+  if (copyup_tree (covered, topdir, keep_mode, c->userns, err) < 0)
     return -1;
   path_fd_name (top, target);
   if ((m->flags & MS_RDONLY) && mount (NULL, target, NULL, MS_REMOUNT | ((m->flags | nodev) & ~MS_REC), m->data) < 0)
@@ -341,7 +341,12 @@ rootfs_mount_all (struct rootfs_ctx *c, urun_err *err)
           dev_mounted = true;
           dev_is_bind = m->bind;
         }
-      if (do_mount (c, m, c->bind_fds ? c->bind_fds[i] : -1, err) < 0)
+      int srcfd = c->bind_fds ? c->bind_fds[i] : -1;
+      int r = do_mount (c, m, srcfd, err);
+      /* attached (or not): the container's program must not get it */
+      if (srcfd >= 0)
+        close (srcfd);
+      if (r < 0)
         return urun_err_wrap (err, "mount `%s`", m->destination);
     }
   free (c->labelled_data);

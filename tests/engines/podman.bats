@@ -271,7 +271,9 @@ sc_network_none() {
     # loopback is up, and a listener on 127.0.0.1 answers from inside
     run pm run --rm --network none "$IMAGE" sh -c '
         ip -o link | grep -v " lo:" | grep -q . && echo "a link besides lo"
-        echo pong | nc -l -p 8080 > /tmp/got & l=$!
+        # (the listener keeps its stdin open a while: at its EOF busybox nc
+        # may close before the line of the client came in)
+        (echo pong; sleep 2) | nc -l -p 8080 > /tmp/got & l=$!
         i=0; while [ $i -lt 50 ] && ! netstat -ltn | grep -q ":8080 "; do sleep 0.1; i=$((i+1)); done
         echo ping | nc -w 5 127.0.0.1 8080
         wait $l; cat /tmp/got'

@@ -205,6 +205,11 @@ make_host_dir() {
 @test "root: a bind source under a directory only root may enter reaches a user-namespaced container" {
     if is_rootless; then skip "rootless: the caller lends no credential the container lacks"; fi
     local secret=$BATS_TEST_TMPDIR/secret
+    # (a source on a mount with ro, nosuid, nodev or noexec is bound by path:
+    # bindsrc.c; security/bind_locks.bats)
+    if [[ ",$(findmnt -no OPTIONS -T "$BATS_TEST_TMPDIR")," =~ ,(ro|nosuid|nodev|noexec), ]]; then
+        skip "$BATS_TEST_TMPDIR is on a mount with ro, nosuid, nodev or noexec"
+    fi
     mkdir -p "$secret/pub"
     chmod 700 "$secret"
     echo hidden-path > "$secret/pub/file"
@@ -273,5 +278,40 @@ make_host_dir() {
     [ "$status" -eq 1 ]
     assert_one_error_line 'tmpcopyup'
     [[ "$err" = *"mounts["*"].options"* ]]
+    assert_no_state
+}
+
+@test "root: tmpcopyup in a user namespace gives no set-id bit to a file of an owner it does not map" {
+    if is_rootless; then skip "rootless: every file of the image has a mapped owner"; fi
+    setup_bundle sh -c 'stat -c "%a %u" /seed/e /seed/mine'
+    BUNDLE=$(mktemp -d /tmp/urun-copyup.XXXXXX)
+    chmod 755 "$BUNDLE"
+    cp -a "$BATS_TEST_TMPDIR/bundle/." "$BUNDLE/"
+    mkdir -p "$BUNDLE/rootfs/seed"
+    cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/seed/e"
+    chmod 4755 "$BUNDLE/rootfs/seed/e"  # host root's: unmapped below
+    cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/seed/mine"
+    chown 100005:100005 "$BUNDLE/rootfs/seed/mine"
+    chmod 4755 "$BUNDLE/rootfs/seed/mine"  # the container's uid 5: its own
+    update_config '.linux.namespaces += [{"type": "user"}]
+        | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        | .mounts += [{"destination": "/seed", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup"]}]'
+    run urun run --bundle "$BUNDLE" c1
+    rm -rf "$BUNDLE"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "755 0" ]
+    [ "${lines[1]}" = "4755 5" ]
+}
+
+@test "tmpcopyup over a directory a symlink of the image leads into /proc is refused" {
+    setup_bundle true
+    rm -rf "$BUNDLE/rootfs/seed"
+    ln -s /proc/sys/kernel/random "$BUNDLE/rootfs/seed"
+    update_config '.mounts += [{"destination": "/seed", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup"]}]'
+    urun_split run c1
+    [ "$status" -eq 1 ]
+    assert_one_error_line "tmpcopyup" "procfs"
     assert_no_state
 }

@@ -81,6 +81,25 @@ assert_inside() {
     [ "$(printf '%s\n' "$output" | tail -n 2 | tr '\n' ' ')" = "one two " ]
 }
 
+@test "fd_leak: run --preserve-fds 20 with none of them open passes none of urun's own" {
+    # urun's descriptors that land in the range (a gap: nothing was
+    # inherited there) stay close-on-exec; a bind source urun detached too
+    setup_bundle sh -c "$LIST_FDS"
+    local src
+    src=$(make_shared_dir src)
+    update_config --arg s "$src" '.mounts += [{"destination": "/data", "type": "bind", "source": $s, "options": ["rbind"]}]'
+    if ! is_rootless; then
+        update_config '.linux.namespaces += [{"type": "user"}]
+            | .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]
+            | .linux.gidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]'
+    fi
+    # (bats's own descriptors closed: what is left in 3-22 is urun's)
+    run urun run --preserve-fds 20 c1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- 10>&- 11>&- 12>&- 13>&- 14>&- 15>&- 16>&- 17>&- 18>&- 19>&- 20>&- 21>&- 22>&-
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(printf '%s\n' "$output" | awk '{print $1}' | tr '\n' ' ')" = "0 1 2 " ]
+}
+
 @test "fd_leak: exec --preserve-fds 2 passes exactly fds 3 and 4" {
     setup_bundle sleep 1000
     urun_run_detached --bundle "$BUNDLE" c1
