@@ -34,6 +34,8 @@ static const struct
   { "exec", cmd_exec, "run a process in a running container", true },
   { "ps", cmd_ps, "list the processes of a container", false },
   { "features", cmd_features, "print the features this urun implements (JSON)", false },
+  { "pause", cmd_pause, "suspend the processes of a container (its cgroup)", false },
+  { "resume", cmd_resume, "resume the processes of a paused container", false },
   { "checkpoint", cmd_checkpoint, "checkpoint a running container with CRIU", false },
   { "restore", cmd_restore, "restore a container from a CRIU checkpoint", true },
 };

@@ -178,6 +178,8 @@ complete -c urun -n $g -a list -d 'List containers'
 complete -c urun -n $g -a exec -d 'Run a process inside a running container'
 complete -c urun -n $g -a ps -d 'List the processes of a container'
 complete -c urun -n $g -a features -d 'Print what this urun implements (JSON)'
+complete -c urun -n $g -a pause -d 'Suspend the processes of a container'
+complete -c urun -n $g -a resume -d 'Resume the processes of a paused container'
 complete -c urun -n $g -a checkpoint -d 'Checkpoint a running container with CRIU'
 complete -c urun -n $g -a restore -d 'Restore a container from a CRIU checkpoint'
 
@@ -213,7 +215,7 @@ complete -c urun -n '__urun_using_command restore' -s d -l detach -d 'Return onc
 complete -c urun -n '__urun_using_command restore' -l pid-file -r -F -d 'Write the restored init pid to file'
 
 # start, state, delete, ps: container id
-complete -c urun -n '__urun_using_command start state delete ps; and __urun_npos_is 0' -a '(__urun_containers)' -d Container
+complete -c urun -n '__urun_using_command start state delete ps pause resume; and __urun_npos_is 0' -a '(__urun_containers)' -d Container
 
 # kill
 complete -c urun -n '__urun_using_command kill' -s a -l all -d 'Signal every process of the container'

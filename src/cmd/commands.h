@@ -56,5 +56,7 @@ int cmd_ps (struct global_opts *g, int argc, char **argv, urun_err *err);
 int cmd_features (struct global_opts *g, int argc, char **argv, urun_err *err);
 int cmd_checkpoint (struct global_opts *g, int argc, char **argv, urun_err *err);
 int cmd_restore (struct global_opts *g, int argc, char **argv, urun_err *err);
+int cmd_pause (struct global_opts *g, int argc, char **argv, urun_err *err);
+int cmd_resume (struct global_opts *g, int argc, char **argv, urun_err *err);
 
 #endif

@@ -241,7 +241,7 @@ child_setup (struct child_ctx *c, struct process_plan *pp, urun_err *err)
   struct rootfs_ctx rc = { .spec = c->spec, .rootfs = c->rootfs, .userns = c->plan->in_userns,
                            .no_pivot = c->no_pivot, .nodev = c->plan->nodev, .stage_dir = c->state_dir,
                            .rootfd = -1, .stage_fd = -1, .null_fd = -1, .procfd = c->procfd,
-                           .bind_fds = c->bind_fds };
+                           .bind_fds = c->bind_fds, .cg = c->cg };
   if (child_enter_namespaces (c, err) < 0 || child_identity (c, err) < 0 || child_rootfs (c, &rc, err) < 0
       || child_terminal (c, &rc, err) < 0 || child_process (c, &rc, pp, err) < 0)
     return -1;

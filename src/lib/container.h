@@ -44,6 +44,8 @@ int container_run (struct urun_context *ctx, const struct create_opts *o, urun_e
 int container_kill (struct urun_context *ctx, const char *id, int sig, bool all, urun_err *err);
 int container_delete (struct urun_context *ctx, const char *id, bool force, urun_err *err);
 int container_state (struct urun_context *ctx, const char *id, char **json, urun_err *err);
+/* pause (freeze its cgroup) or resume (thaw it). */
+int container_pause (struct urun_context *ctx, const char *id, bool pause, urun_err *err);
 
 /* checkpoint.c, through CRIU (criu.h has the options). */
 struct criu_opts;

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include "container.h"
+#include "cgroup/cgroup.h"
 #include "namespaces.h"
 #include "seccomp.h"
 #include "sync.h"
@@ -26,6 +27,7 @@ struct child_ctx
   bool no_pivot, no_new_keyring;
   int preserve_fds;
   const int *bind_fds; /* bindsrc.h: detached bind sources, per mount (or NULL) */
+  const struct urun_cgroup *cg; /* its cgroup, for the /sys/fs/cgroup mount */
   struct ns_join join;
   urun_seccomp_filter seccomp;
   unsigned conds;    /* the SYNC_IF_* of this container */
@@ -58,6 +60,7 @@ struct created
   struct ns_join join;
   urun_seccomp_filter seccomp;
   int *bind_fds;     /* bindsrc.h: until the child has them */
+  struct urun_cgroup cg; /* cgroup/cgroup.h: recorded and made before the clone */
 };
 
 /* validate, plan, state directory, spawn, parent protocol, record.  On

@@ -67,6 +67,7 @@ created_free (struct created *c)
     close (steal_fd (&c->seq.watch_fd));
   free (c->st.created);
   seccomp_filter_free (c->seccomp);
+  cgroup_free (&c->cg);
   c->spec = NULL;
   c->bundle = c->rootfs = c->config_text = c->st.created = c->state_dir = NULL;
   c->seccomp = NULL;
@@ -87,6 +88,9 @@ created_abort (struct created *c)
   if (c->state_dir_made)
     {
       cleanup_err urun_err e = NULL;
+      if (cgroup_destroy (&c->cg, &e) < 0)
+        urun_warn ("%s", e->msg);
+      urun_err_free (&e);
       state_dir_remove (c->rootfd, c->st.id, c->dirfd, &e);
       c->state_dir_made = false;
     }
@@ -210,7 +214,15 @@ create_plan (struct urun_context *ctx, struct created *c, urun_err *err)
   if (ns_open_paths (c->spec, &c->plan, &c->join, err) < 0)
     return -1;
   process_load_default_rlimits ();
-  cgroup_check_resources (c->spec, ctx->cgroup_manager);
+  if (cgroup_plan (c->spec, c->st.id, &ctx->host, ctx->cgroup_manager, &c->cg, err) < 0)
+    return -1;
+  /* a cgroup namespace made once the process is in its cgroup: inside,
+   * that cgroup is the root */
+  if (c->cg.kind != CGROUP_NONE && (c->plan.clone_flags & CLONE_NEWCGROUP))
+    {
+      c->plan.clone_flags &= ~CLONE_NEWCGROUP;
+      c->plan.unshare_flags |= CLONE_NEWCGROUP;
+    }
   return 0;
 }
 
@@ -245,6 +257,9 @@ create_state_dir (struct urun_context *ctx, const struct create_opts *o, bool ru
       || notify_prepare (c->spec, c->dirfd, c->state_dir, o->notify_socket, err) < 0)
     return -1;
   if (!run_mode && make_start_socket (c, err) < 0)
+    return -1;
+  /* recorded before it is made: `delete -f` finds it after a kill -9 */
+  if (cgroup_save (&c->cg, c->dirfd, err) < 0 || cgroup_create (&c->cg, c->spec, err) < 0)
     return -1;
   c->st.bundle = c->bundle;
   c->st.rootfs = c->rootfs;
@@ -287,6 +302,7 @@ fill_child_ctx (const struct create_opts *o, struct created *c, int child_sock, 
   cc->no_new_keyring = o->no_new_keyring;
   cc->preserve_fds = o->preserve_fds;
   cc->bind_fds = c->bind_fds;
+  cc->cg = &c->cg;
   cc->join = c->join;
   cc->seccomp = c->seccomp;
   cc->conds = c->conds;
@@ -323,6 +339,9 @@ create_spawn (const struct create_opts *o, struct created *c, const sigset_t *ma
     }
   c->pid = c->direct_child = pid;
   fault_point (STEP_CLONE, FAULT_AT);
+  /* in its cgroup before it runs anything of its own (it waits for the maps) */
+  if (cgroup_enter (&c->cg, pid, err) < 0)
+    return -1;
   /* C forks G, which holds the socket too: C's death must not go unseen */
   if (c->plan.fork)
     c->seq.watch_fd = syscall (SYS_pidfd_open, pid, 0);

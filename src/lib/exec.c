@@ -9,6 +9,7 @@
  * child when M exits and its exit status comes back to us. */
 #include <config.h>
 #include "container_priv.h"
+#include "cgroup/cgroup.h"
 #include "fault.h"
 #include "log.h"
 #include "process.h"
@@ -178,6 +179,7 @@ struct exec_run
   int pidfd, console_sock, sock, master;
   pid_t mid, pid;
   struct sync_seq seq; /* seq.watch_fd: M, until it says X's pid */
+  struct urun_cgroup cg; /* the container's: M enters it, X is born in it */
 };
 
 /* M: join the container, fork X, say its pid (step 22). */
@@ -195,6 +197,11 @@ exec_intermediate (struct exec_run *x, int child_sock)
    * opened by the container's processes, whatever their capabilities in
    * the container's user namespace */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (cgroup_enter (&x->cg, getpid (), &e) < 0)
+    {
+      sync_send_error (child_sock, e);
+      _exit (1);
+    }
   if (ns_join_process (x->st->pid, x->pidfd, x->exec_flags, &e) < 0)
     {
       if (e->errnum == EACCES || e->errnum == EPERM)
@@ -379,6 +386,7 @@ container_exec (struct urun_context *ctx, const struct exec_opts *o, urun_err *e
     return urun_err_wrap (err, "container `%s`", o->id);
   x.spec = spec;
   x.st = st;
+  cgroup_load (dirfd, &x.cg);
   if (exec_prepare (ctx, &x, &p, err) == 0)
     {
       signals_block_forwarded (&old);
@@ -396,5 +404,6 @@ container_exec (struct urun_context *ctx, const struct exec_opts *o, urun_err *e
   if (p != o->process)
     spec_process_free (p);
   seccomp_filter_free (x.filter);
+  cgroup_free (&x.cg);
   return ret;
 }

@@ -2,6 +2,7 @@
 #include <config.h>
 #include "rootfs.h"
 #include "bindsrc.h"
+#include "cgroup/cgroup.h"
 #include "copyup.h"
 #include "procattr.h"
 #include "log.h"
@@ -186,6 +187,55 @@ nodev_for (const struct rootfs_ctx *c, const struct spec_mount *m, int srcfd)
   return MS_NODEV;
 }
 
+/* On a cgroup v1 host, with a cgroup of its own (root): a tmpfs holding,
+ * for each hierarchy, a bind of the container's own directory there (read
+ * only unless the config's mount is rw), as runc does; never the host's
+ * whole hierarchies. */
+static int
+mount_own_cgroups (struct rootfs_ctx *c, const struct spec_mount *m, int destfd, urun_err *err)
+{
+  const unsigned long f = MS_NOSUID | MS_NODEV | MS_NOEXEC, ro = m->flags & MS_RDONLY;
+  cleanup_close int top = -1, topdir = -1;
+  char target[32];
+
+  path_fd_name (destfd, target);
+  if (mount ("cgroup", target, "tmpfs", f, "mode=755") < 0)
+    return urun_fail (err, errno, "mount a tmpfs for the cgroup hierarchies");
+  if ((top = reopen_dest (c, m->destination, err)) < 0)
+    return -1;
+  if ((topdir = openat (top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return urun_fail (err, errno, "open the cgroup tmpfs");
+  for (size_t i = 0; i < c->cg->n; i++)
+    {
+      const struct urun_cgroup_dir *d = &c->cg->dirs[i];
+      cleanup_close int sub = -1, bound = -1;
+      char t[32];
+      if (mkdirat (topdir, d->controllers, 0755) < 0
+          || (sub = openat (topdir, d->controllers, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        return urun_fail (err, errno, "make `%s`", d->controllers);
+      path_fd_name (sub, t);
+      if (bind_mount (d->path, t, 0, err) < 0)
+        return -1;
+      if ((bound = openat (topdir, d->controllers, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        return urun_fail (err, errno, "open `%s`", d->controllers);
+      path_fd_name (bound, t);
+      if (rootfs_remount (t, f | ro, false, err) < 0)
+        return urun_err_wrap (err, "`%s`", d->controllers);
+      /* cpu and cpuacct of a "cpu,cpuacct" hierarchy, as on the host */
+      if (strchr (d->controllers, ','))
+        {
+          cleanup_free char *names = xstrdup (d->controllers);
+          char *save = NULL;
+          for (char *n = strtok_r (names, ",", &save); n; n = strtok_r (NULL, ",", &save))
+            symlinkat (d->controllers, topdir, n);
+        }
+    }
+  path_fd_name (top, target);
+  if (ro && mount (NULL, target, NULL, MS_REMOUNT | MS_RDONLY | f, "mode=755") < 0)
+    return urun_fail (err, errno, "make the cgroup tmpfs read-only");
+  return finish_mount (c, m, 0, err);
+}
+
 /* The mount's data, with linux.mountLabel where one applies (valid until
  * the next call). */
 static const char *
@@ -257,6 +307,8 @@ do_mount (struct rootfs_ctx *c, const struct spec_mount *m, int srcfd, urun_err 
        * cgroup v1 or hybrid host, or not allowed) the host's hierarchy,
        * bound read-only as runc and crun do rootless. */
       unsigned long f = (m->flags | nodev) & ~(MS_BIND | MS_REC | MS_REMOUNT);
+      if (c->cg && c->cg->kind == CGROUP_V1 && strcmp (type, "cgroup2") != 0)
+        return mount_own_cgroups (c, m, destfd, err);
       if ((strcmp (type, "cgroup2") == 0 || rootfs_host_is_cgroup2 ())
           && mount ("cgroup2", target, "cgroup2", f, NULL) == 0)
         return finish_mount (c, m, 0, err);

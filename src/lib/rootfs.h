@@ -10,6 +10,8 @@
 #include "error.h"
 #include "spec.h"
 
+struct urun_cgroup;
+
 struct rootfs_ctx
 {
   const struct spec *spec;
@@ -24,6 +26,7 @@ struct rootfs_ctx
   int null_fd;           /* /dev/null (1:3), checked: what masks are made of */
   int procfd;            /* a checked procfs (the host's, opened before pivot) */
   char *labelled_data;   /* mount data with linux.mountLabel (rootfs.c) */
+  const struct urun_cgroup *cg; /* the container's own cgroup (or NULL) */
   const int *bind_fds;   /* per mount: its bind source detached by urun (bindsrc.h), or -1; may be NULL */
 };
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
 #include "state.h"
+#include "cgroup/cgroup.h"
 #include "spec.h"
 #include "fault.h"
 #include "sync.h"
@@ -405,13 +406,16 @@ state_status (int dirfd, const struct container_state *st)
   /* the start socket exists from create until start */
   if (fstatat (dirfd, EXEC_SOCK, &sb, AT_SYMLINK_NOFOLLOW) == 0)
     return STATUS_CREATED;
+  /* its cgroup frozen (urun pause) */
+  if (cgroup_frozen_at (dirfd))
+    return STATUS_PAUSED;
   return STATUS_RUNNING;
 }
 
 const char *
 state_status_name (enum container_status s)
 {
-  static const char *const names[] = { "creating", "created", "running", "stopped" };
+  static const char *const names[] = { "creating", "created", "running", "stopped", "paused" };
   return names[s];
 }
 

@@ -98,9 +98,9 @@ wait_count() {
     [ -e "$BATS_TEST_TMPDIR/img/inventory.img" ]
     # the container is gone, and counts no more
     [ -z "$(urun list -q)" ]
-    n=$(cat "$BUNDLE/rootfs/tmp/count")
+    n=$(read_number "$BUNDLE/rootfs/tmp/count")
     sleep 0.5
-    [ "$(cat "$BUNDLE/rootfs/tmp/count")" = "$n" ]
+    [ "$(read_number "$BUNDLE/rootfs/tmp/count")" = "$n" ]
     urun restore -d --image-path "$BATS_TEST_TMPDIR/img" c1 </dev/null >"$BATS_TEST_TMPDIR/restore.log" 2>&1 ||
         { cat "$BATS_TEST_TMPDIR/restore.log" "$BATS_TEST_TMPDIR/img/restore.log" | tail -40; false; }
     [ "$(urun state c1 | jq -r .status)" = running ]
@@ -125,7 +125,7 @@ wait_count() {
     [ -e "$BATS_TEST_TMPDIR/img/inventory.img" ]
     [ -s "$BATS_TEST_TMPDIR/work/dump.log" ]
     [ "$(urun state c1 | jq -r .status)" = running ]
-    n=$(cat "$BUNDLE/rootfs/tmp/count")
+    n=$(read_number "$BUNDLE/rootfs/tmp/count")
     wait_count $((n + 2))
 }
 

@@ -175,6 +175,18 @@ wait_pid_gone() {
     return 1
 }
 
+# The number a container writes again and again into FILE (each write
+# truncates it first: an empty read is read again, bounded); 0 if none.
+read_number() {
+    local c i
+    for i in $(seq 1 50); do
+        c=$(cat "$1" 2>/dev/null)
+        if [ -n "$c" ]; then echo "$c"; return 0; fi
+        sleep 0.01
+    done
+    echo 0
+}
+
 # Wait (bounded: 5 s) until FILE exists and is not empty.
 wait_file() {
     local f=$1 i

@@ -1,33 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
-#include "cgroup.h"
+#include "cgroup_priv.h"
 #include "log.h"
 #include "util.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statfs.h>
+#include <unistd.h>
 
-void
-cgroup_check_resources (const struct spec *s, enum cgroup_manager m)
-{
-  cleanup_free char *asked = spec_resource_limits_requested (s);
-  struct statfs sf;
-  const char *why;
-
-  if (asked == NULL)
-    return;
-  if (m == CGROUP_MANAGER_DISABLED)
-    {
-      urun_warn ("linux.resources (%s) not applied: the cgroup manager is disabled", asked);
-      return;
-    }
-  if (statfs ("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
-    why = "urun does not manage cgroups yet";
-  else
-    why = "this host has no cgroup v2 hierarchy with controllers (cgroup v1 or hybrid layout)";
-  urun_warn ("linux.resources (%s) not applied: %s; the container runs without these limits", asked, why);
-}
+#define CGROUP_RECORD "cgroup"
 
 int
 cgroup_manager_parse (const char *s)
@@ -37,4 +21,186 @@ cgroup_manager_parse (const char *s)
     if (strcmp (s, names[i]) == 0)
       return i;
   return -1;
+}
+
+static const struct cgroup_ops *
+ops_of (const struct urun_cgroup *cg)
+{
+  return cg->kind == CGROUP_V1 ? &cgroup_v1_ops : NULL;
+}
+
+static bool
+host_is_v1 (void)
+{
+  struct statfs sf;
+  /* v1 or hybrid: a tmpfs of hierarchies at /sys/fs/cgroup */
+  return statfs ("/sys/fs/cgroup", &sf) == 0 && sf.f_type == TMPFS_MAGIC;
+}
+
+/* No cgroup of its own: one line when the config asked for limits. */
+static void
+warn_unmanaged (const struct spec *s, const char *why)
+{
+  cleanup_free char *asked = spec_resource_limits_requested (s);
+  if (asked)
+    urun_warn ("linux.resources (%s) not applied: %s; the container runs without these limits", asked, why);
+}
+
+/* runc's systemd form "slice:prefix:name", as the cgroupfs path systemd
+ * would give it (/slice/prefix-name.scope); any other path as it is. */
+static char *
+systemd_to_path (const char *p)
+{
+  const char *a = strchr (p, ':'), *b = a ? strchr (a + 1, ':') : NULL;
+  if (p[0] == '/' || b == NULL || strchr (b + 1, ':'))
+    return xstrdup (p);
+  if (a == p)
+    return xasprintf ("/system.slice/%.*s-%s.scope", (int) (b - a - 1), a + 1, b + 1);
+  return xasprintf ("/%.*s/%.*s-%s.scope", (int) (a - p), p, (int) (b - a - 1), a + 1, b + 1);
+}
+
+int
+cgroup_plan (const struct spec *s, const char *id, const struct plan_host *h, enum cgroup_manager m,
+             struct urun_cgroup *cg, urun_err *err)
+{
+  cleanup_free char *rel = NULL;
+  memset (cg, 0, sizeof *cg);
+  if (m == CGROUP_MANAGER_DISABLED)
+    {
+      warn_unmanaged (s, "the cgroup manager is disabled");
+      return 0;
+    }
+  if (!host_is_v1 ())
+    {
+      warn_unmanaged (s, "urun does not manage cgroup v2 yet");
+      return 0;
+    }
+  if (plan_is_rootless (h))
+    {
+      warn_unmanaged (s, "this host's cgroups are v1, and rootless cgroups need v2 (delegated by systemd)");
+      return 0;
+    }
+  if (s->cgroups_path && (strstr (s->cgroups_path, "..") || s->cgroups_path[0] == '\0'))
+    return urun_fail (err, 0, "`linux.cgroupsPath`: `%s` is not a cgroup path", quote (s->cgroups_path));
+  /* runc's default: the container's id under our own cgroup */
+  rel = s->cgroups_path ? systemd_to_path (s->cgroups_path) : xstrdup (id);
+  cg->kind = CGROUP_V1;
+  return cgroup_v1_paths (rel, cg, err);
+}
+
+int
+cgroup_create (struct urun_cgroup *cg, const struct spec *s, urun_err *err)
+{
+  const struct cgroup_ops *o = ops_of (cg);
+  return o ? o->create (cg, s, err) : 0;
+}
+
+int
+cgroup_enter (const struct urun_cgroup *cg, pid_t pid, urun_err *err)
+{
+  const struct cgroup_ops *o = ops_of (cg);
+  return o ? o->enter (cg, pid, err) : 0;
+}
+
+int
+cgroup_destroy (const struct urun_cgroup *cg, urun_err *err)
+{
+  const struct cgroup_ops *o = ops_of (cg);
+  return o ? o->destroy (cg, err) : 0;
+}
+
+int
+cgroup_freeze (const struct urun_cgroup *cg, bool frozen, urun_err *err)
+{
+  const struct cgroup_ops *o = ops_of (cg);
+  if (o == NULL)
+    return urun_fail (err, 0, "it has no cgroup of its own (urun manages cgroups as root on a cgroup v1 host; "
+                      "v2 and rootless cgroups come later)");
+  return o->freeze (cg, frozen, err);
+}
+
+bool
+cgroup_frozen (const struct urun_cgroup *cg)
+{
+  const struct cgroup_ops *o = ops_of (cg);
+  return o && o->frozen (cg);
+}
+
+int
+cgroup_pids (const struct urun_cgroup *cg, pid_t **pids, size_t *n)
+{
+  const struct cgroup_ops *o = ops_of (cg);
+  *pids = NULL;
+  *n = 0;
+  return o ? o->pids (cg, pids, n) : -1;
+}
+
+void
+cgroup_free (struct urun_cgroup *cg)
+{
+  for (size_t i = 0; i < cg->n; i++)
+    {
+      free (cg->dirs[i].controllers);
+      free (cg->dirs[i].path);
+    }
+  free (cg->dirs);
+  memset (cg, 0, sizeof *cg);
+}
+
+/* ---- the record: "v1" then "CONTROLLERS PATH" lines ------------------- */
+
+int
+cgroup_save (const struct urun_cgroup *cg, int dirfd, urun_err *err)
+{
+  cleanup_free char *text = xstrdup ("v1\n");
+  if (cg->kind == CGROUP_NONE)
+    return 0;
+  for (size_t i = 0; i < cg->n; i++)
+    {
+      char *t = xasprintf ("%s%s %s\n", text, cg->dirs[i].controllers, cg->dirs[i].path);
+      free (text);
+      text = t;
+    }
+  return write_file_atomic_at (dirfd, CGROUP_RECORD, text, strlen (text), 0600, err);
+}
+
+int
+cgroup_load (int dirfd, struct urun_cgroup *cg)
+{
+  cleanup_free char *text = NULL;
+  cleanup_err urun_err e = NULL;
+  size_t len;
+  char *save = NULL, *l;
+  memset (cg, 0, sizeof *cg);
+  if (read_file_at (dirfd, CGROUP_RECORD, &text, &len, &e) < 0)
+    return 0;
+  l = strtok_r (text, "\n", &save);
+  if (l == NULL || strcmp (l, "v1") != 0)
+    return -1;
+  cg->kind = CGROUP_V1;
+  while ((l = strtok_r (NULL, "\n", &save)))
+    {
+      char *sp = strchr (l, ' ');
+      /* what delete kills and removes: only ever a cgroup */
+      if (sp == NULL || strncmp (sp + 1, "/sys/fs/cgroup/", 15) != 0 || strstr (sp, "/../"))
+        continue;
+      *sp = '\0';
+      cg->dirs = xrealloc (cg->dirs, (cg->n + 1) * sizeof *cg->dirs);
+      cg->dirs[cg->n].controllers = xstrdup (l);
+      cg->dirs[cg->n].path = xstrdup (sp + 1);
+      cg->n++;
+    }
+  return 0;
+}
+
+bool
+cgroup_frozen_at (int dirfd)
+{
+  struct urun_cgroup cg;
+  bool f;
+  if (faccessat (dirfd, CGROUP_RECORD, F_OK, 0) < 0 || cgroup_load (dirfd, &cg) < 0)
+    return false;
+  f = cgroup_frozen (&cg);
+  cgroup_free (&cg);
+  return f;
 }

@@ -1,12 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* urun: cgroups.  One small ops table per manager (cgroupfs v2, systemd,
- * disabled) is the plan; today only the check that tells the user, in one
- * line, when linux.resources cannot be applied here. */
+/* urun: cgroups, behind one small ops table per manager (cgroup_priv.h).
+ * Today: cgroupfs on a cgroup v1 (or hybrid) host, as root: one cgroup per
+ * container in each mounted hierarchy, as runc does.  Elsewhere (rootless,
+ * a v2 host for now, --cgroup-manager=disabled) the container gets no
+ * cgroup of its own, and one warning line names the linux.resources that
+ * are then not applied and why.
+ *
+ * Order (create.c): the cgroup is recorded in the state directory, made
+ * and filled with the limits before the container's process exists, and
+ * that process is put in it before it runs anything of its own (before
+ * the maps are written).  A kill -9 at any step leaves it recorded, so
+ * `delete -f` removes it. */
 #ifndef URUN_CGROUP_H
 #define URUN_CGROUP_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include "error.h"
+#include "plan.h"
 #include "spec.h"
 
 /* --cgroup-manager (crun's spelling; runc's --systemd-cgroup is systemd) */
@@ -14,8 +25,47 @@ enum cgroup_manager { CGROUP_MANAGER_CGROUPFS, CGROUP_MANAGER_SYSTEMD, CGROUP_MA
 /* "cgroupfs", "systemd", "disabled"; -1 for anything else. */
 int cgroup_manager_parse (const char *s);
 
-/* Warn once (one line) if the config asks for resource limits that this
- * host or urun cannot apply; the container runs without them. */
-void cgroup_check_resources (const struct spec *s, enum cgroup_manager m);
+enum cgroup_kind { CGROUP_NONE, CGROUP_V1 };
+
+struct urun_cgroup_dir
+{
+  char *controllers; /* "memory", "cpu,cpuacct", ... */
+  char *path;        /* the container's directory in that hierarchy */
+};
+
+struct urun_cgroup
+{
+  enum cgroup_kind kind;
+  struct urun_cgroup_dir *dirs;
+  size_t n;
+};
+
+/* Which cgroup this container gets: its kind and paths (nothing made
+ * yet).  CGROUP_NONE, with one warning line when the config asks for
+ * limits, where none is managed.  Errors name the field. */
+int cgroup_plan (const struct spec *s, const char *id, const struct plan_host *h, enum cgroup_manager m,
+                 struct urun_cgroup *cg, urun_err *err);
+/* Make it and apply linux.resources (and the device rules). */
+int cgroup_create (struct urun_cgroup *cg, const struct spec *s, urun_err *err);
+/* Put pid in it. */
+int cgroup_enter (const struct urun_cgroup *cg, pid_t pid, urun_err *err);
+/* Kill what is in it (thawed first), wait for it to be empty (bounded),
+ * remove it.  Nothing to do for CGROUP_NONE. */
+int cgroup_destroy (const struct urun_cgroup *cg, urun_err *err);
+/* Freeze or thaw, returning once the kernel says it is done. */
+int cgroup_freeze (const struct urun_cgroup *cg, bool frozen, urun_err *err);
+bool cgroup_frozen (const struct urun_cgroup *cg);
+/* The pids in it (allocated). */
+int cgroup_pids (const struct urun_cgroup *cg, pid_t **pids, size_t *n);
+
+/* The state directory's record ("cgroup"): written before anything is
+ * made; read back by delete, pause, resume, ps and state.  A missing record
+ * is CGROUP_NONE. */
+int cgroup_save (const struct urun_cgroup *cg, int dirfd, urun_err *err);
+int cgroup_load (int dirfd, struct urun_cgroup *cg);
+void cgroup_free (struct urun_cgroup *cg);
+
+/* Is the container of this state directory frozen (paused)? */
+bool cgroup_frozen_at (int dirfd);
 
 #endif

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* urun: cgroupfs on cgroup v1 hierarchies (root), as runc does on such
+ * hosts: a directory per container in each hierarchy, the limits written
+ * to its files, the device rules, the freezer for pause. */
+#include <config.h>
+#include "cgroup_priv.h"
+#include "log.h"
+#include "util.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static void
+sleep_ms (long ms)
+{
+  struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+  nanosleep (&ts, NULL);
+}
+
+/* ---- the hierarchies ------------------------------------------------------ */
+
+/* Our own cgroup in the hierarchy whose controllers are ctrls
+ * (/proc/self/cgroup: "ID:CONTROLLERS:PATH"). */
+static char *
+own_path (const char *ctrls)
+{
+  cleanup_fclose FILE *f = fopen ("/proc/self/cgroup", "re");
+  char line[4096];
+  while (f && fgets (line, sizeof line, f))
+    {
+      char *a = strchr (line, ':'), *b = a ? strchr (a + 1, ':') : NULL;
+      if (b == NULL)
+        continue;
+      *b = '\0';
+      b[1 + strcspn (b + 1, "\n")] = '\0';
+      if (strcmp (a + 1, ctrls) == 0)
+        return xstrdup (b + 1);
+    }
+  return xstrdup ("/");
+}
+
+/* The controllers of a v1 cgroup mount, from its super options. */
+static char *
+mount_controllers (const char *opts)
+{
+  static const char *const known[] = { "cpuset", "cpu", "cpuacct", "blkio", "memory", "devices", "freezer",
+                                       "net_cls", "net_prio", "perf_event", "hugetlb", "pids", "rdma", "misc" };
+  cleanup_free char *copy = xstrdup (opts);
+  char *out = NULL, *save = NULL;
+  for (char *o = strtok_r (copy, ",", &save); o; o = strtok_r (NULL, ",", &save))
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+      if (strcmp (o, known[i]) == 0)
+        {
+          char *n = out ? xasprintf ("%s,%s", out, o) : xstrdup (o);
+          free (out);
+          out = n;
+        }
+  return out;
+}
+
+static void
+dir_add (struct urun_cgroup *cg, char *ctrls, char *path)
+{
+  cg->dirs = xrealloc (cg->dirs, (cg->n + 1) * sizeof *cg->dirs);
+  cg->dirs[cg->n].controllers = ctrls;
+  cg->dirs[cg->n].path = path;
+  cg->n++;
+}
+
+int
+cgroup_v1_paths (const char *rel, struct urun_cgroup *cg, urun_err *err)
+{
+  cleanup_fclose FILE *f = fopen ("/proc/self/mountinfo", "re");
+  char line[4096];
+  if (f == NULL)
+    return urun_fail (err, errno, "open /proc/self/mountinfo");
+  while (fgets (line, sizeof line, f))
+    {
+      /* ... MOUNTPOINT OPTS [optional...] - FSTYPE SOURCE SUPEROPTS */
+      char mp[1024], fstype[64], super[1024];
+      const char *dash = strstr (line, " - ");
+      if (dash == NULL || sscanf (line, "%*s %*s %*s %*s %1023s", mp) != 1
+          || sscanf (dash, " - %63s %*s %1023s", fstype, super) != 2 || strcmp (fstype, "cgroup") != 0)
+        continue;
+      char *ctrls = mount_controllers (super);
+      if (ctrls == NULL)
+        continue; /* name=systemd and other named hierarchies */
+      cleanup_free char *own = rel[0] == '/' ? NULL : own_path (ctrls);
+      char *path = own ? xasprintf ("%s%s/%s", mp, strcmp (own, "/") == 0 ? "" : own, rel) : xasprintf ("%s%s", mp, rel);
+      dir_add (cg, ctrls, path);
+    }
+  return 0;
+}
+
+/* ---- making it ------------------------------------------------------------ */
+
+static bool
+has_ctrl (const char *ctrls, const char *c)
+{
+  size_t n = strlen (c);
+  for (const char *p = ctrls; p && *p; p = strchr (p, ',') ? strchr (p, ',') + 1 : NULL)
+    if (strncmp (p, c, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+      return true;
+  return false;
+}
+
+static const struct urun_cgroup_dir *
+dir_of (const struct urun_cgroup *cg, const char *ctrl)
+{
+  for (size_t i = 0; i < cg->n; i++)
+    if (has_ctrl (cg->dirs[i].controllers, ctrl))
+      return &cg->dirs[i];
+  return NULL;
+}
+
+static int
+write_at (const char *dir, const char *file, const char *value, urun_err *err)
+{
+  cleanup_free char *p = xasprintf ("%s/%s", dir, file);
+  cleanup_close int fd = open (p, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write_all (fd, value, strlen (value)) < 0)
+    return urun_fail (err, errno, "write `%s` to %s", value, p);
+  return 0;
+}
+
+/* A new cpuset is empty: each level takes its parent's cpus and mems. */
+static int
+cpuset_fill (const char *path, urun_err *err)
+{
+  static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+  cleanup_free char *parent = xstrdup (path);
+  char *slash = strrchr (parent, '/');
+  if (slash)
+    *slash = '\0';
+  for (int i = 0; i < 2; i++)
+    {
+      cleanup_free char *mine = NULL, *theirs = NULL;
+      size_t len;
+      cleanup_err urun_err e = NULL;
+      cleanup_free char *pm = xasprintf ("%s/%s", path, files[i]), *pp = xasprintf ("%s/%s", parent, files[i]);
+      if (read_file_at (AT_FDCWD, pm, &mine, &len, &e) < 0 || strspn (mine, " \n") != len)
+        continue;
+      if (read_file_at (AT_FDCWD, pp, &theirs, &len, err) < 0)
+        return -1;
+      if (write_at (path, files[i], theirs, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* mkdir -p, filling each new cpuset level. */
+static int
+make_dir (const struct urun_cgroup_dir *d, urun_err *err)
+{
+  bool cpuset = has_ctrl (d->controllers, "cpuset");
+  cleanup_free char *p = xstrdup (d->path);
+  for (char *s = strchr (p + 1, '/');; s = strchr (s + 1, '/'))
+    {
+      if (s)
+        *s = '\0';
+      if (mkdir (p, 0755) == 0)
+        {
+          if (cpuset && cpuset_fill (p, err) < 0)
+            return -1;
+        }
+      else if (errno != EEXIST)
+        return urun_fail (err, errno, "mkdir %s", p);
+      if (s == NULL)
+        break;
+      *s = '/';
+    }
+  return 0;
+}
+
+static int
+apply (const struct urun_cgroup *cg, const struct cg_writes *w, urun_err *err)
+{
+  for (size_t i = 0; i < w->n; i++)
+    {
+      const struct urun_cgroup_dir *d = dir_of (cg, w->v[i].ctrl);
+      if (d == NULL)
+        {
+          urun_warn ("`%s` not applied: this host has no %s cgroup hierarchy", w->v[i].field, w->v[i].ctrl);
+          continue;
+        }
+      if (write_at (d->path, w->v[i].file, w->v[i].value, err) < 0)
+        return urun_err_wrap (err, "`%s`", w->v[i].field);
+    }
+  return 0;
+}
+
+static int
+v1_create (struct urun_cgroup *cg, const struct spec *s, urun_err *err)
+{
+  struct cg_writes w = { 0 }, dev = { 0 };
+  int r = -1;
+  for (size_t i = 0; i < cg->n; i++)
+    if (make_dir (&cg->dirs[i], err) < 0)
+      return -1;
+  if (cgroup_v1_writes (s->resources, &w, err) < 0 || cgroup_v1_device_rules (s, &dev, err) < 0)
+    goto out;
+  if (w.not_applied)
+    urun_warn ("linux.resources (%s) not applied: this host's cgroups are v1, which has no such files",
+               w.not_applied);
+  r = apply (cg, &w, err) < 0 || apply (cg, &dev, err) < 0 ? -1 : 0;
+out:
+  cg_writes_free (&w);
+  cg_writes_free (&dev);
+  return r;
+}
+
+static int
+v1_enter (const struct urun_cgroup *cg, pid_t pid, urun_err *err)
+{
+  char v[32];
+  snprintf (v, sizeof v, "%d", (int) pid);
+  for (size_t i = 0; i < cg->n; i++)
+    if (write_at (cg->dirs[i].path, "cgroup.procs", v, err) < 0)
+      return -1;
+  return 0;
+}
+
+/* ---- using it ------------------------------------------------------------- */
+
+static char *
+freezer_state (const struct urun_cgroup *cg)
+{
+  const struct urun_cgroup_dir *d = dir_of (cg, "freezer");
+  cleanup_free char *p = d ? xasprintf ("%s/freezer.state", d->path) : NULL;
+  cleanup_err urun_err e = NULL;
+  char *text = NULL;
+  size_t len;
+  if (p == NULL || read_file_at (AT_FDCWD, p, &text, &len, &e) < 0)
+    return NULL;
+  text[strcspn (text, "\n")] = '\0';
+  return text;
+}
+
+static bool
+v1_frozen (const struct urun_cgroup *cg)
+{
+  cleanup_free char *s = freezer_state (cg);
+  return s && strcmp (s, "FROZEN") == 0;
+}
+
+static int
+v1_freeze (const struct urun_cgroup *cg, bool frozen, urun_err *err)
+{
+  const struct urun_cgroup_dir *d = dir_of (cg, "freezer");
+  const char *want = frozen ? "FROZEN" : "THAWED";
+  if (d == NULL)
+    return urun_fail (err, 0, "this host has no freezer cgroup hierarchy");
+  /* FREEZING can stay so while a task is in an uninterruptible sleep:
+   * ask again, for at most 5 s */
+  for (int i = 0; i < 500; i++)
+    {
+      cleanup_free char *s = NULL;
+      if (i % 50 == 0 && write_at (d->path, "freezer.state", want, err) < 0)
+        return -1;
+      s = freezer_state (cg);
+      if (s && strcmp (s, want) == 0)
+        return 0;
+      sleep_ms (10);
+    }
+  return urun_fail (err, 0, "the freezer did not become %s within 5 s", want);
+}
+
+static int
+v1_pids (const struct urun_cgroup *cg, pid_t **pids, size_t *n)
+{
+  const struct urun_cgroup_dir *d = dir_of (cg, "pids") ? dir_of (cg, "pids") : cg->n ? &cg->dirs[0] : NULL;
+  cleanup_free char *p = d ? xasprintf ("%s/cgroup.procs", d->path) : NULL, *text = NULL;
+  cleanup_err urun_err e = NULL;
+  size_t len;
+  char *save = NULL;
+  *pids = NULL;
+  *n = 0;
+  if (p == NULL || read_file_at (AT_FDCWD, p, &text, &len, &e) < 0)
+    return -1;
+  for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    {
+      *pids = xrealloc (*pids, (*n + 1) * sizeof **pids);
+      (*pids)[(*n)++] = (pid_t) atoi (l);
+    }
+  return 0;
+}
+
+static int
+v1_destroy (const struct urun_cgroup *cg, urun_err *err)
+{
+  /* a frozen task dies only once thawed */
+  if (dir_of (cg, "freezer") && v1_frozen (cg))
+    {
+      cleanup_err urun_err e = NULL;
+      if (v1_freeze (cg, false, &e) < 0)
+        urun_warn ("%s", e->msg);
+    }
+  for (int i = 0; i < 200; i++)
+    {
+      cleanup_free pid_t *pids = NULL;
+      size_t n = 0;
+      if (v1_pids (cg, &pids, &n) < 0 || n == 0)
+        break;
+      for (size_t j = 0; j < n; j++)
+        kill (pids[j], SIGKILL);
+      sleep_ms (10);
+    }
+  for (size_t i = 0; i < cg->n; i++)
+    for (int t = 0; rmdir (cg->dirs[i].path) < 0 && errno != ENOENT; t++)
+      {
+        if (errno != EBUSY || t == 100)
+          return urun_fail (err, errno, "remove cgroup %s", cg->dirs[i].path);
+        sleep_ms (10);
+      }
+  return 0;
+}
+
+const struct cgroup_ops cgroup_v1_ops = {
+  .create = v1_create,
+  .enter = v1_enter,
+  .freeze = v1_freeze,
+  .frozen = v1_frozen,
+  .pids = v1_pids,
+  .destroy = v1_destroy,
+};
