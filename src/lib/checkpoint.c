@@ -70,7 +70,7 @@ container_restore (struct urun_context *ctx, const struct create_opts *o, const 
 {
   struct created c;
   sigset_t mask, old;
-  int status = 0, code = -1;
+  int code = -1;
 
   if (o->console_socket)
     return urun_fail (err, 0, "restore: --console-socket: a container with a terminal is not supported");
@@ -94,10 +94,7 @@ container_restore (struct urun_context *ctx, const struct create_opts *o, const 
       goto out;
     }
   flock (c.dirfd, LOCK_UN);
-  if (signals_wait_forward (c.pid, -1, &status, err) < 0)
-    goto out;
-  code = exit_code_from_status (status);
-  run_cleanup (&c);
+  code = run_wait (&c, err);
 out:
   sigprocmask (SIG_SETMASK, &old, NULL);
   created_free (&c);

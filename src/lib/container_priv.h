@@ -80,8 +80,10 @@ void created_abort (struct created *c);
 /* --pid-file: written atomically. */
 int write_pid_file (const char *path, pid_t pid, urun_err *err);
 
-/* run.c: after the container's init exited, its state, then delete. */
-void run_cleanup (struct created *c);
+/* run.c: the foreground end of run (and restore): wait for the init,
+ * forwarding signals (and the terminal), then delete the container.  Its
+ * exit code (128+N for signal N), or -1. */
+int run_wait (struct created *c, urun_err *err);
 
 /* ---- lifecycle.c ---------------------------------------------------- */
 

@@ -203,20 +203,6 @@ container_start (struct urun_context *ctx, const char *id, urun_err *err)
 
 /* ---- delete, kill ------------------------------------------------------- */
 
-/* What is left in the container's cgroup is killed (processes that
- * outlived its init: no pid namespace), and the cgroup goes. */
-static int
-destroy_cgroup (int dirfd, urun_err *err)
-{
-  struct urun_cgroup cg;
-  int r;
-  if (cgroup_load (dirfd, &cg) < 0)
-    return urun_fail (err, 0, "the cgroup record of the container is unreadable");
-  r = cgroup_destroy (&cg, err);
-  cgroup_free (&cg);
-  return r;
-}
-
 void
 remove_container (const struct spec *spec, struct container_state *st, int rootfd, int dirfd)
 {
@@ -228,7 +214,12 @@ remove_container (const struct spec *spec, struct container_state *st, int rootf
       hooks_run_all_warn (spec, HOOK_POSTSTOP, json);
     }
   fault_point (STEP_DELETE_POSTSTOP, FAULT_AT);
-  if (destroy_cgroup (dirfd, &err) < 0 || state_dir_remove (rootfd, st->id, dirfd, &err) < 0)
+  if (cgroup_destroy_at (dirfd, &err) < 0)
+    {
+      urun_warn ("container `%s`: %s", st->id, err->msg);
+      urun_err_free (&err);
+    }
+  if (state_dir_remove (rootfd, st->id, dirfd, &err) < 0)
     urun_warn ("%s", err->msg);
 }
 
@@ -247,7 +238,7 @@ delete_without_state (int rootfd, int dirfd, const char *id, urun_err *err)
         return -1;
     }
   fault_point (STEP_DELETE_KILLED, FAULT_AT);
-  if (destroy_cgroup (dirfd, err) < 0)
+  if (cgroup_destroy_at (dirfd, err) < 0)
     return -1;
   return state_dir_remove (rootfd, id, dirfd, err);
 }
@@ -292,26 +283,12 @@ lock_for_change (int dirfd, const char *id, bool stop, urun_err *err)
   return stop_creation (dirfd, id, SIGKILL, SIGKILL, err);
 }
 
-static int
-container_thaw (int dirfd, urun_err *err)
-{
-  struct urun_cgroup cg;
-  int r;
-  if (cgroup_load (dirfd, &cg) < 0)
-    return urun_fail (err, 0, "the cgroup record of the container is unreadable");
-  r = cgroup_freeze (&cg, false, err);
-  cgroup_free (&cg);
-  return r;
-}
-
 int
 container_pause (struct urun_context *ctx, const char *id, bool pause, urun_err *err)
 {
   cleanup_close int rootfd = -1, dirfd = -1;
   cleanup_state struct container_state *st = NULL;
-  struct urun_cgroup cg;
   enum container_status status;
-  int r;
 
   if (container_open_state (ctx, id, false, &rootfd, &dirfd, &st, err) < 0)
     return -1;
@@ -320,11 +297,7 @@ container_pause (struct urun_context *ctx, const char *id, bool pause, urun_err 
     return urun_fail (err, 0, "cannot pause container `%s`: it is %s, not running", id, state_status_name (status));
   if (!pause && status != STATUS_PAUSED)
     return urun_fail (err, 0, "cannot resume container `%s`: it is %s, not paused", id, state_status_name (status));
-  if (cgroup_load (dirfd, &cg) < 0)
-    return urun_fail (err, 0, "container `%s`: its cgroup record is unreadable", id);
-  r = cgroup_freeze (&cg, pause, err);
-  cgroup_free (&cg);
-  if (r < 0)
+  if (cgroup_freeze_at (dirfd, pause, err) < 0)
     return urun_err_wrap (err, "cannot %s container `%s`", pause ? "pause" : "resume", id);
   return 0;
 }
@@ -356,8 +329,9 @@ container_delete (struct urun_context *ctx, const char *id, bool force, urun_err
       urun_fail (err, 0, "cannot delete container `%s` that is %s: stop it first", id, state_status_name (status));
       return urun_err_topic (err, URUN_TOPIC_FORCE);
     }
-  /* a frozen process dies only once thawed */
-  if (status == STATUS_PAUSED && container_thaw (dirfd, err) < 0)
+  /* a frozen process dies only once thawed (remove_container then kills
+   * what is left in its cgroup and removes it) */
+  if (status == STATUS_PAUSED && cgroup_freeze_at (dirfd, false, err) < 0)
     return -1;
   if (status != STATUS_STOPPED && procs_kill_all (st, err) < 0)
     return -1;

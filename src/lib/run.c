@@ -16,7 +16,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-void
+static void
 run_cleanup (struct created *c)
 {
   cleanup_state struct container_state *st = NULL;
@@ -49,11 +49,21 @@ notify_in_child (int nsock, const char *host, const struct container_state *st)
 }
 
 int
+run_wait (struct created *c, urun_err *err)
+{
+  int status = 0;
+  if (signals_wait_forward (c->pid, c->master, &status, err) < 0)
+    return -1;
+  run_cleanup (c);
+  return exit_code_from_status (status);
+}
+
+int
 container_run (struct urun_context *ctx, const struct create_opts *o, urun_err *err)
 {
   struct created c;
   sigset_t old;
-  int status = 0, code = -1;
+  int code = -1;
   cleanup_close int nsock = -1;
   cleanup_free char *host = NULL;
 
@@ -79,10 +89,7 @@ container_run (struct urun_context *ctx, const struct create_opts *o, urun_err *
     }
   if (nsock >= 0)
     notify_in_child (nsock, host, &c.st);
-  if (signals_wait_forward (c.pid, c.master, &status, err) < 0)
-    goto out;
-  code = exit_code_from_status (status);
-  run_cleanup (&c);
+  code = run_wait (&c, err);
 out:
   sigprocmask (SIG_SETMASK, &old, NULL);
   created_free (&c);

@@ -193,6 +193,30 @@ cgroup_load (int dirfd, struct urun_cgroup *cg)
   return 0;
 }
 
+static int
+with_record (int dirfd, bool destroy, bool frozen, urun_err *err)
+{
+  struct urun_cgroup cg;
+  int r;
+  if (cgroup_load (dirfd, &cg) < 0)
+    return urun_fail (err, 0, "the cgroup record of the container is unreadable");
+  r = destroy ? cgroup_destroy (&cg, err) : cgroup_freeze (&cg, frozen, err);
+  cgroup_free (&cg);
+  return r;
+}
+
+int
+cgroup_destroy_at (int dirfd, urun_err *err)
+{
+  return with_record (dirfd, true, false, err);
+}
+
+int
+cgroup_freeze_at (int dirfd, bool frozen, urun_err *err)
+{
+  return with_record (dirfd, false, frozen, err);
+}
+
 bool
 cgroup_frozen_at (int dirfd)
 {

@@ -65,6 +65,9 @@ int cgroup_save (const struct urun_cgroup *cg, int dirfd, urun_err *err);
 int cgroup_load (int dirfd, struct urun_cgroup *cg);
 void cgroup_free (struct urun_cgroup *cg);
 
+/* The same, for the cgroup recorded in a state directory. */
+int cgroup_destroy_at (int dirfd, urun_err *err);
+int cgroup_freeze_at (int dirfd, bool frozen, urun_err *err);
 /* Is the container of this state directory frozen (paused)? */
 bool cgroup_frozen_at (int dirfd);
 
