@@ -159,7 +159,13 @@ static int
 make_dir (const struct urun_cgroup_dir *d, urun_err *err)
 {
   bool cpuset = has_ctrl (d->controllers, "cpuset");
-  cleanup_free char *p = xstrdup (d->path);
+  cleanup_free char *p = NULL;
+  /* the parent is there, mostly: one mkdir */
+  if (mkdir (d->path, 0755) == 0)
+    return cpuset ? cpuset_fill (d->path, err) : 0;
+  if (errno == EEXIST)
+    return 0;
+  p = xstrdup (d->path);
   for (char *s = strchr (p + 1, '/');; s = strchr (s + 1, '/'))
     {
       if (s)
