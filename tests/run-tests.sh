@@ -144,6 +144,8 @@ if [ "$ENGINES" != 0 ]; then
         engine_files+=("$f")
     done
 fi
+vm_scripts=()
+if [ "$VM" != 0 ] && selected "$VM_SCRIPT"; then vm_scripts+=("$VM_SCRIPT"); fi
 
 if [ $((${#bats_files[@]} + ${#engine_files[@]})) -gt 0 ]; then
     shown=()
@@ -300,8 +302,8 @@ setup_test_user() {
     mkdir -p "/run/user/$uid" && chown "$TEST_USER:" "/run/user/$uid" && chmod 700 "/run/user/$uid"
 }
 
-# (URUN_ONLY naming engine files only: no integration pass)
-if [ -n "$BATS_BIN" ] && { [ "${#bats_files[@]}" -gt 0 ] || [ "${#engine_files[@]}" -eq 0 ]; }; then
+# (URUN_ONLY naming engine files or the VM script only: no integration pass)
+if [ -n "$BATS_BIN" ] && { [ "${#bats_files[@]}" -gt 0 ] || [ $((${#engine_files[@]} + ${#vm_scripts[@]})) -eq 0 ]; }; then
     for pass in $PASSES; do
         case "$pass" in
             root)
@@ -406,7 +408,7 @@ run_vm() {
     say "[vm] $run_p passed, $run_f failed, $run_s skipped ($((SECONDS - t0)) s)"
 }
 
-if [ "$VM" != 0 ] && selected "$VM_SCRIPT"; then
+if [ "${#vm_scripts[@]}" -gt 0 ]; then
     run_vm
 fi
 

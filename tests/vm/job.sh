@@ -16,8 +16,8 @@ say() { printf 'urun-vm job: %s\n' "$*" >&2; }
 # user@1000.service is started by logind for the lingering user; the
 # scripts run commands in its session, so it and its bus come first
 wait_for_user_session() {
-    local i
-    for i in $(seq 1 600); do
+    local _
+    for _ in $(seq 1 600); do
         if systemctl is-active --quiet user@1000.service && [ -S /run/user/1000/bus ]; then
             return 0
         fi

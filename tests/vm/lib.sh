@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash
 # Helpers for the scripts that tests/vm/run.sh runs in the guest (sourced):
 # TAP output, and commands as the lingering user in its systemd session.
 

@@ -16,7 +16,7 @@
 #   URUN_VM_ACCEL   kvm, tcg or auto (the default: kvm when /dev/kvm can be
 #                   opened and the CPU has vmx or svm, else tcg)
 #   URUN_VM_TIMEOUT seconds before qemu is killed (default 300 with kvm,
-#                   1200 with tcg)
+#                   600 with tcg, where the smoke test takes about 1 min)
 #   URUN_VM_CPU     qemu's -cpu (default host,-arch-capabilities with kvm,
 #                   qemu64 with tcg)
 #   URUN_VM_KEEP    1: keep the run's directory (overlay, serial log)
@@ -79,6 +79,8 @@ qemu_args() {
     local a=(-nodefaults -no-reboot -display none -vga none -nic none
         -machine q35 -smp 2 -m 2048
         -kernel "$img/vmlinuz" -initrd "$img/initrd.img" -append "$CMDLINE"
+        -pidfile "$run/qemu.pid"
+        # cache=unsafe: the overlay is thrown away, its flushes need not reach the disk
         -drive "file=$run/root.qcow2,format=qcow2,if=virtio,cache=unsafe"
         -device virtio-rng-pci
         -serial "file:$run/serial.log"
@@ -92,18 +94,24 @@ qemu_args() {
     else
         # qemu64, not max: with max's AVX2 and the like (which glibc then
         # uses) the emulated boot took half as long again (62 s against 46)
-        a+=(-accel tcg,thread=multi -cpu "${URUN_VM_CPU:-qemu64}")
+        a+=(-accel "tcg,thread=multi" -cpu "${URUN_VM_CPU:-qemu64}")
     fi
     printf '%s\0' "${a[@]}"
 }
 
-qemu_pid=
+timeout_pid=
 run_dir=
+# qemu, if still running (run.sh interrupted): timeout(1), our child, passes
+# the TERM on to it; and should timeout be gone, qemu by the pid it wrote
 cleanup() {
-    # qemu, if still running (run.sh interrupted): by its pid, ours
-    if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
-        kill "$qemu_pid" 2>/dev/null || true
-        wait "$qemu_pid" 2>/dev/null || true
+    local pid
+    if [ -n "$timeout_pid" ] && kill -0 "$timeout_pid" 2>/dev/null; then
+        kill "$timeout_pid" 2>/dev/null || true
+        wait "$timeout_pid" 2>/dev/null || true
+    fi
+    pid=$(cat "$run_dir/qemu.pid" 2>/dev/null) || pid=
+    if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = qemu-system-x86 ]; then
+        kill "$pid" 2>/dev/null || true
     fi
     if [ -n "$run_dir" ]; then
         if [ "${URUN_VM_KEEP:-0}" = 1 ]; then say "kept $run_dir"; else rm -rf "$run_dir"; fi
@@ -127,7 +135,8 @@ report() {
     else
         say "FAILED: the guest stopped after $secs s without a result (qemu exit status $status); the end of its serial log:"
     fi
-    tail -n 25 "$run/serial.log" 2>/dev/null | sed 's/^/vm:   /' >&2
+    # without the colours of systemd's status lines
+    tail -n 25 "$run/serial.log" 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g; s/^/vm:   /' >&2
     [ -s "$run/results/output" ] && { say "the script's output so far:"; sed 's/^/vm:   /' "$run/results/output" >&2; }
     return 1
 }
@@ -142,7 +151,7 @@ main() {
     script=$(guest_path "$1"); shift
     accel=$(pick_accel)
     img=$("$here/build-image.sh" "$CACHE") || die "no guest image (tests/vm/build-image.sh failed)"
-    if [ "$accel" = kvm ]; then timeout=${URUN_VM_TIMEOUT:-300}; else timeout=${URUN_VM_TIMEOUT:-1200}; fi
+    if [ "$accel" = kvm ]; then timeout=${URUN_VM_TIMEOUT:-300}; else timeout=${URUN_VM_TIMEOUT:-600}; fi
 
     trap cleanup EXIT
     trap 'exit 130' INT TERM
@@ -156,10 +165,11 @@ main() {
     mapfile -d '' args < <(qemu_args "$img" "$run_dir" "$accel")
     say "booting $(basename "$img") ($accel, timeout ${timeout} s)"
     t0=$SECONDS
+    # the hard limit: timeout(1) kills its child qemu (TERM, then KILL)
     timeout --kill-after=10 "$timeout" qemu-system-x86_64 "${args[@]}" </dev/null >"$run_dir/qemu.out" 2>&1 &
-    qemu_pid=$!
-    wait "$qemu_pid" || status=$?
-    qemu_pid=
+    timeout_pid=$!
+    wait "$timeout_pid" || status=$?
+    timeout_pid=
     [ -s "$run_dir/qemu.out" ] && sed 's/^/vm: qemu: /' "$run_dir/qemu.out" >&2
     report "$run_dir" "$status" "$timeout" $((SECONDS - t0))
 }
