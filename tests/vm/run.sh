@@ -137,6 +137,7 @@ report() {
     fi
     # without the colours of systemd's status lines
     tail -n 25 "$run/serial.log" 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g; s/^/vm:   /' >&2
+    [ -s "$run/serial.log" ] || say "  (empty: the kernel printed nothing, it did not get that far)"
     [ -s "$run/results/output" ] && { say "the script's output so far:"; sed 's/^/vm:   /' "$run/results/output" >&2; }
     return 1
 }
