@@ -33,7 +33,7 @@
 #                 URUN_SUITES is set (the self-test).  dev.sh sets 0 for the
 #                 ASan pass.  URUN_ONLY filters these files too.
 #   URUN_VM       1: last, the VM tests: a Debian 12 guest (qemu, KVM when
-#                 /dev/kvm is usable, else TCG) with systemd as PID 1 and
+#                 the CPU has vmx or svm, else TCG) with systemd as PID 1 and
 #                 cgroup v2, which the host may not have, boots and runs
 #                 tests/vm/smoke.sh (tests/vm/run.sh); needs root, qemu and
 #                 debootstrap (the image is built once: tests/vm/build-image.sh).
