@@ -32,6 +32,14 @@
 #                 unprivileged user; 0: not them.  Default 1, 0 when
 #                 URUN_SUITES is set (the self-test).  dev.sh sets 0 for the
 #                 ASan pass.  URUN_ONLY filters these files too.
+#   URUN_VM       1: last, the VM tests: a Debian 12 guest (qemu, KVM when
+#                 the CPU has vmx or svm, else TCG) with systemd as PID 1 and
+#                 cgroup v2, which the host may not have, boots and runs
+#                 tests/vm/smoke.sh (tests/vm/run.sh); needs root, qemu and
+#                 debootstrap (the image is built once: tests/vm/build-image.sh).
+#                 0: not them.  Default 1, 0 when URUN_SUITES is set.
+#                 URUN_ONLY filters them too (by the name smoke.sh).
+#   URUN_VM_CACHE where the guest image is kept (default /var/cache/urun-vm)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -43,6 +51,9 @@ SUITES=${URUN_SUITES:-$here/integration $here/security}
 PASSES=${URUN_PASSES:-root rootless}
 BATS=${URUN_BATS:-bats}
 if [ -n "${URUN_SUITES:-}" ]; then ENGINES=${URUN_ENGINES:-0}; else ENGINES=${URUN_ENGINES:-1}; fi
+if [ -n "${URUN_SUITES:-}" ]; then VM=${URUN_VM:-0}; else VM=${URUN_VM:-1}; fi
+VM_SCRIPT=$here/vm/smoke.sh
+VM_CACHE=${URUN_VM_CACHE:-/var/cache/urun-vm}
 ENGINE_SUITE=$here/engines
 # the engine tests that also run rootless (the others need root)
 ENGINE_ROOTLESS="podman.bats"
@@ -133,6 +144,8 @@ if [ "$ENGINES" != 0 ]; then
         engine_files+=("$f")
     done
 fi
+vm_scripts=()
+if [ "$VM" != 0 ] && selected "$VM_SCRIPT"; then vm_scripts+=("$VM_SCRIPT"); fi
 
 if [ $((${#bats_files[@]} + ${#engine_files[@]})) -gt 0 ]; then
     shown=()
@@ -289,8 +302,8 @@ setup_test_user() {
     mkdir -p "/run/user/$uid" && chown "$TEST_USER:" "/run/user/$uid" && chmod 700 "/run/user/$uid"
 }
 
-# (URUN_ONLY naming engine files only: no integration pass)
-if [ -n "$BATS_BIN" ] && { [ "${#bats_files[@]}" -gt 0 ] || [ "${#engine_files[@]}" -eq 0 ]; }; then
+# (URUN_ONLY naming engine files or the VM script only: no integration pass)
+if [ -n "$BATS_BIN" ] && { [ "${#bats_files[@]}" -gt 0 ] || [ $((${#engine_files[@]} + ${#vm_scripts[@]})) -eq 0 ]; }; then
     for pass in $PASSES; do
         case "$pass" in
             root)
@@ -358,6 +371,45 @@ if [ -n "$BATS_BIN" ] && [ "${#engine_files[@]}" -gt 0 ]; then
                 fi ;;
         esac
     done
+fi
+
+# ---- the VM tests -----------------------------------------------------------
+vm_skip() { say "[vm] skipped: $*"; skipped=$((skipped + 1)); }
+
+# What the VM tests need on the host; says what is missing and fails
+vm_can_run() {
+    local t
+    if [ "$(id -u)" != 0 ]; then
+        vm_skip "the VM tests need root (to build the guest image with debootstrap)"
+        return 1
+    fi
+    for t in qemu-system-x86_64 qemu-img debootstrap; do
+        if ! command -v "$t" >/dev/null; then
+            vm_skip "$t is missing (apt-get install qemu-system-x86 qemu-utils debootstrap)"
+            return 1
+        fi
+    done
+}
+
+# The image first (a few minutes, once per cache), so that its failure is
+# told as such and not as a TAP run that printed nothing
+run_vm() {
+    local t0=$SECONDS out
+    vm_can_run || return 0
+    say "[vm] the guest image (built once, in $VM_CACHE)"
+    if ! out=$("$here/vm/build-image.sh" "$VM_CACHE" 2>&1 >/dev/null); then
+        printf '%s\n' "$out" | sed 's/^/[vm] /'
+        harness_fail "[vm] tests/vm/build-image.sh could not build the guest image"
+        return 0
+    fi
+    [ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/[vm] /'
+    run_tap vm env URUN="$URUN" URUN_VM_CACHE="$VM_CACHE" "$here/vm/run.sh" "$VM_SCRIPT"
+    ran=$((ran + run_p + run_f))
+    say "[vm] $run_p passed, $run_f failed, $run_s skipped ($((SECONDS - t0)) s)"
+}
+
+if [ "${#vm_scripts[@]}" -gt 0 ]; then
+    run_vm
 fi
 
 if [ "$ran" -eq 0 ]; then
