@@ -34,11 +34,13 @@
 #                 ASan pass.  URUN_ONLY filters these files too.
 #   URUN_VM       1: last, the VM tests: a Debian 12 guest (qemu, KVM when
 #                 the CPU has vmx or svm, else TCG) with systemd as PID 1 and
-#                 cgroup v2, which the host may not have, boots and runs
-#                 tests/vm/smoke.sh (tests/vm/run.sh); needs root, qemu and
-#                 debootstrap (the image is built once: tests/vm/build-image.sh).
-#                 0: not them.  Default 1, 0 when URUN_SUITES is set.
-#                 URUN_ONLY filters them too (by the name smoke.sh).
+#                 cgroup v2 and a working criu, which the host may not have,
+#                 boots and runs tests/vm/suite.sh (tests/vm/run.sh): the
+#                 smoke checks and the bats files that need that machine;
+#                 needs root, qemu and debootstrap (the image is built once:
+#                 tests/vm/build-image.sh).  0: not them.  Default 1, 0 when
+#                 URUN_SUITES is set.  URUN_ONLY filters them too (by the
+#                 name suite.sh).
 #   URUN_VM_CACHE where the guest image is kept (default /var/cache/urun-vm)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,7 +54,7 @@ PASSES=${URUN_PASSES:-root rootless}
 BATS=${URUN_BATS:-bats}
 if [ -n "${URUN_SUITES:-}" ]; then ENGINES=${URUN_ENGINES:-0}; else ENGINES=${URUN_ENGINES:-1}; fi
 if [ -n "${URUN_SUITES:-}" ]; then VM=${URUN_VM:-0}; else VM=${URUN_VM:-1}; fi
-VM_SCRIPT=$here/vm/smoke.sh
+VM_SCRIPT=$here/vm/suite.sh
 VM_CACHE=${URUN_VM_CACHE:-/var/cache/urun-vm}
 ENGINE_SUITE=$here/engines
 # the engine tests that also run rootless (the others need root)

@@ -134,8 +134,9 @@ first_error (const char *text)
       const char *nl = strchr (p, '\n');
       if (nl != p)
         last = p;
-      if (line == NULL && strncmp (p, "Error (", 7) == 0)
-        line = p;
+      /* (with -v4 each line starts with a timestamp) */
+      if (line == NULL && strstr (p, "Error (") && (nl == NULL || strstr (p, "Error (") < nl))
+        line = strstr (p, "Error (");
       p = nl ? nl + 1 : NULL;
     }
   if (line == NULL)
@@ -358,31 +359,77 @@ common_args (struct argv_buf *a, const char *criu, const char *verb, const char 
     arg (a, xstrdup ("--shell-job"));
 }
 
-/* Record the container's stdio that restore can hand its own to: "N
- * TARGET" lines, only pipes and sockets (what /proc/PID/fd/N names; the
- * container chooses the names of its files, never these). */
+/* What restore can hand its own stdio to: a pipe or socket ("pipe:[N]"),
+ * or a file outside the container's mounts ("file[MNT:INO]", CRIU's name
+ * of an external file, both in hex).  The container chooses the names of
+ * its files, never these. */
 static bool
-is_pipe_or_socket (const char *t)
+is_handed_over (const char *t)
 {
   const char *p = strncmp (t, "pipe:[", 6) == 0 ? t + 6 : strncmp (t, "socket:[", 8) == 0 ? t + 8 : NULL;
   size_t digits = p ? strspn (p, "0123456789") : 0;
-  return p && digits > 0 && strcmp (p + digits, "]") == 0;
+  if (p)
+    return digits > 0 && strcmp (p + digits, "]") == 0;
+  if (strncmp (t, "file[", 5) != 0)
+    return false;
+  p = t + 5;
+  digits = strspn (p, "0123456789abcdef");
+  if (digits == 0 || p[digits] != ':')
+    return false;
+  p += digits + 1;
+  digits = strspn (p, "0123456789abcdef");
+  return digits > 0 && strcmp (p + digits, "]") == 0;
 }
 
+/* The mount id of the container's fd (fdinfo), when no mount of the
+ * container's has it: a file urun's caller gave it (/dev/null, a log). */
+static bool
+outside_mount (pid_t pid, int fd, unsigned *mnt_id)
+{
+  char p[64], line[512];
+  cleanup_fclose FILE *f = NULL;
+  bool found = false;
+  snprintf (p, sizeof p, "/proc/%d/fdinfo/%d", (int) pid, fd);
+  if ((f = fopen (p, "re")) == NULL)
+    return false;
+  while (!found && fgets (line, sizeof line, f))
+    found = sscanf (line, "mnt_id: %u", mnt_id) == 1;
+  fclose (steal_ptr (&f));
+  snprintf (p, sizeof p, "/proc/%d/mountinfo", (int) pid);
+  if (!found || (f = fopen (p, "re")) == NULL)
+    return false;
+  while (fgets (line, sizeof line, f))
+    {
+      unsigned id;
+      if (sscanf (line, "%u", &id) == 1 && id == *mnt_id)
+        return false;
+    }
+  return true;
+}
+
+/* "N TARGET" lines for urun-stdio; the external files CRIU must be told
+ * of at the dump go to ext (--external=file[...] arguments). */
 static int
-save_stdio (pid_t pid, const char *image, urun_err *err)
+save_stdio (pid_t pid, const char *image, struct argv_buf *ext, urun_err *err)
 {
   char buf[256];
   size_t len = 0;
   cleanup_close int dfd = open (image, O_PATH | O_DIRECTORY | O_CLOEXEC);
   for (int i = 0; i < 3; i++)
     {
-      char p[64], t[64];
+      char p[64], t[80];
+      struct stat sb;
+      unsigned mnt;
       ssize_t n;
       snprintf (p, sizeof p, "/proc/%d/fd/%d", (int) pid, i);
       n = readlink (p, t, sizeof t - 1);
       t[n < 0 ? 0 : n] = '\0';
-      if (n > 0 && is_pipe_or_socket (t))
+      if (n > 0 && t[0] == '/' && stat (p, &sb) == 0 && outside_mount (pid, i, &mnt))
+        {
+          snprintf (t, sizeof t, "file[%x:%llx]", mnt, (unsigned long long) sb.st_ino);
+          arg (ext, xasprintf ("--external=%s", t));
+        }
+      if (n > 0 && is_handed_over (t))
         len += snprintf (buf + len, sizeof buf - len, "%d %s\n", i, t);
     }
   if (dfd < 0)
@@ -410,11 +457,12 @@ criu_dump (pid_t pid, const struct spec *s, const char *bundle, const char *stat
 
   if (criu == NULL)
     return urun_fail (err, 0, "checkpoint needs CRIU: `criu` is not in PATH (apt-get install criu)");
-  if (criu_dirs (o, &image, &work, err) < 0 || criu_externals (s, pid, bundle, state_dir, &ext, &n, err) < 0
-      || save_stdio (pid, image, err) < 0)
+  if (criu_dirs (o, &image, &work, err) < 0 || criu_externals (s, pid, bundle, state_dir, &ext, &n, err) < 0)
     goto out;
   log = xasprintf ("%s/dump.log", work);
   common_args (&a, criu, "dump", image, work, log, o);
+  if (save_stdio (pid, image, &a, err) < 0)
+    goto out;
   arg (&a, xasprintf ("--tree=%d", (int) pid));
   if (o->leave_running)
     arg (&a, xstrdup ("--leave-running"));
@@ -468,7 +516,7 @@ inherit_stdio (struct argv_buf *a, const char *image)
   if (read_file_at (AT_FDCWD, image, &text, &len, &e) < 0)
     return;
   for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
-    if ((l[0] == '0' || l[0] == '1' || l[0] == '2') && l[1] == ' ' && is_pipe_or_socket (l + 2))
+    if ((l[0] == '0' || l[0] == '1' || l[0] == '2') && l[1] == ' ' && is_handed_over (l + 2))
       arg (a, xasprintf ("--inherit-fd=fd[%c]:%s", l[0], l + 2));
 }
 

@@ -16,10 +16,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 SUITE=bookworm
 # What the guest needs: systemd as PID 1 with a user session (logind, the
-# user bus), criu, the tools the tests use, the libraries urun links (or
+# user bus), criu (and the iptables it locks the network with), the tools the tests use, the libraries urun links (or
 # dlopens) and Debian's own kernel (6.1, whose criu check passes)
 GUEST_PACKAGES=(systemd-sysv dbus dbus-user-session libpam-systemd
-  uidmap kmod udev iproute2 busybox-static criu bats jq util-linux procps
+  uidmap kmod udev iproute2 busybox-static criu iptables bats jq util-linux procps
   libseccomp2 libyajl2 libslirp0 libcap2 libsystemd0 libglib2.0-0
   linux-image-amd64 initramfs-tools)
 # Units that would slow the boot or do work nobody asked for in a guest that
