@@ -4,6 +4,7 @@
  * part in is named where it happens. */
 #include <config.h>
 #include "container_priv.h"
+#include "cgroup/cgroup.h"
 #include "fault.h"
 #include "hooks.h"
 #include "log.h"
@@ -242,6 +243,9 @@ child_setup (struct child_ctx *c, struct process_plan *pp, urun_err *err)
                            .no_pivot = c->no_pivot, .nodev = c->plan->nodev, .stage_dir = c->state_dir,
                            .rootfd = -1, .stage_fd = -1, .null_fd = -1, .procfd = c->procfd,
                            .bind_fds = c->bind_fds, .cg = c->cg };
+  /* first of all, in its cgroup (else urun put it there: create.c) */
+  if (c->cg_self && cgroup_enter (c->cg, 0, err) < 0)
+    return -1;
   if (child_enter_namespaces (c, err) < 0 || child_identity (c, err) < 0 || child_rootfs (c, &rc, err) < 0
       || child_terminal (c, &rc, err) < 0 || child_process (c, &rc, pp, err) < 0)
     return -1;

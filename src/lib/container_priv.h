@@ -28,6 +28,7 @@ struct child_ctx
   int preserve_fds;
   const int *bind_fds; /* bindsrc.h: detached bind sources, per mount (or NULL) */
   const struct urun_cgroup *cg; /* its cgroup, for the /sys/fs/cgroup mount */
+  bool cg_self;      /* the child moves itself into cg (host credentials) */
   struct ns_join join;
   urun_seccomp_filter seccomp;
   unsigned conds;    /* the SYNC_IF_* of this container */

@@ -303,6 +303,7 @@ fill_child_ctx (const struct create_opts *o, struct created *c, int child_sock, 
   cc->preserve_fds = o->preserve_fds;
   cc->bind_fds = c->bind_fds;
   cc->cg = &c->cg;
+  cc->cg_self = !(c->plan.clone_flags & CLONE_NEWUSER);
   cc->join = c->join;
   cc->seccomp = c->seccomp;
   cc->conds = c->conds;
@@ -339,8 +340,9 @@ create_spawn (const struct create_opts *o, struct created *c, const sigset_t *ma
     }
   c->pid = c->direct_child = pid;
   fault_point (STEP_CLONE, FAULT_AT);
-  /* in its cgroup before it runs anything of its own (it waits for the maps) */
-  if (cgroup_enter (&c->cg, pid, err) < 0)
+  /* in its cgroup before it runs anything of its own (it waits for the
+   * maps); with the host's credentials it moves itself (child.c) */
+  if ((c->plan.clone_flags & CLONE_NEWUSER) && cgroup_enter (&c->cg, pid, err) < 0)
     return -1;
   /* C forks G, which holds the socket too: C's death must not go unseen */
   if (c->plan.fork)

@@ -197,7 +197,7 @@ exec_intermediate (struct exec_run *x, int child_sock)
    * opened by the container's processes, whatever their capabilities in
    * the container's user namespace */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (cgroup_enter (&x->cg, getpid (), &e) < 0)
+  if (cgroup_enter (&x->cg, 0, &e) < 0)
     {
       sync_send_error (child_sock, e);
       _exit (1);

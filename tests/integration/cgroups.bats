@@ -46,6 +46,19 @@ cgroup_dir() {
     assert_no_state
 }
 
+@test "v1 root: a container with a user namespace is in its cgroup too" {
+    need_v1_root
+    setup_bundle sh -c 'cat /sys/fs/cgroup/pids/pids.max; awk -F: "\$2 == \"pids\" { print \$3 }" /proc/self/cgroup'
+    update_config '.linux.resources.pids = {"limit": 21} | .linux.namespaces += [{"type": "user"}]
+        | .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]
+        | .linux.gidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 21 ]
+    [ "${lines[1]}" = / ]
+}
+
 @test "v1 root: the pids limit is enforced" {
     need_v1_root
     setup_bundle sh -c 'i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); done; echo all-forked'

@@ -47,7 +47,7 @@ int cgroup_plan (const struct spec *s, const char *id, const struct plan_host *h
                  struct urun_cgroup *cg, urun_err *err);
 /* Make it and apply linux.resources (and the device rules). */
 int cgroup_create (struct urun_cgroup *cg, const struct spec *s, urun_err *err);
-/* Put pid in it. */
+/* Put pid in it; pid 0: the caller (single-threaded), the cheap way. */
 int cgroup_enter (const struct urun_cgroup *cg, pid_t pid, urun_err *err);
 /* Kill what is in it (thawed first), wait for it to be empty (bounded),
  * remove it.  Nothing to do for CGROUP_NONE. */
