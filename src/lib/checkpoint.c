@@ -58,7 +58,7 @@ restore_into (struct urun_context *ctx, const struct create_opts *o, const struc
 {
   if (criu_usable (&ctx->host, c->spec, "restore", err) < 0)
     return -1;
-  if (criu_restore (c->spec, c->bundle, c->rootfs, c->state_dir, co, &c->pid, err) < 0)
+  if (criu_restore (c->spec, &c->cg, c->bundle, c->rootfs, c->state_dir, co, &c->pid, err) < 0)
     return urun_err_wrap (err, "restore `%s`", o->id);
   if (state_write_pid_file (c->dirfd, INIT_PID_FILE, c->pid, proc_start_time (c->pid), err) < 0)
     return -1;

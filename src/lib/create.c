@@ -76,6 +76,7 @@ created_free (struct created *c)
 void
 created_abort (struct created *c)
 {
+  cgroup_thaw (&c->cg);
   if (c->pid > 0)
     kill (c->pid, SIGKILL);
   if (c->direct_child > 0)
@@ -89,8 +90,12 @@ created_abort (struct created *c)
     {
       cleanup_err urun_err e = NULL;
       if (cgroup_destroy (&c->cg, &e) < 0)
-        urun_warn ("%s", e->msg);
-      urun_err_free (&e);
+        {
+          /* kept, so that `delete -f` tries again */
+          urun_warn ("%s (the container's state is kept: `urun delete -f` tries again)", e->msg);
+          c->state_dir_made = false;
+          return;
+        }
       state_dir_remove (c->rootfd, c->st.id, c->dirfd, &e);
       c->state_dir_made = false;
     }
@@ -259,7 +264,8 @@ create_state_dir (struct urun_context *ctx, const struct create_opts *o, bool ru
   if (!run_mode && make_start_socket (c, err) < 0)
     return -1;
   /* recorded before it is made: `delete -f` finds it after a kill -9 */
-  if (cgroup_save (&c->cg, c->dirfd, err) < 0 || cgroup_create (&c->cg, c->spec, err) < 0)
+  if (cgroup_check_unused (&c->cg, err) < 0 || cgroup_save (&c->cg, c->dirfd, err) < 0
+      || cgroup_create (&c->cg, c->spec, err) < 0)
     return -1;
   c->st.bundle = c->bundle;
   c->st.rootfs = c->rootfs;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
 #include "criu.h"
+#include "cgroup/cgroup.h"
 #include "log.h"
 #include "path.h"
 #include "rootfs.h"
@@ -75,6 +76,7 @@ struct criu_setup
   const char *rootfs; /* bind on itself, nodev unless every device is allowed */
   bool nodev;
   int stdio[3];       /* the fds criu gets as 0-2 (-1: /dev/null) */
+  const struct urun_cgroup *cg; /* criu goes in it: what it restores is born there */
 };
 
 static void __attribute__ ((noreturn))
@@ -93,6 +95,11 @@ criu_child (char **argv, int out, const struct criu_setup *su)
     }
   /* nothing of urun's reaches criu (and the container it restores) */
   syscall (SYS_close_range, 3, ~0U, 0);
+  if (su && su->cg && cgroup_enter (su->cg, 0, &e) < 0)
+    {
+      dprintf (out, "Error (urun): enter the container's cgroup: %s\n", e->msg);
+      _exit (126);
+    }
   if (su && su->rootfs)
     {
       if (unshare (CLONE_NEWNS) < 0 || mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0
@@ -536,11 +543,11 @@ read_pid (const char *path, pid_t *pid, urun_err *err)
 }
 
 int
-criu_restore (const struct spec *s, const char *bundle, const char *rootfs, const char *state_dir,
-              const struct criu_opts *o, pid_t *pid, urun_err *err)
+criu_restore (const struct spec *s, const struct urun_cgroup *cg, const char *bundle, const char *rootfs,
+              const char *state_dir, const struct criu_opts *o, pid_t *pid, urun_err *err)
 {
   cleanup_free char *criu = find_criu (), *image = NULL, *work = NULL, *log = NULL, *pidfile = NULL, *stdio = NULL;
-  struct criu_setup su = { .rootfs = rootfs, .nodev = !devices_allow_all (s), .stdio = { 0, 1, 2 } };
+  struct criu_setup su = { .rootfs = rootfs, .nodev = !devices_allow_all (s), .stdio = { 0, 1, 2 }, .cg = cg };
   struct criu_ext *ext = NULL;
   struct argv_buf a = { 0 };
   cleanup_close int out = -1;

@@ -55,8 +55,10 @@ int criu_dump (pid_t pid, const struct spec *s, const char *bundle, const char *
 /* criu restore into rootfs, detached; *pid: the restored init (a child of
  * ours when we are a subreaper).  CRIU runs in a mount namespace of its
  * own, where the rootfs is bound on itself (CRIU's --root must be a mount
- * point): nothing is left mounted in ours. */
-int criu_restore (const struct spec *s, const char *bundle, const char *rootfs, const char *state_dir,
-                  const struct criu_opts *o, pid_t *pid, urun_err *err);
+ * point): nothing is left mounted in ours.  CRIU runs in the container's
+ * cgroup (cg), so what it restores is born there. */
+struct urun_cgroup;
+int criu_restore (const struct spec *s, const struct urun_cgroup *cg, const char *bundle, const char *rootfs,
+                  const char *state_dir, const struct criu_opts *o, pid_t *pid, urun_err *err);
 
 #endif

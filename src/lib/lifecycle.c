@@ -214,10 +214,11 @@ remove_container (const struct spec *spec, struct container_state *st, int rootf
       hooks_run_all_warn (spec, HOOK_POSTSTOP, json);
     }
   fault_point (STEP_DELETE_POSTSTOP, FAULT_AT);
+  /* a cgroup that will not go keeps the state: `delete -f` tries again */
   if (cgroup_destroy_at (dirfd, &err) < 0)
     {
-      urun_warn ("container `%s`: %s", st->id, err->msg);
-      urun_err_free (&err);
+      urun_warn ("container `%s`: %s (its state is kept: `urun delete -f %s` tries again)", st->id, err->msg, st->id);
+      return;
     }
   if (state_dir_remove (rootfd, st->id, dirfd, &err) < 0)
     urun_warn ("%s", err->msg);
@@ -231,6 +232,7 @@ delete_without_state (int rootfd, int dirfd, const char *id, urun_err *err)
   pid_t pid;
   unsigned long long start;
   state_read_pid_file (dirfd, INIT_PID_FILE, &pid, &start);
+  cgroup_thaw_at (dirfd);
   if (pid > 0)
     {
       struct container_state st = { .id = (char *) id, .pid = pid, .pid_start_time = start };
@@ -331,8 +333,7 @@ container_delete (struct urun_context *ctx, const char *id, bool force, urun_err
     }
   /* a frozen process dies only once thawed (remove_container then kills
    * what is left in its cgroup and removes it) */
-  if (status == STATUS_PAUSED && cgroup_freeze_at (dirfd, false, err) < 0)
-    return -1;
+  cgroup_thaw_at (dirfd);
   if (status != STATUS_STOPPED && procs_kill_all (st, err) < 0)
     return -1;
   fault_point (STEP_DELETE_KILLED, FAULT_AT);
@@ -370,9 +371,14 @@ container_kill (struct urun_context *ctx, const char *id, int sig, bool all, uru
         return -1;
       for (size_t i = 1; i < n; i++)
         kill (pids[i], sig);
-      return 0;
     }
-  return procs_signal_init (st->pid, st->pid_start_time, sig, err);
+  else if (procs_signal_init (st->pid, st->pid_start_time, sig, err) < 0)
+    return -1;
+  /* runc's: SIGKILL to a paused container kills it (frozen, it would
+   * die only at resume) */
+  if (sig == SIGKILL)
+    cgroup_thaw_at (dirfd);
+  return 0;
 }
 
 /* ---- state, list: readers take no lock --------------------------------- */

@@ -154,6 +154,55 @@ cgroup_dir() {
     [ "${lines[-1]}" = 1 ]
 }
 
+@test "v1 root: linux.cgroupsPath naming a hierarchy's root, '.', '..' or a cgroup in use is refused; nothing is touched" {
+    need_v1_root
+    setup_bundle true
+    local p
+    for p in / // . ./ a/../b /a/./b 'a
+b'; do
+        update_config --arg p "$p" '.linux.cgroupsPath = $p'
+        urun_split run c1
+        [ "$status" -eq 1 ]
+        assert_one_error_line "linux.cgroupsPath"
+        assert_no_state
+    done
+    # a cgroup with a process of someone else's: not joined, not limited, not killed
+    local victim=/sys/fs/cgroup/pids/urun-test-victim-$$
+    mkdir "$victim"
+    sleep 60 &
+    local pid=$!
+    echo "$pid" > "$victim/cgroup.procs"
+    update_config --arg p "/urun-test-victim-$$" '.linux.cgroupsPath = $p | .linux.resources.pids = {"limit": 5}'
+    urun_split run c1
+    local max
+    max=$(cat "$victim/pids.max")
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    rmdir "$victim"
+    for d in /sys/fs/cgroup/*/urun-test-victim-$$; do [ ! -d "$d" ] || rmdir "$d"; done
+    [ "$status" -eq 1 ]
+    assert_one_error_line "linux.cgroupsPath" "has processes"
+    [ "$max" = max ]
+    assert_no_state
+}
+
+@test "v1 root: kill -9 of a paused container kills it" {
+    need_v1_root
+    setup_bundle sleep 60
+    urun_run_detached c1
+    local pid
+    pid=$(container_pid c1)
+    run urun pause c1
+    [ "$status" -eq 0 ]
+    run urun kill c1 KILL
+    [ "$status" -eq 0 ]
+    wait_pid_gone "$pid"
+    wait_status c1 stopped
+    run urun delete c1
+    [ "$status" -eq 0 ]
+    assert_no_state
+}
+
 @test "rootless or without a cgroup: pause says why in one line" {
     if ! is_rootless && host_v1; then skip "root on a cgroup v1 host: the container has a cgroup"; fi
     setup_bundle sleep 30

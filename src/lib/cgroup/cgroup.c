@@ -4,6 +4,7 @@
 #include "log.h"
 #include "util.h"
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <stdlib.h>
@@ -46,6 +47,34 @@ warn_unmanaged (const struct spec *s, const char *why)
     urun_warn ("linux.resources (%s) not applied: %s; the container runs without these limits", asked, why);
 }
 
+/* A cgroup path of names: at least one, none empty, "." or "..", none
+ * longer than NAME_MAX, no control character.  Never the root of a
+ * hierarchy, nor a way out of the one it names: delete kills what is in
+ * it and removes it. */
+static bool
+names_only (const char *p, size_t min_names)
+{
+  size_t names = 0;
+  for (const char *c = p; *c; c++)
+    if ((unsigned char) *c < 0x20 || *c == 0x7f)
+      return false;
+  while (*p == '/')
+    p++;
+  while (*p)
+    {
+      size_t n = strcspn (p, "/");
+      if (n > NAME_MAX || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+        return false;
+      names++;
+      p += n;
+      if (*p == '/' && (p[1] == '/' || p[1] == '\0'))
+        return false;
+      if (*p == '/')
+        p++;
+    }
+  return names >= min_names;
+}
+
 /* runc's systemd form "slice:prefix:name", as the cgroupfs path systemd
  * would give it (/slice/prefix-name.scope); any other path as it is. */
 static char *
@@ -80,12 +109,32 @@ cgroup_plan (const struct spec *s, const char *id, const struct plan_host *h, en
       warn_unmanaged (s, "this host's cgroups are v1, and rootless cgroups need v2 (delegated by systemd)");
       return 0;
     }
-  if (s->cgroups_path && (strstr (s->cgroups_path, "..") || s->cgroups_path[0] == '\0'))
-    return urun_fail (err, 0, "`linux.cgroupsPath`: `%s` is not a cgroup path", quote (s->cgroups_path));
+  if (s->cgroups_path && !names_only (s->cgroups_path, 1))
+    return urun_fail (err, 0, "`linux.cgroupsPath`: `%s` is not a cgroup path (names, none of them `.` or `..`)",
+                      quote (s->cgroups_path));
   /* runc's default: the container's id under our own cgroup */
-  rel = s->cgroups_path ? systemd_to_path (s->cgroups_path) : xstrdup (id);
+  rel = s->cgroups_path == NULL                 ? xstrdup (id)
+        : m == CGROUP_MANAGER_SYSTEMD ? systemd_to_path (s->cgroups_path)
+                                      : xstrdup (s->cgroups_path);
   cg->kind = CGROUP_V1;
-  return cgroup_v1_paths (rel, cg, err);
+  if (cgroup_v1_paths (rel, cg, err) < 0)
+    {
+      cgroup_free (cg);
+      return -1;
+    }
+  return 0;
+}
+
+int
+cgroup_check_unused (struct urun_cgroup *cg, urun_err *err)
+{
+  if (cg->kind == CGROUP_V1 && cgroup_v1_check_unused (cg, err) < 0)
+    {
+      /* not ours: nothing may ever kill or remove it */
+      cgroup_free (cg);
+      return -1;
+    }
+  return 0;
 }
 
 int
@@ -181,8 +230,9 @@ cgroup_load (int dirfd, struct urun_cgroup *cg)
   while ((l = strtok_r (NULL, "\n", &save)))
     {
       char *sp = strchr (l, ' ');
-      /* what delete kills and removes: only ever a cgroup */
-      if (sp == NULL || strncmp (sp + 1, "/sys/fs/cgroup/", 15) != 0 || strstr (sp, "/../"))
+      /* what delete kills and removes: only ever a cgroup below a
+       * hierarchy's root (/sys/fs/cgroup/HIERARCHY/NAME...) */
+      if (sp == NULL || strncmp (sp + 1, "/sys/fs/cgroup/", 15) != 0 || !names_only (sp + 16, 2))
         continue;
       *sp = '\0';
       cg->dirs = xrealloc (cg->dirs, (cg->n + 1) * sizeof *cg->dirs);
@@ -203,6 +253,26 @@ with_record (int dirfd, bool destroy, bool frozen, urun_err *err)
   r = destroy ? cgroup_destroy (&cg, err) : cgroup_freeze (&cg, frozen, err);
   cgroup_free (&cg);
   return r;
+}
+
+void
+cgroup_thaw_at (int dirfd)
+{
+  struct urun_cgroup cg;
+  const struct cgroup_ops *o;
+  if (cgroup_load (dirfd, &cg) < 0)
+    return;
+  if ((o = ops_of (&cg)))
+    o->thaw (&cg);
+  cgroup_free (&cg);
+}
+
+void
+cgroup_thaw (const struct urun_cgroup *cg)
+{
+  const struct cgroup_ops *o = ops_of (cg);
+  if (o)
+    o->thaw (cg);
 }
 
 int

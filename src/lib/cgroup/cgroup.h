@@ -45,6 +45,10 @@ struct urun_cgroup
  * limits, where none is managed.  Errors name the field. */
 int cgroup_plan (const struct spec *s, const char *id, const struct plan_host *h, enum cgroup_manager m,
                  struct urun_cgroup *cg, urun_err *err);
+/* Before it is recorded: an existing cgroup of it has no process, no
+ * sub-cgroup and is not frozen (what is recorded, delete kills and
+ * removes); else it is forgotten (CGROUP_NONE) and this fails. */
+int cgroup_check_unused (struct urun_cgroup *cg, urun_err *err);
 /* Make it and apply linux.resources (and the device rules). */
 int cgroup_create (struct urun_cgroup *cg, const struct spec *s, urun_err *err);
 /* Put pid in it; pid 0: the caller (single-threaded), the cheap way. */
@@ -65,6 +69,10 @@ int cgroup_save (const struct urun_cgroup *cg, int dirfd, urun_err *err);
 int cgroup_load (int dirfd, struct urun_cgroup *cg);
 void cgroup_free (struct urun_cgroup *cg);
 
+/* Thaw it if it is frozen or freezing (what kill needs: a frozen process
+ * dies only once thawed); nothing to say when it cannot. */
+void cgroup_thaw (const struct urun_cgroup *cg);
+void cgroup_thaw_at (int dirfd);
 /* The same, for the cgroup recorded in a state directory. */
 int cgroup_destroy_at (int dirfd, urun_err *err);
 int cgroup_freeze_at (int dirfd, bool frozen, urun_err *err);

@@ -40,6 +40,7 @@ struct cgroup_ops
   bool (*frozen) (const struct urun_cgroup *cg);
   int (*pids) (const struct urun_cgroup *cg, pid_t **pids, size_t *n);
   int (*destroy) (const struct urun_cgroup *cg, urun_err *err);
+  void (*thaw) (const struct urun_cgroup *cg); /* if frozen or freezing, no error */
 };
 extern const struct cgroup_ops cgroup_v1_ops;
 
@@ -47,5 +48,7 @@ extern const struct cgroup_ops cgroup_v1_ops;
  * cgroup in each (/proc/self/cgroup); the dirs of a container at rel
  * (absolute: from each hierarchy's root; relative: under our own). */
 int cgroup_v1_paths (const char *rel, struct urun_cgroup *cg, urun_err *err);
+/* Each of them that exists has no process, no sub-cgroup, is not frozen. */
+int cgroup_v1_check_unused (const struct urun_cgroup *cg, urun_err *err);
 
 #endif

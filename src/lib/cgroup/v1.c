@@ -6,6 +6,7 @@
 #include "cgroup_priv.h"
 #include "log.h"
 #include "util.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -154,7 +155,47 @@ cpuset_fill (const char *path, urun_err *err)
   return 0;
 }
 
-/* mkdir -p, filling each new cpuset level. */
+/* An existing cgroup is taken only when nothing uses it: no process, no
+ * sub-cgroup, not frozen.  Else the limits would land on others, and
+ * delete would kill them and remove it. */
+static int
+check_unused (const char *path, urun_err *err)
+{
+  cleanup_free char *procs = xasprintf ("%s/cgroup.procs", path), *fz = xasprintf ("%s/freezer.state", path);
+  cleanup_free char *text = NULL;
+  cleanup_err urun_err e = NULL;
+  DIR *d;
+  struct dirent *de;
+  size_t len;
+  bool sub = false;
+  if (read_file_at (AT_FDCWD, procs, &text, &len, &e) == 0 && len > 0)
+    return urun_fail (err, 0, "`linux.cgroupsPath`: cgroup %s has processes: a container gets a cgroup of its own", path);
+  free (text);
+  text = NULL;
+  if (read_file_at (AT_FDCWD, fz, &text, &len, &e) == 0 && strncmp (text, "THAWED", 6) != 0)
+    return urun_fail (err, 0, "`linux.cgroupsPath`: cgroup %s is frozen", path);
+  if ((d = opendir (path)) == NULL)
+    return urun_fail (err, errno, "open cgroup %s", path);
+  while (!sub && (de = readdir (d)))
+    sub = de->d_type == DT_DIR && strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0;
+  closedir (d);
+  if (sub)
+    return urun_fail (err, 0, "`linux.cgroupsPath`: cgroup %s has sub-cgroups: a container gets a cgroup of its own",
+                      path);
+  return 0;
+}
+
+int
+cgroup_v1_check_unused (const struct urun_cgroup *cg, urun_err *err)
+{
+  struct stat sb;
+  for (size_t i = 0; i < cg->n; i++)
+    if (stat (cg->dirs[i].path, &sb) == 0 && check_unused (cg->dirs[i].path, err) < 0)
+      return -1;
+  return 0;
+}
+
+/* mkdir -p, filling each new cpuset level; an existing leaf must be unused. */
 static int
 make_dir (const struct urun_cgroup_dir *d, urun_err *err)
 {
@@ -164,7 +205,7 @@ make_dir (const struct urun_cgroup_dir *d, urun_err *err)
   if (mkdir (d->path, 0755) == 0)
     return cpuset ? cpuset_fill (d->path, err) : 0;
   if (errno == EEXIST)
-    return 0;
+    return check_unused (d->path, err);
   p = xstrdup (d->path);
   for (char *s = strchr (p + 1, '/');; s = strchr (s + 1, '/'))
     {
@@ -185,6 +226,18 @@ make_dir (const struct urun_cgroup_dir *d, urun_err *err)
 }
 
 static int
+write_one (const char *dir, const struct cg_write *w, urun_err *err)
+{
+  if (write_at (dir, w->file, w->value, err) == 0)
+    return 0;
+  /* BFQ hosts have blkio.bfq.weight instead (runc's fallback) */
+  if ((*err)->errnum != ENOENT || strcmp (w->file, "blkio.weight") != 0)
+    return -1;
+  urun_err_free (err);
+  return write_at (dir, "blkio.bfq.weight", w->value, err);
+}
+
+static int
 apply (const struct urun_cgroup *cg, const struct cg_writes *w, urun_err *err)
 {
   for (size_t i = 0; i < w->n; i++)
@@ -195,7 +248,7 @@ apply (const struct urun_cgroup *cg, const struct cg_writes *w, urun_err *err)
           urun_warn ("`%s` not applied: this host has no %s cgroup hierarchy", w->v[i].field, w->v[i].ctrl);
           continue;
         }
-      if (write_at (d->path, w->v[i].file, w->v[i].value, err) < 0)
+      if (write_one (d->path, &w->v[i], err) < 0)
         return urun_err_wrap (err, "`%s`", w->v[i].field);
     }
   return 0;
@@ -258,6 +311,18 @@ v1_frozen (const struct urun_cgroup *cg)
   return s && strcmp (s, "FROZEN") == 0;
 }
 
+static int v1_freeze (const struct urun_cgroup *cg, bool frozen, urun_err *err);
+
+static void
+thaw_quietly (const struct urun_cgroup *cg)
+{
+  cleanup_free char *s = freezer_state (cg);
+  cleanup_err urun_err e = NULL;
+  /* FROZEN, or FREEZING (a pause cut short): a frozen task dies only once thawed */
+  if (s && strcmp (s, "THAWED") != 0 && v1_freeze (cg, false, &e) < 0)
+    urun_warn ("%s", e->msg);
+}
+
 static int
 v1_freeze (const struct urun_cgroup *cg, bool frozen, urun_err *err)
 {
@@ -277,6 +342,9 @@ v1_freeze (const struct urun_cgroup *cg, bool frozen, urun_err *err)
         return 0;
       sleep_ms (10);
     }
+  /* a pause cut short is undone, not left half frozen */
+  if (frozen)
+    write_at (d->path, "freezer.state", "THAWED", NULL);
   return urun_fail (err, 0, "the freezer did not become %s within 5 s", want);
 }
 
@@ -300,34 +368,81 @@ v1_pids (const struct urun_cgroup *cg, pid_t **pids, size_t *n)
   return 0;
 }
 
+/* SIGKILL to every process of path and of the cgroups below it (the
+ * container may have made some); true when none was left. */
+static bool
+kill_tree (const char *path, int depth)
+{
+  cleanup_free char *procs = xasprintf ("%s/cgroup.procs", path), *text = NULL;
+  cleanup_err urun_err e = NULL;
+  bool empty = true;
+  size_t len;
+  char *save = NULL;
+  DIR *d = depth < 32 ? opendir (path) : NULL;
+  struct dirent *de;
+  while (d && (de = readdir (d)))
+    if (de->d_type == DT_DIR && strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      {
+        cleanup_free char *sub = xasprintf ("%s/%s", path, de->d_name);
+        empty = kill_tree (sub, depth + 1) && empty;
+      }
+  if (d)
+    closedir (d);
+  if (read_file_at (AT_FDCWD, procs, &text, &len, &e) < 0)
+    return empty;
+  for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    {
+      kill ((pid_t) atoi (l), SIGKILL);
+      empty = false;
+    }
+  return empty;
+}
+
+/* rmdir, the cgroups below first; EBUSY (a process still leaving) waited
+ * for, bounded. */
+static int
+rmdir_tree (const char *path, int depth, urun_err *err)
+{
+  DIR *d = depth < 32 ? opendir (path) : NULL;
+  struct dirent *de;
+  int r = 0;
+  while (d && (de = readdir (d)))
+    if (de->d_type == DT_DIR && strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      {
+        cleanup_free char *sub = xasprintf ("%s/%s", path, de->d_name);
+        if (rmdir_tree (sub, depth + 1, err) < 0)
+          r = -1;
+      }
+  if (d)
+    closedir (d);
+  for (int t = 0; r == 0 && rmdir (path) < 0 && errno != ENOENT; t++)
+    {
+      if (errno != EBUSY || t == 500)
+        return urun_fail (err, errno, "remove cgroup %s", path);
+      sleep_ms (2);
+    }
+  return r;
+}
+
 static int
 v1_destroy (const struct urun_cgroup *cg, urun_err *err)
 {
-  /* a frozen task dies only once thawed */
-  if (dir_of (cg, "freezer") && v1_frozen (cg))
+  int r = 0;
+  thaw_quietly (cg);
+  for (int i = 0; i < 500; i++)
     {
-      cleanup_err urun_err e = NULL;
-      if (v1_freeze (cg, false, &e) < 0)
-        urun_warn ("%s", e->msg);
-    }
-  for (int i = 0; i < 200; i++)
-    {
-      cleanup_free pid_t *pids = NULL;
-      size_t n = 0;
-      if (v1_pids (cg, &pids, &n) < 0 || n == 0)
+      bool empty = true;
+      for (size_t j = 0; j < cg->n; j++)
+        empty = kill_tree (cg->dirs[j].path, 0) && empty;
+      if (empty)
         break;
-      for (size_t j = 0; j < n; j++)
-        kill (pids[j], SIGKILL);
-      sleep_ms (10);
+      sleep_ms (2);
     }
+  /* every hierarchy, even after one failed */
   for (size_t i = 0; i < cg->n; i++)
-    for (int t = 0; rmdir (cg->dirs[i].path) < 0 && errno != ENOENT; t++)
-      {
-        if (errno != EBUSY || t == 100)
-          return urun_fail (err, errno, "remove cgroup %s", cg->dirs[i].path);
-        sleep_ms (10);
-      }
-  return 0;
+    if (rmdir_tree (cg->dirs[i].path, 0, r < 0 ? NULL : err) < 0)
+      r = -1;
+  return r;
 }
 
 const struct cgroup_ops cgroup_v1_ops = {
@@ -337,4 +452,5 @@ const struct cgroup_ops cgroup_v1_ops = {
   .frozen = v1_frozen,
   .pids = v1_pids,
   .destroy = v1_destroy,
+  .thaw = thaw_quietly,
 };

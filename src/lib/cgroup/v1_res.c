@@ -71,10 +71,11 @@ memory (const json_node *m, struct cg_writes *w, urun_err *err)
       long long v;
       if (int_field (m, f[i].key, f[i].field, &has, &v, err) < 0)
         return -1;
-      if (has && (v > 0 || v == -1) && !(i == 5 && v > 100))
+      /* swappiness: 0 too (0 to 100); the others: a limit, or -1 */
+      if (has && i == 5 && (v < 0 || v > 100))
+        return urun_fail (err, 0, "`%s`: %lld is not between 0 and 100", f[i].field, v);
+      if (has && (v > 0 || v == -1 || i == 5))
         add (w, "memory", f[i].file, xasprintf ("%lld", v), f[i].field);
-      else if (has && i == 5 && v > 100)
-        return urun_fail (err, 0, "`%s`: %lld is above 100", f[i].field, v);
     }
   if (json_bool (json_get (m, "disableOOMKiller")))
     add (w, "memory", "memory.oom_control", xstrdup ("1"), "linux.resources.memory.disableOOMKiller");
