@@ -175,15 +175,6 @@ cgroup_frozen (const struct urun_cgroup *cg)
   return o && o->frozen (cg);
 }
 
-int
-cgroup_pids (const struct urun_cgroup *cg, pid_t **pids, size_t *n)
-{
-  const struct cgroup_ops *o = ops_of (cg);
-  *pids = NULL;
-  *n = 0;
-  return o ? o->pids (cg, pids, n) : -1;
-}
-
 void
 cgroup_free (struct urun_cgroup *cg)
 {

@@ -59,11 +59,9 @@ int cgroup_destroy (const struct urun_cgroup *cg, urun_err *err);
 /* Freeze or thaw, returning once the kernel says it is done. */
 int cgroup_freeze (const struct urun_cgroup *cg, bool frozen, urun_err *err);
 bool cgroup_frozen (const struct urun_cgroup *cg);
-/* The pids in it (allocated). */
-int cgroup_pids (const struct urun_cgroup *cg, pid_t **pids, size_t *n);
 
 /* The state directory's record ("cgroup"): written before anything is
- * made; read back by delete, pause, resume, ps and state.  A missing record
+ * made; read back by delete, kill, pause, resume, exec and state.  A missing record
  * is CGROUP_NONE. */
 int cgroup_save (const struct urun_cgroup *cg, int dirfd, urun_err *err);
 int cgroup_load (int dirfd, struct urun_cgroup *cg);

@@ -38,7 +38,6 @@ struct cgroup_ops
   int (*enter) (const struct urun_cgroup *cg, pid_t pid, urun_err *err);
   int (*freeze) (const struct urun_cgroup *cg, bool frozen, urun_err *err);
   bool (*frozen) (const struct urun_cgroup *cg);
-  int (*pids) (const struct urun_cgroup *cg, pid_t **pids, size_t *n);
   int (*destroy) (const struct urun_cgroup *cg, urun_err *err);
   void (*thaw) (const struct urun_cgroup *cg); /* if frozen or freezing, no error */
 };

@@ -348,26 +348,6 @@ v1_freeze (const struct urun_cgroup *cg, bool frozen, urun_err *err)
   return urun_fail (err, 0, "the freezer did not become %s within 5 s", want);
 }
 
-static int
-v1_pids (const struct urun_cgroup *cg, pid_t **pids, size_t *n)
-{
-  const struct urun_cgroup_dir *d = dir_of (cg, "pids") ? dir_of (cg, "pids") : cg->n ? &cg->dirs[0] : NULL;
-  cleanup_free char *p = d ? xasprintf ("%s/cgroup.procs", d->path) : NULL, *text = NULL;
-  cleanup_err urun_err e = NULL;
-  size_t len;
-  char *save = NULL;
-  *pids = NULL;
-  *n = 0;
-  if (p == NULL || read_file_at (AT_FDCWD, p, &text, &len, &e) < 0)
-    return -1;
-  for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
-    {
-      *pids = xrealloc (*pids, (*n + 1) * sizeof **pids);
-      (*pids)[(*n)++] = (pid_t) atoi (l);
-    }
-  return 0;
-}
-
 /* SIGKILL to every process of path and of the cgroups below it (the
  * container may have made some); true when none was left. */
 static bool
@@ -450,7 +430,6 @@ const struct cgroup_ops cgroup_v1_ops = {
   .enter = v1_enter,
   .freeze = v1_freeze,
   .frozen = v1_frozen,
-  .pids = v1_pids,
   .destroy = v1_destroy,
   .thaw = thaw_quietly,
 };
