@@ -25,7 +25,10 @@ enum cgroup_manager { CGROUP_MANAGER_CGROUPFS, CGROUP_MANAGER_SYSTEMD, CGROUP_MA
 /* "cgroupfs", "systemd", "disabled"; -1 for anything else. */
 int cgroup_manager_parse (const char *s);
 
-enum cgroup_kind { CGROUP_NONE, CGROUP_V1 };
+/* CGROUP_V2: one directory, dirs[0] (controllers ""), the container's
+ * cgroup on the unified hierarchy, made by cgroupfs or, with unit set,
+ * inside the systemd scope `unit` (user_bus: the caller's user manager). */
+enum cgroup_kind { CGROUP_NONE, CGROUP_V1, CGROUP_V2 };
 
 struct urun_cgroup_dir
 {
@@ -38,6 +41,8 @@ struct urun_cgroup
   enum cgroup_kind kind;
   struct urun_cgroup_dir *dirs;
   size_t n;
+  char *unit;    /* systemd: the transient scope, stopped by destroy */
+  bool user_bus; /* systemd: on the user bus (else the system bus) */
 };
 
 /* Which cgroup this container gets: its kind and paths (nothing made
