@@ -278,11 +278,28 @@ create_state_dir (struct urun_context *ctx, const struct create_opts *o, bool ru
 
 /* ---- 4. spawn ------------------------------------------------------------ */
 
+/* cgfd >= 0: born in that cgroup (CLONE_INTO_CGROUP, 5.7), which costs
+ * no migration; *into says whether it was. */
 static long long
-clone_child (int flags)
+clone_child (int flags, int cgfd, bool *into)
 {
   struct clone_args ca = { .flags = (unsigned long long) flags, .exit_signal = SIGCHLD };
-  long long r = syscall (SYS_clone3, &ca, sizeof ca);
+  long long r;
+  *into = false;
+  if (cgfd >= 0)
+    {
+      ca.flags |= CLONE_INTO_CGROUP;
+      ca.cgroup = (unsigned long long) cgfd;
+      r = syscall (SYS_clone3, &ca, sizeof ca);
+      if (r >= 0 || (errno != EINVAL && errno != E2BIG && errno != ENOSYS))
+        {
+          *into = r >= 0;
+          return r;
+        }
+      ca.flags &= ~(unsigned long long) CLONE_INTO_CGROUP;
+      ca.cgroup = 0;
+    }
+  r = syscall (SYS_clone3, &ca, sizeof ca);
   if (r < 0 && errno == ENOSYS && !(flags & CLONE_NEWTIME))
     r = syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, 0);
   return r;
@@ -309,7 +326,9 @@ fill_child_ctx (const struct create_opts *o, struct created *c, int child_sock, 
   cc->preserve_fds = o->preserve_fds;
   cc->bind_fds = c->bind_fds;
   cc->cg = &c->cg;
-  cc->cg_self = !(c->plan.clone_flags & CLONE_NEWUSER);
+  /* v1 with the host's credentials: the child moves itself, the cheap way
+   * (v1.c); v2 is born in it; systemd's scope is made around it */
+  cc->cg_self = c->cg.kind == CGROUP_V1 && !(c->plan.clone_flags & CLONE_NEWUSER);
   cc->join = c->join;
   cc->seccomp = c->seccomp;
   cc->conds = c->conds;
@@ -319,9 +338,10 @@ fill_child_ctx (const struct create_opts *o, struct created *c, int child_sock, 
 static int
 create_spawn (const struct create_opts *o, struct created *c, const sigset_t *mask, urun_err *err)
 {
-  cleanup_close int child_sock = -1;
+  cleanup_close int child_sock = -1, cgfd = -1;
   struct child_ctx cc;
   long long pid;
+  bool into;
   int sv[2];
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -334,7 +354,8 @@ create_spawn (const struct create_opts *o, struct created *c, const sigset_t *ma
   if (c->plan.in_userns && bindsrc_open_all (c->spec, c->bundle, &c->bind_fds, err) < 0)
     return -1;
   fill_child_ctx (o, c, child_sock, mask, &cc);
-  pid = clone_child (c->plan.clone_flags);
+  cgfd = cgroup_clone_fd (&c->cg);
+  pid = clone_child (c->plan.clone_flags, cgfd, &into);
   if (pid < 0)
     return urun_fail (err, errno, "clone the container process with namespaces (%s)",
                       c->plan.rootless ? "are unprivileged user namespaces enabled?" : "flags 0x%x");
@@ -347,8 +368,8 @@ create_spawn (const struct create_opts *o, struct created *c, const sigset_t *ma
   c->pid = c->direct_child = pid;
   fault_point (STEP_CLONE, FAULT_AT);
   /* in its cgroup before it runs anything of its own (it waits for the
-   * maps); with the host's credentials it moves itself (child.c) */
-  if ((c->plan.clone_flags & CLONE_NEWUSER) && cgroup_enter (&c->cg, pid, err) < 0)
+   * maps); unless it was born there or moves itself (child.c) */
+  if (!into && !cc.cg_self && cgroup_place (&c->cg, (pid_t) pid, c->spec, c->dirfd, err) < 0)
     return -1;
   /* C forks G, which holds the socket too: C's death must not go unseen */
   if (c->plan.fork)

@@ -102,6 +102,15 @@ xstrdup (const char *s)
 }
 
 char *
+xstrndup (const char *s, size_t n)
+{
+  char *r = strndup (s ? s : "", n);
+  if (r == NULL)
+    oom ();
+  return r;
+}
+
+char *
 xasprintf (const char *fmt, ...)
 {
   va_list ap;

@@ -42,6 +42,7 @@ steal_ptr (void *pp)
 void *xmalloc0 (size_t n);
 void *xrealloc (void *p, size_t n);
 char *xstrdup (const char *s);
+char *xstrndup (const char *s, size_t n);
 char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void strv_free (char **v);
 size_t strv_len (char *const *v);

@@ -20,22 +20,24 @@ cgroup_manager_parse (const char *s)
   static const char *const names[] = { "cgroupfs", "systemd", "disabled" };
   for (int i = 0; i < 3; i++)
     if (strcmp (s, names[i]) == 0)
-      return i;
+      return i + 1;
   return -1;
 }
 
 static const struct cgroup_ops *
 ops_of (const struct urun_cgroup *cg)
 {
+  if (cg->kind == CGROUP_V2)
+    return cg->unit ? &cgroup_systemd_ops : &cgroup_v2_ops;
   return cg->kind == CGROUP_V1 ? &cgroup_v1_ops : NULL;
 }
 
 static bool
-host_is_v1 (void)
+host_is_v2 (void)
 {
   struct statfs sf;
   /* v1 or hybrid: a tmpfs of hierarchies at /sys/fs/cgroup */
-  return statfs ("/sys/fs/cgroup", &sf) == 0 && sf.f_type == TMPFS_MAGIC;
+  return statfs ("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
 }
 
 /* No cgroup of its own: one line when the config asked for limits. */
@@ -88,27 +90,19 @@ systemd_to_path (const char *p)
   return xasprintf ("/%.*s/%.*s-%s.scope", (int) (a - p), p, (int) (b - a - 1), a + 1, b + 1);
 }
 
-int
-cgroup_plan (const struct spec *s, const char *id, const struct plan_host *h, enum cgroup_manager m,
-             struct urun_cgroup *cg, urun_err *err)
+/* v1 or hybrid host: cgroupfs as root, as before v2 existed. */
+static int
+plan_v1 (const struct spec *s, const char *id, const struct plan_host *h, enum cgroup_manager m,
+         struct urun_cgroup *cg, urun_err *err)
 {
   cleanup_free char *rel = NULL;
-  memset (cg, 0, sizeof *cg);
-  if (m == CGROUP_MANAGER_DISABLED)
-    {
-      warn_unmanaged (s, "the cgroup manager is disabled");
-      return 0;
-    }
-  if (!host_is_v1 ())
-    {
-      warn_unmanaged (s, "urun does not manage cgroup v2 yet");
-      return 0;
-    }
   if (plan_is_rootless (h))
     {
       warn_unmanaged (s, "this host's cgroups are v1, and rootless cgroups need v2 (delegated by systemd)");
       return 0;
     }
+  if (m == CGROUP_MANAGER_SYSTEMD)
+    urun_warn ("the systemd cgroup manager needs cgroup v2; on this v1 host urun makes the cgroups itself (cgroupfs)");
   if (s->cgroups_path && !names_only (s->cgroups_path, 1))
     return urun_fail (err, 0, "`linux.cgroupsPath`: `%s` is not a cgroup path (names, none of them `.` or `..`)",
                       quote (s->cgroups_path));
@@ -117,18 +111,88 @@ cgroup_plan (const struct spec *s, const char *id, const struct plan_host *h, en
         : m == CGROUP_MANAGER_SYSTEMD ? systemd_to_path (s->cgroups_path)
                                       : xstrdup (s->cgroups_path);
   cg->kind = CGROUP_V1;
-  if (cgroup_v1_paths (rel, cg, err) < 0)
-    {
-      cgroup_free (cg);
-      return -1;
-    }
+  return cgroup_v1_paths (rel, cg, err);
+}
+
+/* cgroupfs on v2: root, or an unprivileged caller who asked for it on a
+ * tree it may write (a delegated one). */
+static int
+plan_v2_fs (const struct spec *s, const char *id, const struct plan_host *h, struct urun_cgroup *cg, urun_err *err)
+{
+  cleanup_free char *parent = NULL;
+  char *slash;
+  if (s->cgroups_path && !names_only (s->cgroups_path, 1))
+    return urun_fail (err, 0, "`linux.cgroupsPath`: `%s` is not a cgroup path (names, none of them `.` or `..`)",
+                      quote (s->cgroups_path));
+  cg->kind = CGROUP_V2;
+  cg->no_devices = plan_is_rootless (h);
+  if (cgroup_v2_paths (s->cgroups_path ? s->cgroups_path : id, cg, err) < 0)
+    return -1;
+  if (!plan_is_rootless (h))
+    return 0;
+  /* rootless: only where the parent is ours to write */
+  parent = xstrdup (cg->dirs[0].path);
+  if ((slash = strrchr (parent, '/')))
+    *slash = '\0';
+  if (access (parent, W_OK) == 0)
+    return 0;
+  cgroup_free (cg);
+  {
+    cleanup_free char *why = xasprintf ("cgroup %s is not ours to write (not delegated)", parent);
+    warn_unmanaged (s, why);
+  }
   return 0;
+}
+
+/* The systemd manager: the user's own manager (user bus) or PID 1. */
+static int
+plan_systemd (const struct spec *s, const char *id, const struct plan_host *h, bool asked, struct urun_cgroup *cg,
+              urun_err *err)
+{
+  bool user = plan_is_rootless (h);
+  if (!cgroup_systemd_bus_reachable (user))
+    {
+      if (asked)
+        return urun_fail (err, 0, "the systemd cgroup manager: no %s", user ? "systemd user session (no user bus: is "
+                          "XDG_RUNTIME_DIR set, and user@.service running?)" : "systemd system bus");
+      warn_unmanaged (s, "no systemd user session (no user bus), which rootless cgroups need");
+      return 0;
+    }
+  if (cgroup_systemd_names (s->cgroups_path, id, user, &cg->slice, &cg->unit, err) < 0)
+    return -1;
+  cg->kind = CGROUP_V2;
+  cg->user_bus = user;
+  cg->no_devices = user;
+  return 0;
+}
+
+int
+cgroup_plan (const struct spec *s, const char *id, const struct plan_host *h, enum cgroup_manager m,
+             struct urun_cgroup *cg, urun_err *err)
+{
+  int r;
+  memset (cg, 0, sizeof *cg);
+  if (m == CGROUP_MANAGER_DISABLED)
+    {
+      warn_unmanaged (s, "the cgroup manager is disabled");
+      return 0;
+    }
+  if (!host_is_v2 ())
+    r = plan_v1 (s, id, h, m, cg, err);
+  else if (m == CGROUP_MANAGER_SYSTEMD || (m == CGROUP_MANAGER_DEFAULT && plan_is_rootless (h)))
+    r = plan_systemd (s, id, h, m == CGROUP_MANAGER_SYSTEMD, cg, err);
+  else
+    r = plan_v2_fs (s, id, h, cg, err);
+  if (r < 0)
+    cgroup_free (cg);
+  return r;
 }
 
 int
 cgroup_check_unused (struct urun_cgroup *cg, urun_err *err)
 {
-  if (cg->kind == CGROUP_V1 && cgroup_v1_check_unused (cg, err) < 0)
+  if ((cg->kind == CGROUP_V1 && cgroup_v1_check_unused (cg, err) < 0)
+      || (cg->kind == CGROUP_V2 && cgroup_v2_check_unused (cg, err) < 0))
     {
       /* not ours: nothing may ever kill or remove it */
       cgroup_free (cg);
@@ -152,6 +216,27 @@ cgroup_enter (const struct urun_cgroup *cg, pid_t pid, urun_err *err)
 }
 
 int
+cgroup_place (struct urun_cgroup *cg, pid_t pid, const struct spec *s, int dirfd, urun_err *err)
+{
+  const struct cgroup_ops *o = ops_of (cg);
+  if (o == NULL)
+    return 0;
+  if (o->place == NULL)
+    return o->enter (cg, pid, err);
+  if (o->place (cg, pid, s, err) < 0)
+    return -1;
+  return cgroup_save (cg, dirfd, err);
+}
+
+int
+cgroup_clone_fd (const struct urun_cgroup *cg)
+{
+  if (cg->kind != CGROUP_V2 || cg->unit || cg->n == 0)
+    return -1;
+  return open (cg->dirs[0].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+int
 cgroup_destroy (const struct urun_cgroup *cg, urun_err *err)
 {
   const struct cgroup_ops *o = ops_of (cg);
@@ -163,8 +248,8 @@ cgroup_freeze (const struct urun_cgroup *cg, bool frozen, urun_err *err)
 {
   const struct cgroup_ops *o = ops_of (cg);
   if (o == NULL)
-    return urun_fail (err, 0, "it has no cgroup of its own (urun manages cgroups as root on a cgroup v1 host; "
-                      "v2 and rootless cgroups come later)");
+    return urun_fail (err, 0, "it has no cgroup of its own (as root urun always makes one; rootless, cgroup v2 and "
+                      "a systemd user session are needed)");
   return o->freeze (cg, frozen, err);
 }
 
@@ -184,24 +269,65 @@ cgroup_free (struct urun_cgroup *cg)
       free (cg->dirs[i].path);
     }
   free (cg->dirs);
+  free (cg->unit);
+  free (cg->slice);
   memset (cg, 0, sizeof *cg);
 }
 
-/* ---- the record: "v1" then "CONTROLLERS PATH" lines ------------------- */
+/* ---- the record ----------------------------------------------------------
+ * v1: "v1", then "CONTROLLERS PATH" lines.
+ * v2: "v2", then "unified PATH" once it is known and, for the systemd
+ * manager, "systemd user|system UNIT" (written before the unit exists). */
 
 int
 cgroup_save (const struct urun_cgroup *cg, int dirfd, urun_err *err)
 {
-  cleanup_free char *text = xstrdup ("v1\n");
+  cleanup_free char *text = xstrdup (cg->kind == CGROUP_V2 ? "v2\n" : "v1\n");
   if (cg->kind == CGROUP_NONE)
     return 0;
   for (size_t i = 0; i < cg->n; i++)
     {
-      char *t = xasprintf ("%s%s %s\n", text, cg->dirs[i].controllers, cg->dirs[i].path);
+      char *t = xasprintf ("%s%s %s\n", text, cg->kind == CGROUP_V2 ? "unified" : cg->dirs[i].controllers,
+                           cg->dirs[i].path);
+      free (text);
+      text = t;
+    }
+  if (cg->unit)
+    {
+      char *t = xasprintf ("%ssystemd %s %s\n", text, cg->user_bus ? "user" : "system", cg->unit);
       free (text);
       text = t;
     }
   return write_file_atomic_at (dirfd, CGROUP_RECORD, text, strlen (text), 0600, err);
+}
+
+static void
+load_line (struct urun_cgroup *cg, char *l)
+{
+  char *sp = strchr (l, ' ');
+  if (sp == NULL)
+    return;
+  *sp = '\0';
+  if (cg->kind == CGROUP_V2 && strcmp (l, "systemd") == 0)
+    {
+      char *name = strchr (sp + 1, ' ');
+      size_t n = name ? strlen (name + 1) : 0;
+      if (name == NULL || n < 7 || strcmp (name + 1 + n - 6, ".scope") != 0 || strchr (name + 1, '/'))
+        return;
+      cg->user_bus = strncmp (sp + 1, "user ", 5) == 0;
+      free (cg->unit);
+      cg->unit = xstrdup (name + 1);
+      return;
+    }
+  /* what delete kills and removes: only ever a cgroup below a
+   * hierarchy's root (/sys/fs/cgroup/HIERARCHY/NAME... on v1) */
+  if (strncmp (sp + 1, "/sys/fs/cgroup/", 15) != 0 || !names_only (sp + 16, cg->kind == CGROUP_V2 ? 1 : 2)
+      || (cg->kind == CGROUP_V2 && (strcmp (l, "unified") != 0 || cg->n)))
+    return;
+  cg->dirs = xrealloc (cg->dirs, (cg->n + 1) * sizeof *cg->dirs);
+  cg->dirs[cg->n].controllers = xstrdup (cg->kind == CGROUP_V2 ? "" : l);
+  cg->dirs[cg->n].path = xstrdup (sp + 1);
+  cg->n++;
 }
 
 int
@@ -215,22 +341,11 @@ cgroup_load (int dirfd, struct urun_cgroup *cg)
   if (read_file_at (dirfd, CGROUP_RECORD, &text, &len, &e) < 0)
     return 0;
   l = strtok_r (text, "\n", &save);
-  if (l == NULL || strcmp (l, "v1") != 0)
+  if (l == NULL || (strcmp (l, "v1") != 0 && strcmp (l, "v2") != 0))
     return -1;
-  cg->kind = CGROUP_V1;
+  cg->kind = l[1] == '2' ? CGROUP_V2 : CGROUP_V1;
   while ((l = strtok_r (NULL, "\n", &save)))
-    {
-      char *sp = strchr (l, ' ');
-      /* what delete kills and removes: only ever a cgroup below a
-       * hierarchy's root (/sys/fs/cgroup/HIERARCHY/NAME...) */
-      if (sp == NULL || strncmp (sp + 1, "/sys/fs/cgroup/", 15) != 0 || !names_only (sp + 16, 2))
-        continue;
-      *sp = '\0';
-      cg->dirs = xrealloc (cg->dirs, (cg->n + 1) * sizeof *cg->dirs);
-      cg->dirs[cg->n].controllers = xstrdup (l);
-      cg->dirs[cg->n].path = xstrdup (sp + 1);
-      cg->n++;
-    }
+    load_line (cg, l);
   return 0;
 }
 

@@ -21,7 +21,9 @@
 #include "spec.h"
 
 /* --cgroup-manager (crun's spelling; runc's --systemd-cgroup is systemd) */
-enum cgroup_manager { CGROUP_MANAGER_CGROUPFS, CGROUP_MANAGER_SYSTEMD, CGROUP_MANAGER_DISABLED };
+/* DEFAULT (none given): systemd for an unprivileged caller with a user
+ * bus on a cgroup v2 host, cgroupfs for root, none otherwise. */
+enum cgroup_manager { CGROUP_MANAGER_DEFAULT, CGROUP_MANAGER_CGROUPFS, CGROUP_MANAGER_SYSTEMD, CGROUP_MANAGER_DISABLED };
 /* "cgroupfs", "systemd", "disabled"; -1 for anything else. */
 int cgroup_manager_parse (const char *s);
 
@@ -43,6 +45,8 @@ struct urun_cgroup
   size_t n;
   char *unit;    /* systemd: the transient scope, stopped by destroy */
   bool user_bus; /* systemd: on the user bus (else the system bus) */
+  char *slice;   /* systemd: the slice of the scope (at create only) */
+  bool no_devices; /* rootless: no device program (at create only) */
 };
 
 /* Which cgroup this container gets: its kind and paths (nothing made
@@ -58,6 +62,13 @@ int cgroup_check_unused (struct urun_cgroup *cg, urun_err *err);
 int cgroup_create (struct urun_cgroup *cg, const struct spec *s, urun_err *err);
 /* Put pid in it; pid 0: the caller (single-threaded), the cheap way. */
 int cgroup_enter (const struct urun_cgroup *cg, pid_t pid, urun_err *err);
+/* The container's first process, just cloned and waiting: into its
+ * cgroup, made now where the manager makes it around the process
+ * (systemd); then the record is written again (what is now known). */
+int cgroup_place (struct urun_cgroup *cg, pid_t pid, const struct spec *s, int dirfd, urun_err *err);
+/* A directory fd for clone3's CLONE_INTO_CGROUP, or -1 where the cgroup
+ * is not made before the clone (v1, systemd) or there is none. */
+int cgroup_clone_fd (const struct urun_cgroup *cg);
 /* Kill what is in it (thawed first), wait for it to be empty (bounded),
  * remove it.  Nothing to do for CGROUP_NONE. */
 int cgroup_destroy (const struct urun_cgroup *cg, urun_err *err);

@@ -40,6 +40,9 @@ struct cgroup_ops
   bool (*frozen) (const struct urun_cgroup *cg);
   int (*destroy) (const struct urun_cgroup *cg, urun_err *err);
   void (*thaw) (const struct urun_cgroup *cg); /* if frozen or freezing, no error */
+  /* the container's first process, just cloned, into a cgroup that is
+   * made only now (systemd's scope); NULL: enter */
+  int (*place) (struct urun_cgroup *cg, pid_t pid, const struct spec *s, urun_err *err);
 };
 extern const struct cgroup_ops cgroup_v1_ops;
 
@@ -49,5 +52,43 @@ extern const struct cgroup_ops cgroup_v1_ops;
 int cgroup_v1_paths (const char *rel, struct urun_cgroup *cg, urun_err *err);
 /* Each of them that exists has no process, no sub-cgroup, is not frozen. */
 int cgroup_v1_check_unused (const struct urun_cgroup *cg, urun_err *err);
+
+/* tree.c: a cgroup directory, either version */
+void cg_sleep_ms (long ms);
+int cg_write (const char *dir, const char *file, const char *value, urun_err *err);
+char *cg_read (const char *dir, const char *file); /* NULL when unreadable */
+int cg_check_unused (const char *path, const char *freeze_file, const char *thawed, urun_err *err);
+bool cg_kill_tree (const char *path, int depth); /* true: it was empty */
+int cg_rmdir_tree (const char *path, int depth, urun_err *err);
+
+/* v2_res.c: linux.resources as v2 files, in the order to write them;
+ * ctrl is the controller that must be enabled for each.  Errors name
+ * the field. */
+int cgroup_v2_writes (const json_node *resources, struct cg_writes *w, urun_err *err);
+int cgroup_v2_swap (long long swap, long long limit, long long *out, urun_err *err);
+unsigned long long cgroup_v2_shares_to_weight (unsigned long long shares);
+const char *cgroup_v2_unified_ctrl (const char *key);
+
+/* bpfdev.c: v1's device rules (cgroup_v1_device_rules) as a
+ * BPF_CGROUP_DEVICE program attached to the cgroup directory (root). */
+int cgroup_v2_attach_devices (const char *path, const struct cg_writes *rules, urun_err *err);
+struct bpf_insn;
+int cgroup_bpfdev_build (const struct cg_writes *rules, struct bpf_insn **insns, size_t *n, urun_err *err);
+
+/* v2.c: the container's cgroup at rel (absolute: from the root; else
+ * beside our own cgroup, as crun places it) */
+int cgroup_v2_paths (const char *rel, struct urun_cgroup *cg, urun_err *err);
+int cgroup_v2_check_unused (const struct urun_cgroup *cg, urun_err *err);
+/* enable the controllers down to it, write the limits and device rules */
+int cgroup_v2_fill (const struct urun_cgroup *cg, const struct spec *s, urun_err *err);
+int cgroup_v2_destroy (const struct urun_cgroup *cg, urun_err *err);
+/* the cgroup of pid (0: ours) on the unified hierarchy, or NULL */
+char *cgroup_v2_own (pid_t pid);
+extern const struct cgroup_ops cgroup_v2_ops;
+extern const struct cgroup_ops cgroup_systemd_ops;
+/* systemd.c: the scope's slice and unit for linux.cgroupsPath (runc's
+ * slice:prefix:name, or none: urun-ID.scope); is that bus there? */
+int cgroup_systemd_names (const char *path, const char *id, bool user, char **slice, char **unit, urun_err *err);
+bool cgroup_systemd_bus_reachable (bool user);
 
 #endif

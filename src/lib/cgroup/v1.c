@@ -17,13 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static void
-sleep_ms (long ms)
-{
-  struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-  nanosleep (&ts, NULL);
-}
-
 /* ---- the hierarchies ------------------------------------------------------ */
 
 /* Our own cgroup in the hierarchy whose controllers are ctrls
@@ -120,16 +113,6 @@ dir_of (const struct urun_cgroup *cg, const char *ctrl)
   return NULL;
 }
 
-static int
-write_at (const char *dir, const char *file, const char *value, urun_err *err)
-{
-  cleanup_free char *p = xasprintf ("%s/%s", dir, file);
-  cleanup_close int fd = open (p, O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || write_all (fd, value, strlen (value)) < 0)
-    return urun_fail (err, errno, "write `%s` to %s", value, p);
-  return 0;
-}
-
 /* A new cpuset is empty: each level takes its parent's cpus and mems. */
 static int
 cpuset_fill (const char *path, urun_err *err)
@@ -149,39 +132,9 @@ cpuset_fill (const char *path, urun_err *err)
         continue;
       if (read_file_at (AT_FDCWD, pp, &theirs, &len, err) < 0)
         return -1;
-      if (write_at (path, files[i], theirs, err) < 0)
+      if (cg_write (path, files[i], theirs, err) < 0)
         return -1;
     }
-  return 0;
-}
-
-/* An existing cgroup is taken only when nothing uses it: no process, no
- * sub-cgroup, not frozen.  Else the limits would land on others, and
- * delete would kill them and remove it. */
-static int
-check_unused (const char *path, urun_err *err)
-{
-  cleanup_free char *procs = xasprintf ("%s/cgroup.procs", path), *fz = xasprintf ("%s/freezer.state", path);
-  cleanup_free char *text = NULL;
-  cleanup_err urun_err e = NULL;
-  DIR *d;
-  struct dirent *de;
-  size_t len;
-  bool sub = false;
-  if (read_file_at (AT_FDCWD, procs, &text, &len, &e) == 0 && len > 0)
-    return urun_fail (err, 0, "`linux.cgroupsPath`: cgroup %s has processes: a container gets a cgroup of its own", path);
-  free (text);
-  text = NULL;
-  if (read_file_at (AT_FDCWD, fz, &text, &len, &e) == 0 && strncmp (text, "THAWED", 6) != 0)
-    return urun_fail (err, 0, "`linux.cgroupsPath`: cgroup %s is frozen", path);
-  if ((d = opendir (path)) == NULL)
-    return urun_fail (err, errno, "open cgroup %s", path);
-  while (!sub && (de = readdir (d)))
-    sub = de->d_type == DT_DIR && strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0;
-  closedir (d);
-  if (sub)
-    return urun_fail (err, 0, "`linux.cgroupsPath`: cgroup %s has sub-cgroups: a container gets a cgroup of its own",
-                      path);
   return 0;
 }
 
@@ -190,7 +143,7 @@ cgroup_v1_check_unused (const struct urun_cgroup *cg, urun_err *err)
 {
   struct stat sb;
   for (size_t i = 0; i < cg->n; i++)
-    if (stat (cg->dirs[i].path, &sb) == 0 && check_unused (cg->dirs[i].path, err) < 0)
+    if (stat (cg->dirs[i].path, &sb) == 0 && cg_check_unused (cg->dirs[i].path, "freezer.state", "THAWED", err) < 0)
       return -1;
   return 0;
 }
@@ -205,7 +158,7 @@ make_dir (const struct urun_cgroup_dir *d, urun_err *err)
   if (mkdir (d->path, 0755) == 0)
     return cpuset ? cpuset_fill (d->path, err) : 0;
   if (errno == EEXIST)
-    return check_unused (d->path, err);
+    return cg_check_unused (d->path, "freezer.state", "THAWED", err);
   p = xstrdup (d->path);
   for (char *s = strchr (p + 1, '/');; s = strchr (s + 1, '/'))
     {
@@ -228,13 +181,13 @@ make_dir (const struct urun_cgroup_dir *d, urun_err *err)
 static int
 write_one (const char *dir, const struct cg_write *w, urun_err *err)
 {
-  if (write_at (dir, w->file, w->value, err) == 0)
+  if (cg_write (dir, w->file, w->value, err) == 0)
     return 0;
   /* BFQ hosts have blkio.bfq.weight instead (runc's fallback) */
   if ((*err)->errnum != ENOENT || strcmp (w->file, "blkio.weight") != 0)
     return -1;
   urun_err_free (err);
-  return write_at (dir, "blkio.bfq.weight", w->value, err);
+  return cg_write (dir, "blkio.bfq.weight", w->value, err);
 }
 
 static int
@@ -283,7 +236,7 @@ v1_enter (const struct urun_cgroup *cg, pid_t pid, urun_err *err)
   char v[32];
   snprintf (v, sizeof v, "%d", (int) pid);
   for (size_t i = 0; i < cg->n; i++)
-    if (write_at (cg->dirs[i].path, pid == 0 ? "tasks" : "cgroup.procs", v, err) < 0)
+    if (cg_write (cg->dirs[i].path, pid == 0 ? "tasks" : "cgroup.procs", v, err) < 0)
       return -1;
   return 0;
 }
@@ -335,73 +288,17 @@ v1_freeze (const struct urun_cgroup *cg, bool frozen, urun_err *err)
   for (int i = 0; i < 500; i++)
     {
       cleanup_free char *s = NULL;
-      if (i % 50 == 0 && write_at (d->path, "freezer.state", want, err) < 0)
+      if (i % 50 == 0 && cg_write (d->path, "freezer.state", want, err) < 0)
         return -1;
       s = freezer_state (cg);
       if (s && strcmp (s, want) == 0)
         return 0;
-      sleep_ms (10);
+      cg_sleep_ms (10);
     }
   /* a pause cut short is undone, not left half frozen */
   if (frozen)
-    write_at (d->path, "freezer.state", "THAWED", NULL);
+    cg_write (d->path, "freezer.state", "THAWED", NULL);
   return urun_fail (err, 0, "the freezer did not become %s within 5 s", want);
-}
-
-/* SIGKILL to every process of path and of the cgroups below it (the
- * container may have made some); true when none was left. */
-static bool
-kill_tree (const char *path, int depth)
-{
-  cleanup_free char *procs = xasprintf ("%s/cgroup.procs", path), *text = NULL;
-  cleanup_err urun_err e = NULL;
-  bool empty = true;
-  size_t len;
-  char *save = NULL;
-  DIR *d = depth < 32 ? opendir (path) : NULL;
-  struct dirent *de;
-  while (d && (de = readdir (d)))
-    if (de->d_type == DT_DIR && strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
-      {
-        cleanup_free char *sub = xasprintf ("%s/%s", path, de->d_name);
-        empty = kill_tree (sub, depth + 1) && empty;
-      }
-  if (d)
-    closedir (d);
-  if (read_file_at (AT_FDCWD, procs, &text, &len, &e) < 0)
-    return empty;
-  for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
-    {
-      kill ((pid_t) atoi (l), SIGKILL);
-      empty = false;
-    }
-  return empty;
-}
-
-/* rmdir, the cgroups below first; EBUSY (a process still leaving) waited
- * for, bounded. */
-static int
-rmdir_tree (const char *path, int depth, urun_err *err)
-{
-  DIR *d = depth < 32 ? opendir (path) : NULL;
-  struct dirent *de;
-  int r = 0;
-  while (d && (de = readdir (d)))
-    if (de->d_type == DT_DIR && strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
-      {
-        cleanup_free char *sub = xasprintf ("%s/%s", path, de->d_name);
-        if (rmdir_tree (sub, depth + 1, err) < 0)
-          r = -1;
-      }
-  if (d)
-    closedir (d);
-  for (int t = 0; r == 0 && rmdir (path) < 0 && errno != ENOENT; t++)
-    {
-      if (errno != EBUSY || t == 500)
-        return urun_fail (err, errno, "remove cgroup %s", path);
-      sleep_ms (2);
-    }
-  return r;
 }
 
 static int
@@ -413,14 +310,14 @@ v1_destroy (const struct urun_cgroup *cg, urun_err *err)
     {
       bool empty = true;
       for (size_t j = 0; j < cg->n; j++)
-        empty = kill_tree (cg->dirs[j].path, 0) && empty;
+        empty = cg_kill_tree (cg->dirs[j].path, 0) && empty;
       if (empty)
         break;
-      sleep_ms (2);
+      cg_sleep_ms (2);
     }
   /* every hierarchy, even after one failed */
   for (size_t i = 0; i < cg->n; i++)
-    if (rmdir_tree (cg->dirs[i].path, 0, r < 0 ? NULL : err) < 0)
+    if (cg_rmdir_tree (cg->dirs[i].path, 0, r < 0 ? NULL : err) < 0)
       r = -1;
   return r;
 }

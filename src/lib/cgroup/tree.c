@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* urun: what both cgroupfs managers (v1.c, v2.c) do to a cgroup
+ * directory: write a file, check that nobody uses it, kill what is in it
+ * and below, remove it. */
+#include <config.h>
+#include "cgroup_priv.h"
+#include "util.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void
+cg_sleep_ms (long ms)
+{
+  struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+  nanosleep (&ts, NULL);
+}
+
+int
+cg_write (const char *dir, const char *file, const char *value, urun_err *err)
+{
+  cleanup_free char *p = xasprintf ("%s/%s", dir, file);
+  cleanup_close int fd = open (p, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write_all (fd, value, strlen (value)) < 0)
+    return urun_fail (err, errno, "write `%s` to %s", value, p);
+  return 0;
+}
+
+char *
+cg_read (const char *dir, const char *file)
+{
+  cleanup_free char *p = xasprintf ("%s/%s", dir, file);
+  cleanup_err urun_err e = NULL;
+  char *text = NULL;
+  size_t len;
+  if (read_file_at (AT_FDCWD, p, &text, &len, &e) < 0)
+    return NULL;
+  return text;
+}
+
+static bool
+has_subdir (const char *path)
+{
+  DIR *d = opendir (path);
+  struct dirent *de;
+  bool sub = false;
+  while (d && !sub && (de = readdir (d)))
+    sub = de->d_type == DT_DIR && strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0;
+  if (d)
+    closedir (d);
+  return sub;
+}
+
+/* An existing cgroup is taken only when nothing uses it: no process, no
+ * sub-cgroup, not frozen (freeze_file does not start with thawed).  Else
+ * the limits would land on others, and delete would kill them and remove
+ * it. */
+int
+cg_check_unused (const char *path, const char *freeze_file, const char *thawed, urun_err *err)
+{
+  cleanup_free char *procs = cg_read (path, "cgroup.procs"), *fz = cg_read (path, freeze_file);
+  if (procs && procs[0])
+    return urun_fail (err, 0, "`linux.cgroupsPath`: cgroup %s has processes: a container gets a cgroup of its own", path);
+  if (fz && strncmp (fz, thawed, strlen (thawed)) != 0)
+    return urun_fail (err, 0, "`linux.cgroupsPath`: cgroup %s is frozen", path);
+  if (has_subdir (path))
+    return urun_fail (err, 0, "`linux.cgroupsPath`: cgroup %s has sub-cgroups: a container gets a cgroup of its own",
+                      path);
+  return 0;
+}
+
+/* SIGKILL to every process of path and of the cgroups below it (the
+ * container may have made some); true when none was left. */
+bool
+cg_kill_tree (const char *path, int depth)
+{
+  cleanup_free char *text = NULL;
+  bool empty = true;
+  char *save = NULL;
+  DIR *d = depth < 32 ? opendir (path) : NULL;
+  struct dirent *de;
+  while (d && (de = readdir (d)))
+    if (de->d_type == DT_DIR && strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      {
+        cleanup_free char *sub = xasprintf ("%s/%s", path, de->d_name);
+        empty = cg_kill_tree (sub, depth + 1) && empty;
+      }
+  if (d)
+    closedir (d);
+  if ((text = cg_read (path, "cgroup.procs")) == NULL)
+    return empty;
+  for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    {
+      kill ((pid_t) atoi (l), SIGKILL);
+      empty = false;
+    }
+  return empty;
+}
+
+/* rmdir, the cgroups below first; EBUSY (a process still leaving) waited
+ * for, bounded. */
+int
+cg_rmdir_tree (const char *path, int depth, urun_err *err)
+{
+  DIR *d = depth < 32 ? opendir (path) : NULL;
+  struct dirent *de;
+  int r = 0;
+  while (d && (de = readdir (d)))
+    if (de->d_type == DT_DIR && strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      {
+        cleanup_free char *sub = xasprintf ("%s/%s", path, de->d_name);
+        if (cg_rmdir_tree (sub, depth + 1, err) < 0)
+          r = -1;
+      }
+  if (d)
+    closedir (d);
+  for (int t = 0; r == 0 && rmdir (path) < 0 && errno != ENOENT; t++)
+    {
+      if (errno != EBUSY || t == 500)
+        return urun_fail (err, errno, "remove cgroup %s", path);
+      cg_sleep_ms (2);
+    }
+  return r;
+}
