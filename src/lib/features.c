@@ -107,13 +107,13 @@ w_linux (json_writer *w)
   json_w_open_object (w);
   w_names (w, "namespaces", namespace_at);
   w_capabilities (w);
-  /* cgroupfs v1 (cgroup/v1.c); v2 and systemd come later */
+  /* cgroupfs v1 and v2, systemd (PID 1 and the user's), rdma on v2 (cgroup/) */
   json_w_key (w, "cgroup");
   json_w_open_object (w);
   for (size_t i = 0; i < sizeof cgroup_keys / sizeof *cgroup_keys; i++)
     {
       json_w_key (w, cgroup_keys[i]);
-      json_w_bool (w, i == 0);
+      json_w_bool (w, true);
     }
   json_w_close_object (w);
   w_seccomp (w);

@@ -27,7 +27,7 @@ setup() {
     [ "$(f .hooks)" = '["prestart","createRuntime","createContainer","startContainer","poststart","poststop"]' ]
     [ "$(f '.linux.namespaces | sort')" = '["cgroup","ipc","mount","network","pid","time","user","uts"]' ]
     [ "$(f '.linux.cgroup.v1')" = true ]
-    [ "$(f '[.linux.cgroup.v2, .linux.cgroup.systemd, .linux.cgroup.systemdUser, .linux.cgroup.rdma] | any')" = false ]
+    [ "$(f '[.linux.cgroup.v2, .linux.cgroup.systemd, .linux.cgroup.systemdUser, .linux.cgroup.rdma] | all')" = true ]
     [ "$(f '[.linux.intelRdt.enabled, .linux.netDevices.enabled, .linux.mountExtensions.idmap.enabled] | any')" = false ]
     [ "$(f '[.linux.apparmor.enabled, .linux.selinux.enabled] | all')" = true ]
     [ "$(f '.linux.capabilities | index("CAP_SYS_ADMIN") != null')" = true ]

@@ -2,11 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 # Run in the guest (as root) by tests/vm/run.sh, for tests/run-tests.sh:
 # the smoke checks of the machine (smoke.sh), then the integration tests
-# that need what the CI host lacks, as root: checkpoint.bats (a kernel
-# where `criu check` passes).  One TAP stream, numbered on across them,
-# the plan last.
+# that need what the CI host lacks: as root, checkpoint.bats (a kernel
+# where `criu check` passes) and cgroups_v2.bats (cgroup v2, systemd as
+# PID 1); as the lingering user in its session (as_user: a transient unit
+# of its manager), cgroups_v2.bats.  One TAP stream, numbered on across
+# them, the plan last.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/vm/lib.sh
+. "$here/lib.sh"
 top=$(cd "$here/../.." && pwd)
 n=0
 
@@ -40,9 +44,13 @@ stage=$(mktemp -d /tmp/urun-vm-tests.XXXXXX)
 chmod 755 "$stage"
 make_rootfs "$stage/rootfs"
 relay "smoke: " "$here/smoke.sh"
-for f in checkpoint.bats; do
+for f in checkpoint.bats cgroups_v2.bats; do
     relay "root $f: " env URUN="$URUN" URUN_TOOLS="$stage" URUN_ROOTFS="$stage/rootfs" URUN_TEST_MODE=root \
         bats --tap "$top/tests/integration/$f"
+done
+for f in cgroups_v2.bats; do
+    relay "rootless $f: " as_user env URUN="$URUN" URUN_TOOLS="$stage" URUN_ROOTFS="$stage/rootfs" \
+        URUN_TEST_MODE=rootless bats --tap "$top/tests/integration/$f"
 done
 rm -rf "$stage"
 echo "1..$n"

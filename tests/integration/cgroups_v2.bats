@@ -1,0 +1,180 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# cgroup v2, with no cgroup flag given: as an unprivileged user urun asks
+# the user's systemd (user bus) for a transient scope with Delegate=yes and
+# puts the container in a sub-cgroup of it; as root it makes the cgroup
+# itself (cgroupfs) beside its own, or asks PID 1 for a scope with
+# --systemd-cgroup.  This host's kind (systemd as PID 1, cgroup v2 alone,
+# a lingering user) is the qemu guest's: tests/vm/suite.sh runs this file
+# there as root and as that user in its session.
+load helpers
+
+need_v2() {
+    if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+        skip "not a cgroup v2 host: the qemu guest (tests/vm) runs these"
+    fi
+    if is_rootless && [ ! -S "${XDG_RUNTIME_DIR:-/nonexistent}/bus" ]; then
+        skip "no systemd user session (no user bus): the qemu guest's user has one"
+    fi
+    if ! is_rootless && [ "$(cat /proc/1/comm)" != systemd ]; then
+        skip "systemd is not PID 1"
+    fi
+}
+
+# The container's cgroup directory (its record in the state directory).
+cg_dir() { awk '$1 == "unified" { print $2 }' "$BATS_TEST_TMPDIR/state/$1/cgroup"; }
+cg_unit() { awk '$1 == "systemd" { print $3 }' "$BATS_TEST_TMPDIR/state/$1/cgroup"; }
+
+# systemctl for the manager the container's scope belongs to
+sctl() {
+    if is_rootless; then systemctl --user "$@"; else systemctl "$@"; fi
+}
+
+@test "v2: memory and pids limits in the container's own cgroup, seen inside as its root" {
+    need_v2
+    setup_bundle sh -c 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max /proc/self/cgroup; sleep 60'
+    update_config '.linux.resources.memory = {"limit": 33554432} | .linux.resources.pids = {"limit": 20}'
+    urun_run_detached v2lim
+    local dir
+    dir=$(cg_dir v2lim)
+    echo "cgroup: $dir"
+    [ -n "$dir" ]
+    [ "$(cat "$dir/memory.max")" = 33554432 ]
+    [ "$(cat "$dir/pids.max")" = 20 ]
+    grep -qx "$(container_pid v2lim)" "$dir/cgroup.procs"
+    if is_rootless; then
+        # the user's own manager's scope, delegated
+        [[ "$dir" = */user@$(id -u).service/*/urun-v2lim.scope/container ]]
+        [ "$(cg_unit v2lim)" = urun-v2lim.scope ]
+        [ "$(sctl show -P Delegate urun-v2lim.scope)" = yes ]
+        [ "$(sctl show -P MemoryMax urun-v2lim.scope)" = 33554432 ]
+    fi
+    run urun exec v2lim sh -c 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max /proc/self/cgroup'
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 33554432 ]
+    [ "${lines[1]}" = 20 ]
+    [ "${lines[2]}" = 0::/ ]
+    run urun delete -f v2lim
+    [ "$status" -eq 0 ]
+    [ ! -e "$dir" ]
+    if is_rootless; then
+        run sctl is-active urun-v2lim.scope
+        [ "$output" != active ]
+        [ ! -e "${dir%/container}" ]
+    fi
+    assert_no_state
+}
+
+@test "v2: past the memory limit the process is OOM-killed, and memory.events counts it" {
+    need_v2
+    setup_bundle sh -c 'a=xxxxxxxxxxxxxxxx; i=0; while [ $i -lt 30 ]; do a="$a$a"; i=$((i+1)); done; echo survived'
+    update_config '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+    # a detached copy with the same limit, kept for its memory.events
+    run urun run v2oom
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" != *survived* ]]
+    set_args sh -c 'sleep 60'
+    urun_run_detached v2oomk
+    local dir
+    dir=$(cg_dir v2oomk)
+    run urun exec v2oomk sh -c 'a=xxxxxxxxxxxxxxxx; i=0; while [ $i -lt 30 ]; do a="$a$a"; i=$((i+1)); done; echo survived'
+    [ "$status" -ne 0 ]
+    grep -E '^oom_kill [1-9]' "$dir/memory.events"
+    urun delete -f v2oomk
+}
+
+@test "v2: the pids limit is enforced" {
+    need_v2
+    setup_bundle sh -c 'i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); done; echo all-forked'
+    update_config '.linux.resources.pids = {"limit": 20}'
+    run urun run v2pids
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" = *"can't fork"* ]]
+    [[ "$output" != *all-forked* ]]
+    assert_no_state
+}
+
+@test "v2: cpu quota and period become cpu.max, shares a weight" {
+    need_v2
+    setup_bundle sh -c 'cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/cpu.weight'
+    update_config '.linux.resources.cpu = {"quota": 50000, "period": 100000, "shares": 1024}'
+    run urun run v2cpu
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "50000 100000" ]
+    # crun's conversion: 1 + (1024 - 2) * 9999 / 262142
+    [ "${lines[1]}" = 39 ]
+}
+
+@test "v2: pause freezes (frozen 1), resume thaws (frozen 0)" {
+    need_v2
+    setup_bundle sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done'
+    urun_run_detached v2fz
+    local dir n
+    dir=$(cg_dir v2fz)
+    sleep 0.3
+    run urun pause v2fz
+    [ "$status" -eq 0 ]
+    [ "$(urun state v2fz | jq -r .status)" = paused ]
+    grep -x 'frozen 1' "$dir/cgroup.events"
+    n=$(read_number "$BUNDLE/rootfs/tmp/count")
+    sleep 0.3
+    [ "$(read_number "$BUNDLE/rootfs/tmp/count")" = "$n" ]
+    run urun resume v2fz
+    [ "$status" -eq 0 ]
+    [ "$(urun state v2fz | jq -r .status)" = running ]
+    grep -x 'frozen 0' "$dir/cgroup.events"
+    sleep 0.3
+    [ "$(read_number "$BUNDLE/rootfs/tmp/count")" -gt "$n" ]
+    run urun pause v2fz
+    [ "$status" -eq 0 ]
+    run urun delete -f v2fz
+    [ "$status" -eq 0 ]
+    [ ! -e "$dir" ]
+}
+
+@test "v2 root: a device the config denies cannot be opened (the BPF device program)" {
+    need_v2
+    if is_rootless; then skip "rootless: no device program (the container can make no device node)"; fi
+    setup_bundle sh -c 'head -c0 /dev/lc && echo lc-open || echo lc-denied'
+    update_config '.mounts += [{"destination": "/dev/lc", "type": "bind", "source": "/dev/loop-control", "options": ["bind"]}]'
+    run urun run v2dev
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" = *lc-denied* ]]
+    update_config '.linux.resources.devices = [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 10, "minor": 237, "access": "rw"}]'
+    run urun run v2dev
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = lc-open ]
+}
+
+@test "v2 root: --systemd-cgroup puts the container in a scope of PID 1 under system.slice" {
+    need_v2
+    if is_rootless; then skip "rootless: the default is the user's manager (the first test)"; fi
+    setup_bundle sh -c 'cat /sys/fs/cgroup/pids.max; sleep 60'
+    update_config '.linux.resources.pids = {"limit": 25} | .linux.cgroupsPath = "system.slice:urun-test:v2sd"'
+    run "$URUN" --root "$BATS_TEST_TMPDIR/state" --systemd-cgroup run -d v2sd </dev/null
+    [ "$status" -eq 0 ]
+    local dir
+    dir=$(cg_dir v2sd)
+    [ "$dir" = /sys/fs/cgroup/system.slice/urun-test-v2sd.scope/container ]
+    [ "$(cat "$dir/pids.max")" = 25 ]
+    [ "$(systemctl show -P TasksMax urun-test-v2sd.scope)" = 25 ]
+    run urun delete -f v2sd
+    [ "$status" -eq 0 ]
+    [ ! -e /sys/fs/cgroup/system.slice/urun-test-v2sd.scope ]
+}
+
+@test "v2: a bad systemd cgroupsPath is one line naming the field, and nothing is left" {
+    need_v2
+    setup_bundle true
+    update_config '.linux.cgroupsPath = "no-slice:x:y"'
+    urun_split --systemd-cgroup run v2bad
+    [ "$status" -eq 1 ]
+    assert_one_error_line "linux.cgroupsPath"
+    assert_no_state
+}
