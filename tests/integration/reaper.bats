@@ -238,3 +238,23 @@ teardown() {
     [ ! -d "$dir/rp-sub" ]
     assert_no_state
 }
+
+@test "reaper: exec into a foreground run without a pid namespace returns its own status; run still returns the init's" {
+    # the init ends once /tmp/rp-go exists (bounded: 10 s)
+    setup_bundle sh -c 'i=0; while [ ! -e /tmp/rp-go ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; exit 5'
+    drop_pid_ns
+    ( rc=0
+      urun --cgroup-manager disabled run rp-e1 </dev/null >"$BATS_TEST_TMPDIR/e1.out" 2>&1 || rc=$?
+      echo "$rc" >"$BATS_TEST_TMPDIR/e1.rc" ) &
+    wait_status rp-e1 running
+    run urun exec rp-e1 sh -c 'echo in; exit 3'
+    [ "$status" -eq 3 ]
+    [ "$output" = in ]
+    run urun exec rp-e1 touch /tmp/rp-go
+    [ "$status" -eq 0 ]
+    wait_file "$BATS_TEST_TMPDIR/e1.rc"
+    wait
+    cat "$BATS_TEST_TMPDIR/e1.out"
+    [ "$(cat "$BATS_TEST_TMPDIR/e1.rc")" -eq 5 ]
+    assert_no_state
+}
