@@ -54,7 +54,9 @@ teardown() {
     local p
     teardown_containers
     # what a failed test may have left: only this file's own sleeps
-    for p in $(pgrep -f "^${MARK}[0-9]+\$" || true); do kill -9 "$p" 2>/dev/null || true; done
+    for p in $(pgrep -f "^${MARK}[0-9]+\$" || true) $(pgrep -f 'rp-spam-8642' || true); do
+        kill -9 "$p" 2>/dev/null || true
+    done
 }
 
 @test "reaper: run without a pid namespace: what the init leaves behind does not outlive run; the init's status is run's" {
@@ -256,5 +258,21 @@ teardown() {
     wait
     cat "$BATS_TEST_TMPDIR/e1.out"
     [ "$(cat "$BATS_TEST_TMPDIR/e1.rc")" -eq 5 ]
+    assert_no_state
+}
+
+@test "reaper: run proxying its terminal: a process the init left writing to the pty does not keep run waiting" {
+    # the init writes, leaves a writer behind on the pty and exits; run
+    # proxies the pty itself (no console socket).  The init is the pty's
+    # session leader: its exit hangs the pty up, so the master drains and
+    # run goes on to kill the writer.  timeout: a bound only.
+    setup_bundle sh -c "sh -c 'while :; do echo rp-spam-8642; sleep 0.01; done' & echo from-init; exit 2"
+    drop_pid_ns
+    update_config '.process.terminal = true'
+    run timeout -s KILL 60 "$URUN" --root "$BATS_TEST_TMPDIR/state" --cgroup-manager disabled run rp-t1 </dev/null
+    [ "$status" -eq 2 ]
+    [[ "$output" = *from-init* ]]
+    run pgrep -f 'rp-spam-8642'
+    [ "$status" -ne 0 ]
     assert_no_state
 }
