@@ -90,6 +90,7 @@ container_restore (struct urun_context *ctx, const struct create_opts *o, const 
     }
   if (o->detach)
     {
+      create_warn_leftovers (&c);
       code = 0;
       goto out;
     }

@@ -76,6 +76,10 @@ int create_prepare (struct urun_context *ctx, const struct create_opts *o, bool 
                     sigset_t *mask, urun_err *err);
 /* Phase 6: state.json for c->pid, and --pid-file. */
 int create_record (const struct create_opts *o, struct created *c, urun_err *err);
+/* A container that outlives urun (create, run -d, restore -d) with neither
+ * a pid namespace nor a cgroup: one warning line, saying that what its
+ * init leaves behind will not be found (run reaps it: run.c). */
+void create_warn_leftovers (const struct created *c);
 /* Kill what was started and remove the state directory. */
 void created_abort (struct created *c);
 /* --pid-file: written atomically. */
@@ -118,12 +122,14 @@ extern const size_t create_sequence_len, start_sequence_len, exec_sequence_len;
 /* ---- procs.c: the container's processes ------------------------------ */
 
 /* Every process of the container: those in its pid namespace, or, where it
- * shares ours, those in its mount namespace.  The init is first. */
+ * shares ours, those in its mount namespace.  The init is first.  (With a
+ * cgroup, kill --all and ps take what is in it instead: cgroup.h.) */
 int procs_of_container (const struct container_state *st, pid_t **out, size_t *n, urun_err *err);
 /* Signal the container's init, never a recycled pid. */
 int procs_signal_init (pid_t pid, unsigned long long start_time, int sig, urun_err *err);
-/* Kill and reap every child of ours (the subreaper's orphans too). */
-void procs_kill_children (void);
+/* Kill and reap every child of ours (the subreaper's orphans too), again
+ * until none is left, bounded; false when some were still there. */
+bool procs_kill_children (void);
 /* Kill every process of the container and wait (bounded) for the init. */
 int procs_kill_all (const struct container_state *st, urun_err *err);
 

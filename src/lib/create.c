@@ -556,6 +556,18 @@ create_prepare (struct urun_context *ctx, const struct create_opts *o, bool run_
   return 0;
 }
 
+void
+create_warn_leftovers (const struct created *c)
+{
+  /* a joined pid namespace is one too: kill --all and ps find what is
+   * in it */
+  if (c->cg.kind != CGROUP_NONE || spec_find_namespace (c->spec, CLONE_NEWPID))
+    return;
+  urun_warn ("container `%s` has no pid namespace and no cgroup of its own: processes its init leaves behind when "
+             "it exits keep running, and neither `urun kill --all` nor `urun delete` finds them",
+             c->st.id);
+}
+
 int
 create_container (struct urun_context *ctx, const struct create_opts *o, bool run_mode, struct created *c,
                   urun_err *err)
@@ -571,6 +583,8 @@ create_container (struct urun_context *ctx, const struct create_opts *o, bool ru
   /* run keeps them blocked (it forwards them); create is done */
   if (!run_mode)
     sigprocmask (SIG_SETMASK, &mask, NULL);
+  if (!run_mode || o->detach)
+    create_warn_leftovers (c);
   return 0;
 }
 

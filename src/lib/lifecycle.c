@@ -344,6 +344,28 @@ container_delete (struct urun_context *ctx, const char *id, bool force, urun_err
   return 0;
 }
 
+/* kill --all: with a cgroup, every process in it and below it (what the
+ * init left behind too, pid namespace or not); else those procs.c finds
+ * in the init's namespaces. */
+static int
+kill_all (int dirfd, const struct container_state *st, int sig, urun_err *err)
+{
+  cleanup_free pid_t *pids = NULL;
+  size_t n;
+  int r = cgroup_kill_at (dirfd, sig, err);
+  if (r != 0)
+    return r < 0 ? urun_err_wrap (err, "container `%s`", st->id) : 0;
+  /* the list first, then the signals: init's death (pid namespace)
+   * may take the others with it */
+  if (procs_of_container (st, &pids, &n, err) < 0)
+    return -1;
+  if (procs_signal_init (st->pid, st->pid_start_time, sig, err) < 0)
+    return -1;
+  for (size_t i = 1; i < n; i++)
+    kill (pids[i], sig);
+  return 0;
+}
+
 int
 container_kill (struct urun_context *ctx, const char *id, int sig, bool all, urun_err *err)
 {
@@ -359,20 +381,7 @@ container_kill (struct urun_context *ctx, const char *id, int sig, bool all, uru
     return urun_err_wrap (err, "container `%s`", id);
   if (state_status (dirfd, st) == STATUS_STOPPED)
     return urun_fail (err, 0, "container `%s` is not running", id);
-  if (all)
-    {
-      cleanup_free pid_t *pids = NULL;
-      size_t n;
-      /* the list first, then the signals: init's death (pid namespace)
-       * may take the others with it */
-      if (procs_of_container (st, &pids, &n, err) < 0)
-        return -1;
-      if (procs_signal_init (st->pid, st->pid_start_time, sig, err) < 0)
-        return -1;
-      for (size_t i = 1; i < n; i++)
-        kill (pids[i], sig);
-    }
-  else if (procs_signal_init (st->pid, st->pid_start_time, sig, err) < 0)
+  if (all ? kill_all (dirfd, st, sig, err) < 0 : procs_signal_init (st->pid, st->pid_start_time, sig, err) < 0)
     return -1;
   /* runc's: SIGKILL to a paused container kills it (frozen, it would
    * die only at resume) */

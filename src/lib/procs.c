@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* urun: the processes of a container: finding them in /proc and signalling
- * them, never a pid that was recycled. */
+/* urun: the processes of a container: finding them in its cgroup or in
+ * /proc and signalling them, never a pid that was recycled; and the
+ * subreaper's end, which kills and reaps what is left below urun. */
 #include <config.h>
 #include "container_priv.h"
 #include "util.h"
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,6 +81,14 @@ container_pids (struct urun_context *ctx, const char *id, pid_t **pids, size_t *
       *n = 0;
       return 0;
     }
+  /* with a cgroup, what is in it: the processes its init left behind
+   * too, which no namespace tells where it has no pid namespace */
+  if (cgroup_pids_at (dirfd, pids, n, err) < 0)
+    return urun_err_wrap (err, "container `%s`", id);
+  if (*n > 0)
+    return 0;
+  free (*pids);
+  *pids = NULL;
   return procs_of_container (st, pids, n, err);
 }
 
@@ -140,25 +150,115 @@ procs_kill_all (const struct container_state *st, urun_err *err)
   return 0;
 }
 
-void
+/* Processes of /proc whose PPid is ours (field 4 of /proc/PID/stat,
+ * after the command name's closing parenthesis). */
+static void
+children_from_proc (pid_t **out, size_t *n)
+{
+  DIR *d = opendir ("/proc");
+  struct dirent *de;
+  size_t cap = 0;
+  pid_t me = getpid ();
+  while (d && (de = readdir (d)))
+    {
+      char path[64];
+      cleanup_free char *text = NULL;
+      cleanup_err urun_err e = NULL;
+      unsigned long p;
+      int ppid;
+      char *rp;
+      if (!parse_ulong (de->d_name, &p))
+        continue;
+      snprintf (path, sizeof path, "/proc/%lu/stat", p);
+      if (read_file_at (AT_FDCWD, path, &text, NULL, &e) < 0 || (rp = strrchr (text, ')')) == NULL
+          || sscanf (rp + 1, " %*c %d", &ppid) != 1 || ppid != me)
+        continue;
+      if (*n == cap)
+        *out = xrealloc (*out, (cap = cap ? cap * 2 : 16) * sizeof **out);
+      (*out)[(*n)++] = (pid_t) p;
+    }
+  if (d)
+    closedir (d);
+}
+
+/* Our children: each thread's /proc/self/task/TID/children; without
+ * that file (a kernel without CONFIG_PROC_CHILDREN), the processes of
+ * /proc whose parent we are.  Zombies included (until reaped). */
+static void
+own_children (pid_t **out, size_t *n)
+{
+  size_t cap = 0;
+  bool listed = false;
+  DIR *d = opendir ("/proc/self/task");
+  struct dirent *de;
+  *out = NULL;
+  *n = 0;
+  while (d && (de = readdir (d)))
+    {
+      char path[64];
+      cleanup_free char *text = NULL;
+      cleanup_err urun_err e = NULL;
+      char *save = NULL;
+      unsigned long tid;
+      if (!parse_ulong (de->d_name, &tid))
+        continue;
+      snprintf (path, sizeof path, "/proc/self/task/%lu/children", tid);
+      if (read_file_at (AT_FDCWD, path, &text, NULL, &e) < 0)
+        continue;
+      listed = true;
+      for (char *t = strtok_r (text, " \n", &save); t; t = strtok_r (NULL, " \n", &save))
+        {
+          unsigned long p;
+          if (!parse_ulong (t, &p))
+            continue;
+          if (*n == cap)
+            *out = xrealloc (*out, (cap = cap ? cap * 2 : 16) * sizeof **out);
+          (*out)[(*n)++] = (pid_t) p;
+        }
+    }
+  if (d)
+    closedir (d);
+  if (!listed)
+    children_from_proc (out, n);
+}
+
+static long long
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The subreaper's end (run, exec): every process that is still our child
+ * is the container's (or exec's) or was orphaned below us, and goes.  A
+ * killed process's own children become ours in turn (we are their
+ * subreaper), so the list is read again until it is empty, bounded (5 s,
+ * 5000 rounds).  Killing by pid is safe here: a child of ours keeps its
+ * pid until we reap it, and only we do. */
+bool
 procs_kill_children (void)
 {
-  char path[64];
-  cleanup_free char *text = NULL;
-  cleanup_err urun_err e = NULL;
-  int st;
-  /* one thread: our children are in /proc/self/task/<pid>/children */
-  snprintf (path, sizeof path, "/proc/self/task/%d/children", (int) getpid ());
-  if (read_file_at (AT_FDCWD, path, &text, NULL, &e) == 0)
-    for (char *save = NULL, *t = strtok_r (text, " \n", &save); t; t = strtok_r (NULL, " \n", &save))
-      {
-        unsigned long p;
-        if (parse_ulong (t, &p))
-          kill ((pid_t) p, SIGKILL);
-      }
-  while (waitpid (-1, &st, WNOHANG | __WALL) > 0)
-    ;
-  /* what was killed may not be reaped yet: wait for those, bounded */
-  for (int i = 0; i < 100 && waitpid (-1, &st, __WALL) > 0; i++)
-    ;
+  long long end = now_ms () + 5000;
+  for (int round = 0; round < 5000; round++)
+    {
+      cleanup_free pid_t *v = NULL;
+      size_t n;
+      int st, reaped = 0;
+      while (waitpid (-1, &st, WNOHANG | __WALL) > 0)
+        reaped++;
+      own_children (&v, &n);
+      if (n == 0)
+        return true;
+      for (size_t i = 0; i < n; i++)
+        kill (v[i], SIGKILL);
+      if (now_ms () > end)
+        break;
+      /* dying takes a moment: reap what did, else wait a little */
+      while (waitpid (-1, &st, WNOHANG | __WALL) > 0)
+        reaped++;
+      if (reaped == 0)
+        usleep (1000);
+    }
+  return false;
 }

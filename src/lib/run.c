@@ -54,6 +54,13 @@ run_wait (struct created *c, urun_err *err)
   int status = 0;
   if (signals_wait_forward (c->pid, c->master, &status, err) < 0)
     return -1;
+  /* The init has exited.  With a pid namespace of its own the kernel
+   * killed the rest; with a cgroup, delete kills what is left in it; with
+   * neither, what it left behind was re-parented to us (the subreaper,
+   * set before the clone) and is still our child: all of it goes, before
+   * the poststop hooks.  The init's status is already ours. */
+  if (!procs_kill_children ())
+    urun_warn ("container `%s`: processes it left behind did not die within 5 s of SIGKILL", c->st.id);
   run_cleanup (c);
   return exit_code_from_status (status);
 }
@@ -68,7 +75,10 @@ container_run (struct urun_context *ctx, const struct create_opts *o, urun_err *
   cleanup_free char *host = NULL;
 
   signals_block_forwarded (&old);
-  /* a container in a joined pid namespace is our grandchild: adopt it */
+  /* before the clone: a container in a joined pid namespace is our
+   * grandchild (plan.fork), and what the init of one without a pid
+   * namespace leaves behind is re-parented to us, not to the host's
+   * init, so that run_wait can kill and reap it */
   prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   if (create_container (ctx, o, true, &c, err) < 0)
     goto out;

@@ -93,4 +93,17 @@ int cgroup_freeze_at (int dirfd, bool frozen, urun_err *err);
 /* Is the container of this state directory frozen (paused)? */
 bool cgroup_frozen_at (int dirfd);
 
+/* procs.c: the processes in it and in every cgroup below it, for either
+ * kind (v1: each hierarchy's, once each), sorted; none (n = 0, *pids
+ * NULL) for CGROUP_NONE.  The _at forms read the state directory's
+ * record; no record is CGROUP_NONE. */
+int cgroup_pids (const struct urun_cgroup *cg, pid_t **pids, size_t *n, urun_err *err);
+int cgroup_pids_at (int dirfd, pid_t **pids, size_t *n, urun_err *err);
+/* Send sig to every process in it and below it (v2 with SIGKILL:
+ * cgroup.kill, where the kernel has it).  1: done; 0: no cgroup, or an
+ * empty one, so nothing was signalled (the caller finds the processes
+ * another way); -1: it failed. */
+int cgroup_kill (const struct urun_cgroup *cg, int sig, urun_err *err);
+int cgroup_kill_at (int dirfd, int sig, urun_err *err);
+
 #endif
