@@ -40,6 +40,10 @@ struct cgroup_ops
   bool (*frozen) (const struct urun_cgroup *cg);
   int (*destroy) (const struct urun_cgroup *cg, urun_err *err);
   void (*thaw) (const struct urun_cgroup *cg); /* if frozen or freezing, no error */
+  /* update: linux.resources given to `urun update` (only its members),
+   * in an order the kernel accepts from the current values; NULL: the
+   * manager cannot change limits */
+  int (*update) (const struct urun_cgroup *cg, const json_node *resources, urun_err *err);
 };
 extern const struct cgroup_ops cgroup_v1_ops;
 
@@ -49,5 +53,9 @@ extern const struct cgroup_ops cgroup_v1_ops;
 int cgroup_v1_paths (const char *rel, struct urun_cgroup *cg, urun_err *err);
 /* Each of them that exists has no process, no sub-cgroup, is not frozen. */
 int cgroup_v1_check_unused (const struct urun_cgroup *cg, urun_err *err);
+
+/* The directory holding ctrl's files: v1, the hierarchy with that
+ * controller; v2, the one directory; NULL when none. */
+const char *cg_dir_of (const struct urun_cgroup *cg, const char *ctrl);
 
 #endif
