@@ -43,9 +43,35 @@ w_with_resources (json_writer *w, const json_node *doc, const json_node *over, i
   json_w_close_object (w);
 }
 
-static int
-save_in_config (int dirfd, const json_node *resources, urun_err *err)
+/* What the cgroup now has, as config: a memory limit of -1 given alone
+ * lifted the swap limit too (v1's update op, runc), and a config keeping
+ * the old swap limit under no memory limit would not create again.  NULL
+ * when resources say it already. */
+static json_node *
+as_applied (const json_node *resources)
 {
+  const json_node *m = json_get (resources, "memory");
+  static const char lift[] = "{\"memory\": {\"swap\": -1}}";
+  cleanup_json json_node *extra = NULL;
+  cleanup_err urun_err e = NULL;
+  json_writer *w;
+  long long v;
+  size_t len;
+  cleanup_free char *text = NULL;
+  if (!json_integer (json_get (m, "limit"), &v) || v != -1 || json_get (m, "swap"))
+    return NULL;
+  extra = json_parse (lift, sizeof lift - 1, &e);
+  w = json_writer_new (false);
+  json_w_merged (w, resources, extra);
+  text = json_writer_finish (w, false, &len);
+  return json_parse (text, len, &e);
+}
+
+static int
+save_in_config (int dirfd, const json_node *given, urun_err *err)
+{
+  cleanup_json json_node *applied = as_applied (given);
+  const json_node *resources = applied ? applied : given;
   cleanup_free char *text = NULL, *out = NULL;
   cleanup_json json_node *doc = NULL;
   struct spec *check = NULL;

@@ -127,6 +127,8 @@ config_copy() { cat "$BATS_TEST_TMPDIR/state/$1/config.json"; }
     [ "$status" -eq 0 ]
     [ "$(cat "$mem/memory.limit_in_bytes")" -gt 1000000000000 ]
     [ "$(cat "$mem/memory.memsw.limit_in_bytes")" -gt 1000000000000 ]
+    # and so says the config copy (the old swap limit would not fit)
+    config_copy ue-u3 | jq -e '.linux.resources.memory == {"limit": -1, "swap": -1}'
 }
 
 @test "update: bad values, realtime, no flags, a stopped container: one line each; --kernel-memory is a warning" {
