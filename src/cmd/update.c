@@ -81,9 +81,9 @@ read_resources (const char *path, urun_err *err)
     }
   if (json_kind (n) != JSON_OBJECT)
     {
-      json_free (n);
       urun_fail (err, 0, "update: --resources: expected a linux.resources object, got %s",
                  json_kind_name (json_kind (n)));
+      json_free (n);
       return NULL;
     }
   return n;
