@@ -36,6 +36,8 @@ static const struct
   { "features", cmd_features, "print the features this urun implements (JSON)", false },
   { "pause", cmd_pause, "suspend the processes of a container (its cgroup)", false },
   { "resume", cmd_resume, "resume the processes of a paused container", false },
+  { "update", cmd_update, "change the cgroup limits of a container", false },
+  { "events", cmd_events, "print cgroup statistics and OOM events of a container (JSON)", false },
   { "checkpoint", cmd_checkpoint, "checkpoint a running container with CRIU", false },
   { "restore", cmd_restore, "restore a container from a CRIU checkpoint", true },
 };

@@ -62,6 +62,10 @@ function __urun_npos
             set argopts --bundle -b --config -f --pid-file --console-socket --notify-socket --preserve-fds
         case list ps
             set argopts --format -f
+        case update
+            set argopts --resources -r --memory --memory-reservation --memory-swap --kernel-memory --kernel-memory-tcp --cpu-share --cpu-shares --cpu-quota --cpu-period --cpu-rt-period --cpu-rt-runtime --cpuset-cpus --cpuset-mems --pids-limit --blkio-weight
+        case events
+            set argopts --interval
         case exec
             set argopts --process -p --env -e --cwd --user -u --additional-gids --cap -c --preserve-fds --pid-file --console-socket
     end
@@ -180,6 +184,8 @@ complete -c urun -n $g -a ps -d 'List the processes of a container'
 complete -c urun -n $g -a features -d 'Print what this urun implements (JSON)'
 complete -c urun -n $g -a pause -d 'Suspend the processes of a container'
 complete -c urun -n $g -a resume -d 'Resume the processes of a paused container'
+complete -c urun -n $g -a update -d 'Change the cgroup limits of a container'
+complete -c urun -n $g -a events -d 'Print cgroup statistics and OOM events of a container (JSON)'
 complete -c urun -n $g -a checkpoint -d 'Checkpoint a running container with CRIU'
 complete -c urun -n $g -a restore -d 'Restore a container from a CRIU checkpoint'
 
@@ -215,7 +221,28 @@ complete -c urun -n '__urun_using_command restore' -s d -l detach -d 'Return onc
 complete -c urun -n '__urun_using_command restore' -l pid-file -r -F -d 'Write the restored init pid to file'
 
 # start, state, delete, ps: container id
-complete -c urun -n '__urun_using_command start state delete ps pause resume; and __urun_npos_is 0' -a '(__urun_containers)' -d Container
+complete -c urun -n '__urun_using_command start state delete ps pause resume update events; and __urun_npos_is 0' -a '(__urun_containers)' -d Container
+
+# update
+set -l up '__urun_using_command update'
+complete -c urun -n $up -s r -l resources -r -F -d 'linux.resources JSON file (- for stdin)'
+complete -c urun -n $up -l memory -x -d 'Memory limit'
+complete -c urun -n $up -l memory-reservation -x -d 'Soft memory limit'
+complete -c urun -n $up -l memory-swap -x -d 'Memory+swap limit'
+complete -c urun -n $up -l kernel-memory -x -d 'Ignored (runc compatibility)'
+complete -c urun -n $up -l kernel-memory-tcp -x -d 'Ignored (runc compatibility)'
+complete -c urun -n $up -l cpu-share -x -d 'CPU shares'
+complete -c urun -n $up -l cpu-shares -x -d 'CPU shares'
+complete -c urun -n $up -l cpu-quota -x -d 'CFS quota in microseconds'
+complete -c urun -n $up -l cpu-period -x -d 'CFS period in microseconds'
+complete -c urun -n $up -l cpuset-cpus -x -d 'CPUs to use'
+complete -c urun -n $up -l cpuset-mems -x -d 'Memory nodes to use'
+complete -c urun -n $up -l pids-limit -x -d 'Maximum number of tasks'
+complete -c urun -n $up -l blkio-weight -x -d 'Block I/O weight (10-1000)'
+
+# events
+complete -c urun -n '__urun_using_command events' -l stats -d 'Print one stats line and exit'
+complete -c urun -n '__urun_using_command events' -l interval -x -d 'Time between stats lines'
 
 # kill
 complete -c urun -n '__urun_using_command kill' -s a -l all -d 'Signal every process of the container'

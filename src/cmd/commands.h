@@ -58,5 +58,7 @@ int cmd_checkpoint (struct global_opts *g, int argc, char **argv, urun_err *err)
 int cmd_restore (struct global_opts *g, int argc, char **argv, urun_err *err);
 int cmd_pause (struct global_opts *g, int argc, char **argv, urun_err *err);
 int cmd_resume (struct global_opts *g, int argc, char **argv, urun_err *err);
+int cmd_update (struct global_opts *g, int argc, char **argv, urun_err *err);
+int cmd_events (struct global_opts *g, int argc, char **argv, urun_err *err);
 
 #endif

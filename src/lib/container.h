@@ -47,6 +47,23 @@ int container_state (struct urun_context *ctx, const char *id, char **json, urun
 /* pause (freeze its cgroup) or resume (thaw it). */
 int container_pause (struct urun_context *ctx, const char *id, bool pause, urun_err *err);
 
+/* update.c: new limits (a linux.resources object, only the members to
+ * change) written to its cgroup live and kept in its config copy. */
+int container_update (struct urun_context *ctx, const char *id, const json_node *resources, urun_err *err);
+
+/* events.c: runc's event lines ({"type":"stats"|"oom","id":...}), each
+ * given to emit with its newline (emit returns -1 to stop, errno set). */
+struct events_opts
+{
+  const char *id;
+  bool stats_only;       /* one stats line, then return */
+  long long interval_ms; /* between stats lines, > 0 */
+};
+typedef int (*events_emit_fn) (const char *line, void *arg);
+/* Returns 0 once the container's process has ended. */
+int container_events (struct urun_context *ctx, const struct events_opts *o, events_emit_fn emit, void *arg,
+                      urun_err *err);
+
 /* checkpoint.c, through CRIU (criu.h has the options). */
 struct criu_opts;
 int container_checkpoint (struct urun_context *ctx, const char *id, const struct criu_opts *o, urun_err *err);

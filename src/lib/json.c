@@ -3,6 +3,7 @@
 #include "json.h"
 #include "util.h"
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
@@ -298,6 +299,14 @@ void json_w_close_array (json_writer *w) { yajl_gen_array_close (w->g); }
 void json_w_key (json_writer *w, const char *k) { json_w_string (w, k); }
 void json_w_int (json_writer *w, long long v) { yajl_gen_integer (w->g, v); }
 void json_w_bool (json_writer *w, bool v) { yajl_gen_bool (w->g, v); }
+
+void
+json_w_uint (json_writer *w, unsigned long long v)
+{
+  char b[24];
+  int n = snprintf (b, sizeof b, "%llu", v);
+  yajl_gen_number (w->g, b, (size_t) n);
+}
 void json_w_null (json_writer *w) { yajl_gen_null (w->g); }
 
 /* A copy of s where each byte that does not begin a well-formed UTF-8
@@ -389,6 +398,29 @@ json_writer_finish (json_writer *w, bool newline, size_t *len)
   if (len)
     *len = l;
   return out;
+}
+
+void
+json_w_merged (json_writer *w, const json_node *base, const json_node *over)
+{
+  if (over == NULL || base == NULL || json_kind (base) != JSON_OBJECT || json_kind (over) != JSON_OBJECT)
+    {
+      json_w_node (w, over ? over : base);
+      return;
+    }
+  json_w_open_object (w);
+  for (size_t i = 0; i < json_len (base); i++)
+    {
+      json_w_key (w, json_key_at (base, i));
+      json_w_merged (w, json_at (base, i), json_get (over, json_key_at (base, i)));
+    }
+  for (size_t i = 0; i < json_len (over); i++)
+    if (json_get (base, json_key_at (over, i)) == NULL)
+      {
+        json_w_key (w, json_key_at (over, i));
+        json_w_node (w, json_at (over, i));
+      }
+  json_w_close_object (w);
 }
 
 const char *

@@ -45,10 +45,16 @@ void json_w_close_array (json_writer *w);
 void json_w_key (json_writer *w, const char *key);
 void json_w_string (json_writer *w, const char *s);
 void json_w_int (json_writer *w, long long v);
+/* Up to 2^64-1 (cgroup counters, "max" as runc writes it). */
+void json_w_uint (json_writer *w, unsigned long long v);
 void json_w_bool (json_writer *w, bool v);
 void json_w_null (json_writer *w);
 /* Copy a parsed node into the writer. */
 void json_w_node (json_writer *w, const json_node *n);
+/* base with over merged in (JSON merge, without deletion): where both
+ * are objects, base's members in order with over's merged into them,
+ * then over's new ones; anywhere else over (base when over is NULL). */
+void json_w_merged (json_writer *w, const json_node *base, const json_node *over);
 /* The text written so far (valid until the writer is freed). */
 const char *json_writer_text (json_writer *w, size_t *len);
 /* The text, allocated and NUL-terminated (ending in a newline when

@@ -404,3 +404,53 @@ cgroup_frozen_at (int dirfd)
   cgroup_free (&cg);
   return f;
 }
+
+/* ---- update ------------------------------------------------------------ */
+
+int
+cgroup_update (const struct urun_cgroup *cg, const json_node *resources, urun_err *err)
+{
+  const struct cgroup_ops *o = ops_of (cg);
+  if (o == NULL)
+    return urun_fail (err, 0, "it has no cgroup of its own");
+  if (o->update == NULL)
+    return urun_fail (err, 0, "its cgroup manager cannot change limits yet");
+  return o->update (cg, resources, err);
+}
+
+int
+cgroup_update_at (int dirfd, const json_node *resources, urun_err *err)
+{
+  struct urun_cgroup cg;
+  int r;
+  if (cgroup_load (dirfd, &cg) < 0)
+    return urun_fail (err, 0, "the cgroup record of the container is unreadable");
+  r = cgroup_update (&cg, resources, err);
+  cgroup_free (&cg);
+  return r;
+}
+
+/* The same cases as cgroup_plan's. */
+const char *
+cgroup_none_reason (const struct plan_host *h)
+{
+  if (host_is_v2 () && plan_is_rootless (h))
+    return "rootless cgroups need a systemd user session (a user bus) when the container is created, or "
+           "--cgroup-manager=cgroupfs on a delegated tree";
+  if (plan_is_rootless (h))
+    return "this host's cgroups are v1, and rootless cgroups need cgroup v2 and a systemd user session";
+  return "it was created with --cgroup-manager=disabled (the cgroupfs manager, as root, gives it one)";
+}
+
+const char *
+cg_dir_of (const struct urun_cgroup *cg, const char *ctrl)
+{
+  size_t n = strlen (ctrl);
+  if (cg->kind == CGROUP_V2)
+    return cg->n ? cg->dirs[0].path : NULL;
+  for (size_t i = 0; cg->kind == CGROUP_V1 && i < cg->n; i++)
+    for (const char *p = cg->dirs[i].controllers; p; p = strchr (p, ','), p = p ? p + 1 : NULL)
+      if (strncmp (p, ctrl, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+        return cg->dirs[i].path;
+  return NULL;
+}

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "error.h"
+#include "json.h"
 #include "plan.h"
 #include "spec.h"
 
@@ -105,5 +106,29 @@ int cgroup_pids_at (int dirfd, pid_t **pids, size_t *n, urun_err *err);
  * another way); -1: it failed. */
 int cgroup_kill (const struct urun_cgroup *cg, int sig, urun_err *err);
 int cgroup_kill_at (int dirfd, int sig, urun_err *err);
+/* `urun update`: write linux.resources (only the members present, as
+ * create maps them; not the device rules) to the live cgroup, through the
+ * manager's update op.  Errors name the field; fails for CGROUP_NONE. */
+int cgroup_update (const struct urun_cgroup *cg, const json_node *resources, urun_err *err);
+int cgroup_update_at (int dirfd, const json_node *resources, urun_err *err);
+/* Why a container of this caller on this host has no cgroup of its own
+ * and what would give it one (for messages: one clause, no period). */
+const char *cgroup_none_reason (const struct plan_host *h);
+
+/* stats.c, for `urun events`: runc's stats object (cpu, memory, pids,
+ * blkio, hugetlb, as in runc's types/events.go) read from the cgroup's
+ * files, v1 (a directory per controller) or v2 (one directory), written
+ * as one object into w.  A file that is not there leaves its member out. */
+void cgroup_stats (const struct urun_cgroup *cg, json_writer *w);
+/* The OOM kills so far (v1 memory.oom_control, v2 memory.events:
+ * oom_kill); false when the kernel does not count them. */
+bool cgroup_oom_kills (const struct urun_cgroup *cg, unsigned long long *n);
+/* A non-blocking fd that becomes readable at an OOM in the cgroup (v1:
+ * an eventfd on memory.oom_control through cgroup.event_control; v2:
+ * inotify on memory.events, which also changes for other events); -1
+ * when there is none.  cgroup_oom_drain reads what is pending: true
+ * when the cgroup is still there (v1's eventfd fires at its removal). */
+int cgroup_oom_watch (const struct urun_cgroup *cg);
+bool cgroup_oom_drain (const struct urun_cgroup *cg, int fd);
 
 #endif

@@ -43,6 +43,10 @@ struct cgroup_ops
   /* the container's first process, just cloned, into a cgroup that is
    * made only now (systemd's scope); NULL: enter */
   int (*place) (struct urun_cgroup *cg, pid_t pid, const struct spec *s, urun_err *err);
+  /* update: linux.resources given to `urun update` (only its members),
+   * in an order the kernel accepts from the current values; NULL: the
+   * manager cannot change limits */
+  int (*update) (const struct urun_cgroup *cg, const json_node *resources, urun_err *err);
 };
 extern const struct cgroup_ops cgroup_v1_ops;
 
@@ -82,6 +86,7 @@ int cgroup_v2_check_unused (const struct urun_cgroup *cg, urun_err *err);
 /* enable the controllers down to it, write the limits and device rules */
 int cgroup_v2_fill (const struct urun_cgroup *cg, const struct spec *s, urun_err *err);
 int cgroup_v2_destroy (const struct urun_cgroup *cg, urun_err *err);
+int cgroup_v2_update (const struct urun_cgroup *cg, const json_node *resources, urun_err *err);
 /* the cgroup of pid (0: ours) on the unified hierarchy, or NULL */
 char *cgroup_v2_own (pid_t pid);
 extern const struct cgroup_ops cgroup_v2_ops;
@@ -90,5 +95,8 @@ extern const struct cgroup_ops cgroup_systemd_ops;
  * slice:prefix:name, or none: urun-ID.scope); is that bus there? */
 int cgroup_systemd_names (const char *path, const char *id, bool user, char **slice, char **unit, urun_err *err);
 bool cgroup_systemd_bus_reachable (bool user);
+/* The directory holding ctrl's files: v1, the hierarchy with that
+ * controller; v2, the one directory; NULL when none. */
+const char *cg_dir_of (const struct urun_cgroup *cg, const char *ctrl);
 
 #endif

@@ -434,6 +434,7 @@ const struct cgroup_ops cgroup_systemd_ops = {
   .destroy = sd_destroy,
   .thaw = sd_thaw,
   .place = sd_place,
+  .update = cgroup_v2_update,
 };
 
 /* ---- names --------------------------------------------------------------- */

@@ -322,6 +322,91 @@ v1_destroy (const struct urun_cgroup *cg, urun_err *err)
   return r;
 }
 
+/* ---- update --------------------------------------------------------------- */
+
+static bool
+read_ll (const char *dir, const char *file, long long *v)
+{
+  cleanup_free char *p = xasprintf ("%s/%s", dir, file), *text = NULL;
+  cleanup_err urun_err e = NULL;
+  size_t len;
+  char *end;
+  if (read_file_at (AT_FDCWD, p, &text, &len, &e) < 0)
+    return false;
+  *v = strtoll (text, &end, 10);
+  return end != text;
+}
+
+static ssize_t
+find_write (const struct cg_writes *w, const char *file)
+{
+  for (size_t i = 0; i < w->n; i++)
+    if (strcmp (w->v[i].file, file) == 0)
+      return (ssize_t) i;
+  return -1;
+}
+
+/* memory.limit_in_bytes may never be above memory.memsw.limit_in_bytes:
+ * when both change, the one that keeps that true goes first (runc's
+ * order: the swap total first when it grows past the current limit); a
+ * limit of -1 alone takes the swap total to -1 too (runc).  One alone
+ * that would break it is refused with both values named (the kernel
+ * says only EINVAL). */
+static int
+order_memory (const struct urun_cgroup *cg, struct cg_writes *w, urun_err *err)
+{
+  const struct urun_cgroup_dir *d = dir_of (cg, "memory");
+  ssize_t li = find_write (w, "memory.limit_in_bytes"), si = find_write (w, "memory.memsw.limit_in_bytes");
+  long long cur_limit, cur_sw, limit = li >= 0 ? atoll (w->v[li].value) : 0, sw = si >= 0 ? atoll (w->v[si].value) : 0;
+  bool has_sw = d && read_ll (d->path, "memory.memsw.limit_in_bytes", &cur_sw);
+  if (d == NULL || !read_ll (d->path, "memory.limit_in_bytes", &cur_limit))
+    return 0; /* apply says what it cannot write */
+  if (li >= 0 && si < 0 && limit == -1 && has_sw)
+    {
+      w->v = xrealloc (w->v, (w->n + 1) * sizeof *w->v);
+      memmove (&w->v[li + 1], &w->v[li], (w->n - (size_t) li) * sizeof *w->v);
+      w->v[li] = (struct cg_write){ "memory", xstrdup ("memory.memsw.limit_in_bytes"), xstrdup ("-1"),
+                                    "linux.resources.memory.swap" };
+      w->n++;
+      return 0;
+    }
+  if (li >= 0 && si >= 0)
+    {
+      if ((sw == -1 || cur_limit < sw) && si > li)
+        {
+          struct cg_write t = w->v[li];
+          w->v[li] = w->v[si];
+          w->v[si] = t;
+        }
+      return 0;
+    }
+  if (li >= 0 && has_sw && limit != -1 && limit > cur_sw)
+    return urun_fail (err, 0, "`linux.resources.memory.limit`: %lld is above the memory+swap limit %lld: raise the swap "
+                      "limit with it (--memory-swap)", limit, cur_sw);
+  if (si >= 0 && sw != -1 && sw < cur_limit)
+    return urun_fail (err, 0, "`linux.resources.memory.swap`: %lld is below the memory limit %lld: lower the memory "
+                      "limit with it (--memory)", sw, cur_limit);
+  return 0;
+}
+
+/* The writes of create (v1_res.c) for what is given, in an order the
+ * current values allow. */
+static int
+v1_update (const struct urun_cgroup *cg, const json_node *resources, urun_err *err)
+{
+  struct cg_writes w = { 0 };
+  int r = -1;
+  if (cgroup_v1_writes (resources, &w, err) < 0)
+    goto out;
+  if (w.not_applied)
+    urun_warn ("linux.resources (%s) not applied: this host's cgroups are v1, which has no such files",
+               w.not_applied);
+  r = order_memory (cg, &w, err) < 0 || apply (cg, &w, err) < 0 ? -1 : 0;
+out:
+  cg_writes_free (&w);
+  return r;
+}
+
 const struct cgroup_ops cgroup_v1_ops = {
   .create = v1_create,
   .enter = v1_enter,
@@ -329,4 +414,5 @@ const struct cgroup_ops cgroup_v1_ops = {
   .frozen = v1_frozen,
   .destroy = v1_destroy,
   .thaw = thaw_quietly,
+  .update = v1_update,
 };

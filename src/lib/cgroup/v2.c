@@ -287,6 +287,25 @@ cgroup_v2_destroy (const struct urun_cgroup *cg, urun_err *err)
   return cg_rmdir_tree (path, 0, err);
 }
 
+/* `urun update`: the writes of create for what is given (v2's files are
+ * independent of each other: no order to keep). */
+int
+cgroup_v2_update (const struct urun_cgroup *cg, const json_node *resources, urun_err *err)
+{
+  struct cg_writes w = { 0 };
+  int r = -1;
+  if (cg->n == 0)
+    return urun_fail (err, 0, "its cgroup is not known (a create cut short)");
+  if (cgroup_v2_writes (resources, &w, err) < 0)
+    goto out;
+  if (w.not_applied)
+    urun_warn ("linux.resources (%s) not applied: cgroup v2 has no such files", w.not_applied);
+  r = apply (cg->dirs[0].path, &w, err);
+out:
+  cg_writes_free (&w);
+  return r;
+}
+
 const struct cgroup_ops cgroup_v2_ops = {
   .create = v2_create,
   .enter = v2_enter,
@@ -294,4 +313,5 @@ const struct cgroup_ops cgroup_v2_ops = {
   .frozen = v2_frozen,
   .destroy = cgroup_v2_destroy,
   .thaw = v2_thaw,
+  .update = cgroup_v2_update,
 };
