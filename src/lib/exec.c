@@ -199,8 +199,17 @@ exec_intermediate (struct exec_run *x, int child_sock)
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (cgroup_enter (&x->cg, 0, &e) < 0)
     {
-      sync_send_error (child_sock, e);
-      _exit (1);
+      /* rootless on v2, from a cgroup the user does not own (a login
+       * session's scope, PID 1's): moving in needs the common ancestor,
+       * which is not ours.  The process runs, outside the limits. */
+      if (e->errnum == EACCES || e->errnum == EPERM)
+        urun_warn ("the process is not in the container's cgroup (%s): it runs without its limits", e->msg);
+      else
+        {
+          sync_send_error (child_sock, e);
+          _exit (1);
+        }
+      urun_err_free (&e);
     }
   if (ns_join_process (x->st->pid, x->pidfd, x->exec_flags, &e) < 0)
     {

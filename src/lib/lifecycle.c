@@ -295,7 +295,8 @@ container_pause (struct urun_context *ctx, const char *id, bool pause, urun_err 
   if (container_open_state (ctx, id, false, &rootfd, &dirfd, &st, err) < 0)
     return -1;
   status = state_status (dirfd, st);
-  if (pause && status != STATUS_RUNNING)
+  /* runc's: a created container may be paused too (its init waits) */
+  if (pause && status != STATUS_RUNNING && status != STATUS_CREATED)
     return urun_fail (err, 0, "cannot pause container `%s`: it is %s, not running", id, state_status_name (status));
   if (!pause && status != STATUS_PAUSED)
     return urun_fail (err, 0, "cannot resume container `%s`: it is %s, not paused", id, state_status_name (status));

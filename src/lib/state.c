@@ -403,12 +403,12 @@ state_status (int dirfd, const struct container_state *st)
     return STATUS_CREATING;
   if (!state_pid_alive (st))
     return STATUS_STOPPED;
+  /* its cgroup frozen (urun pause; a created one too, as runc allows) */
+  if (cgroup_frozen_at (dirfd))
+    return STATUS_PAUSED;
   /* the start socket exists from create until start */
   if (fstatat (dirfd, EXEC_SOCK, &sb, AT_SYMLINK_NOFOLLOW) == 0)
     return STATUS_CREATED;
-  /* its cgroup frozen (urun pause) */
-  if (cgroup_frozen_at (dirfd))
-    return STATUS_PAUSED;
   return STATUS_RUNNING;
 }
 

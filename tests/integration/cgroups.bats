@@ -222,3 +222,34 @@ b'; do
     [ "$status" -eq 1 ]
     assert_one_error_line "no cgroup of its own"
 }
+
+@test "v1 root: runc's systemd form of linux.cgroupsPath with --systemd-cgroup: one warning, nested slices as systemd names them" {
+    need_v1_root
+    setup_bundle true
+    update_config '.linux.cgroupsPath = "urun-a-b.slice:urun:c1" | .linux.resources.pids = {"limit": 22}'
+    "$URUN" --root "$BATS_TEST_TMPDIR/state" --systemd-cgroup create c1 </dev/null >"$BATS_TEST_TMPDIR/create.log" 2>&1
+    cat "$BATS_TEST_TMPDIR/create.log"
+    [ "$(grep -c 'urun: warning:' "$BATS_TEST_TMPDIR/create.log")" = 1 ]
+    grep -q 'systemd cgroup manager needs cgroup v2' "$BATS_TEST_TMPDIR/create.log"
+    local dir
+    dir=$(cgroup_dir c1 pids)
+    [[ "$dir" = */urun.slice/urun-a.slice/urun-a-b.slice/urun-c1.scope ]]
+    [ "$(cat "$dir/pids.max")" = 22 ]
+    # a created container may be paused, as with runc
+    run urun pause c1
+    [ "$status" -eq 0 ]
+    [ "$(urun state c1 | jq -r .status)" = paused ]
+    urun_split start c1
+    [ "$status" -eq 1 ]
+    assert_one_error_line "paused"
+    run urun resume c1
+    [ "$status" -eq 0 ]
+    [ "$(urun state c1 | jq -r .status)" = created ]
+    local all d
+    all=$(awk 'NR > 1 { print $2 }' "$BATS_TEST_TMPDIR/state/c1/cgroup")
+    run urun delete -f c1
+    [ "$status" -eq 0 ]
+    [ ! -e "$dir" ]
+    # the slices it made stay, as systemd's would; they are empty
+    for d in $all; do rmdir "${d%/*}" "${d%/*/*}" "${d%/*/*/*}"; done
+}

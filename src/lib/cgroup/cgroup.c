@@ -77,17 +77,38 @@ names_only (const char *p, size_t min_names)
   return names >= min_names;
 }
 
+/* A slice's path as systemd nests it: a-b-c.slice is
+ * /a.slice/a-b.slice/a-b-c.slice (runc's expansion); "-.slice" is the
+ * root. */
+static char *
+slice_path (const char *slice, size_t n)
+{
+  char *out = xstrdup ("");
+  if (n == 7 && strncmp (slice, "-.slice", 7) == 0)
+    return out;
+  for (size_t i = 0; i + 6 <= n; i++)
+    if (slice[i] == '-' || i + 6 == n)
+      {
+        char *t = xasprintf ("%s/%.*s.slice", out, (int) i, slice);
+        free (out);
+        out = t;
+        if (i + 6 == n)
+          break;
+      }
+  return out;
+}
+
 /* runc's systemd form "slice:prefix:name", as the cgroupfs path systemd
- * would give it (/slice/prefix-name.scope); any other path as it is. */
+ * would give it (/slice.../prefix-name.scope); any other path as it is. */
 static char *
 systemd_to_path (const char *p)
 {
   const char *a = strchr (p, ':'), *b = a ? strchr (a + 1, ':') : NULL;
+  cleanup_free char *sp = NULL;
   if (p[0] == '/' || b == NULL || strchr (b + 1, ':'))
     return xstrdup (p);
-  if (a == p)
-    return xasprintf ("/system.slice/%.*s-%s.scope", (int) (b - a - 1), a + 1, b + 1);
-  return xasprintf ("/%.*s/%.*s-%s.scope", (int) (a - p), p, (int) (b - a - 1), a + 1, b + 1);
+  sp = a == p ? xstrdup ("/system.slice") : slice_path (p, (size_t) (a - p));
+  return xasprintf ("%s/%.*s-%s.scope", sp, (int) (b - a - 1), a + 1, b + 1);
 }
 
 /* v1 or hybrid host: cgroupfs as root, as before v2 existed. */

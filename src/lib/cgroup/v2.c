@@ -145,10 +145,31 @@ write_one (const char *dir, const struct cg_write *w, urun_err *err)
   return cg_write (dir, "io.weight", conv, err);
 }
 
+/* The leaf's controllers, once each one the writes need is there or a
+ * while has passed: right after systemd's job for a scope ends, PID 1 may
+ * still be realizing the cgroups above it (seen once in the guest: pids
+ * missing from a fresh scope), so enabling is tried again, bounded. */
+static char *
+leaf_controllers (const char *leaf, const struct cg_writes *w)
+{
+  for (int t = 0;; t++)
+    {
+      char *have = cg_read (leaf, "cgroup.controllers");
+      bool all = true;
+      for (size_t i = 0; all && i < w->n; i++)
+        all = word_in (have, w->v[i].ctrl);
+      if (all || t == 10)
+        return have;
+      free (have);
+      cg_sleep_ms (10);
+      enable_controllers (leaf);
+    }
+}
+
 static int
 apply (const char *leaf, const struct cg_writes *w, urun_err *err)
 {
-  cleanup_free char *have = cg_read (leaf, "cgroup.controllers"), *missing = NULL, *fields = NULL;
+  cleanup_free char *have = leaf_controllers (leaf, w), *missing = NULL, *fields = NULL;
   for (size_t i = 0; i < w->n; i++)
     {
       if (!word_in (have, w->v[i].ctrl))
