@@ -95,6 +95,12 @@ config_copy() { cat "$BATS_TEST_TMPDIR/state/$1/config.json"; }
     [ "$status" -eq 1 ]
     assert_one_error_line "linux.resources.pids.limit"
     [ "$(cat "$pids/pids.max")" = 18 ]
+    # checkBeforeUpdate: a limit below what it uses now is refused
+    echo '{"memory": {"limit": 4096, "checkBeforeUpdate": true}}' > "$BATS_TEST_TMPDIR/low.json"
+    urun_split update -r "$BATS_TEST_TMPDIR/low.json" ue-u2
+    [ "$status" -eq 1 ]
+    assert_one_error_line "linux.resources.memory.limit" "checkBeforeUpdate"
+    [ "$(cat "$mem/memory.limit_in_bytes")" = 41943040 ]
 }
 
 @test "update: memory and memory+swap are written in the order the kernel accepts, both ways" {

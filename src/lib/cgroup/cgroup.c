@@ -428,12 +428,33 @@ cgroup_frozen_at (int dirfd)
 
 /* ---- update ------------------------------------------------------------ */
 
+/* linux.resources.memory.checkBeforeUpdate (runc's): a new limit below
+ * what the container already uses is refused, not left to the OOM killer. */
+static int
+check_before_update (const struct urun_cgroup *cg, const json_node *res, urun_err *err)
+{
+  const json_node *m = json_get (res, "memory");
+  const char *dir = cg_dir_of (cg, "memory");
+  cleanup_free char *cur = NULL;
+  long long limit, used;
+  if (!json_bool (json_get (m, "checkBeforeUpdate")) || !json_integer (json_get (m, "limit"), &limit) || limit <= 0
+      || dir == NULL)
+    return 0;
+  cur = cg_read (dir, cg->kind == CGROUP_V2 ? "memory.current" : "memory.usage_in_bytes");
+  if (cur && (used = strtoll (cur, NULL, 10)) > limit)
+    return urun_fail (err, 0, "`linux.resources.memory.limit`: %lld is below the memory the container uses now (%lld; "
+                      "checkBeforeUpdate)", limit, used);
+  return 0;
+}
+
 int
 cgroup_update (const struct urun_cgroup *cg, const json_node *resources, urun_err *err)
 {
   const struct cgroup_ops *o = ops_of (cg);
   if (o == NULL)
     return urun_fail (err, 0, "it has no cgroup of its own");
+  if (check_before_update (cg, resources, err) < 0)
+    return -1;
   if (o->update == NULL)
     return urun_fail (err, 0, "its cgroup manager cannot change limits yet");
   return o->update (cg, resources, err);
