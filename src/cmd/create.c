@@ -11,7 +11,7 @@
 int
 cmd_parse_create_opts (const char *cmd, bool is_run, int argc, char **argv, struct create_opts *o, urun_err *err)
 {
-  enum { O_PID_FILE = 256, O_NOTIFY, O_CONSOLE, O_PRESERVE, O_NO_PIVOT, O_NO_KEYRING, O_NO_SUBREAPER };
+  enum { O_PID_FILE = 256, O_NOTIFY, O_CONSOLE, O_PRESERVE, O_NO_PIVOT, O_NO_KEYRING, O_NO_SUBREAPER, O_NETWORK };
   static const struct option opts[] = {
     { "bundle", required_argument, NULL, 'b' },
     { "config", required_argument, NULL, 'f' },
@@ -23,10 +23,14 @@ cmd_parse_create_opts (const char *cmd, bool is_run, int argc, char **argv, stru
     { "no-new-keyring", no_argument, NULL, O_NO_KEYRING },
     { "no-subreaper", no_argument, NULL, O_NO_SUBREAPER },
     { "detach", no_argument, NULL, 'd' },
+    { "network", required_argument, NULL, O_NETWORK },
+    { "publish", required_argument, NULL, 'p' },
     { NULL, 0, NULL, 0 },
   };
   int c;
-  while ((c = getopt_long (argc, argv, is_run ? "b:f:d" : "b:f:", opts, NULL)) != -1)
+  /* -p: at most one per argument */
+  o->net.ports = xmalloc0 ((size_t) argc * sizeof *o->net.ports);
+  while ((c = getopt_long (argc, argv, is_run ? "b:f:dp:" : "b:f:p:", opts, NULL)) != -1)
     switch (c)
       {
       case 'b':
@@ -56,6 +60,12 @@ cmd_parse_create_opts (const char *cmd, bool is_run, int argc, char **argv, stru
         break;
       case O_NO_SUBREAPER:
         break;
+      case O_NETWORK:
+        o->net.mode = optarg;
+        break;
+      case 'p':
+        o->net.ports[o->net.n_ports++] = optarg;
+        break;
       case 'd':
         if (!is_run)
           return cmd_bad_option (cmd, argv, optopt, err);
@@ -78,8 +88,10 @@ cmd_create (struct global_opts *g, int argc, char **argv, urun_err *err)
   struct create_opts o = { 0 };
   struct urun_context ctx = { 0 };
   cleanup_free char *root = NULL;
-  if (cmd_parse_create_opts ("create", false, argc, argv, &o, err) < 0 || cmd_context (g, &ctx, &root, err) < 0)
-    return -1;
-  return container_create (&ctx, &o, err) < 0 ? -1 : 0;
+  int r = -1;
+  if (cmd_parse_create_opts ("create", false, argc, argv, &o, err) >= 0 && cmd_context (g, &ctx, &root, err) >= 0)
+    r = container_create (&ctx, &o, err) < 0 ? -1 : 0;
+  free (o.net.ports);
+  return r;
 }
 

@@ -3,6 +3,7 @@
 #include <config.h>
 #include "commands.h"
 #include "util.h"
+#include <stdlib.h>
 
 int
 cmd_run (struct global_opts *g, int argc, char **argv, urun_err *err)
@@ -10,7 +11,9 @@ cmd_run (struct global_opts *g, int argc, char **argv, urun_err *err)
   struct create_opts o = { 0 };
   struct urun_context ctx = { 0 };
   cleanup_free char *root = NULL;
-  if (cmd_parse_create_opts ("run", true, argc, argv, &o, err) < 0 || cmd_context (g, &ctx, &root, err) < 0)
-    return -1;
-  return container_run (&ctx, &o, err);
+  int r = -1;
+  if (cmd_parse_create_opts ("run", true, argc, argv, &o, err) >= 0 && cmd_context (g, &ctx, &root, err) >= 0)
+    r = container_run (&ctx, &o, err);
+  free (o.net.ports);
+  return r;
 }

@@ -236,6 +236,22 @@ child_process (struct child_ctx *c, struct rootfs_ctx *rc, struct process_plan *
   return 0;
 }
 
+/* Step 14: the tap, made here in the new network namespace (where we have
+ * CAP_NET_ADMIN), before the root filesystem hides the host's
+ * /dev/net/tun; its fd goes to urun's network helper. */
+static int
+child_network (struct child_ctx *c, urun_err *err)
+{
+  int fd, r;
+  if (c->net == NULL || !c->net->enabled)
+    return 0;
+  if ((fd = net_tap_setup (c->net, err)) < 0)
+    return -1;
+  r = sync_send (c->sync_fd, STEP_NET_TAP, SYNC_NET_TAP, 0, NULL, fd, err);
+  close (fd);
+  return r;
+}
+
 static int
 child_setup (struct child_ctx *c, struct process_plan *pp, urun_err *err)
 {
@@ -246,7 +262,8 @@ child_setup (struct child_ctx *c, struct process_plan *pp, urun_err *err)
   /* first of all, in its cgroup (else urun put it there: create.c) */
   if (c->cg_self && cgroup_enter (c->cg, 0, err) < 0)
     return -1;
-  if (child_enter_namespaces (c, err) < 0 || child_identity (c, err) < 0 || child_rootfs (c, &rc, err) < 0
+  if (child_enter_namespaces (c, err) < 0 || child_identity (c, err) < 0 || child_network (c, err) < 0
+      || child_rootfs (c, &rc, err) < 0
       || child_terminal (c, &rc, err) < 0 || child_process (c, &rc, pp, err) < 0)
     return -1;
   return 0;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "cgroup/cgroup.h"
+#include "net/net.h"
 #include "error.h"
 #include "plan.h"
 #include "spec.h"
@@ -35,6 +36,7 @@ struct create_opts
   bool no_pivot;
   bool no_new_keyring;
   bool detach; /* run -d */
+  struct net_flags net; /* --network, -p (net/net.h) */
 };
 
 int container_create (struct urun_context *ctx, const struct create_opts *o, urun_err *err);

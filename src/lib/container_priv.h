@@ -29,6 +29,7 @@ struct child_ctx
   const int *bind_fds; /* bindsrc.h: detached bind sources, per mount (or NULL) */
   const struct urun_cgroup *cg; /* its cgroup, for the /sys/fs/cgroup mount */
   bool cg_self;      /* the child moves itself into cg (host credentials) */
+  const struct net_plan *net; /* user-mode networking: the tap to make */
   struct ns_join join;
   urun_seccomp_filter seccomp;
   unsigned conds;    /* the SYNC_IF_* of this container */
@@ -62,6 +63,9 @@ struct created
   urun_seccomp_filter seccomp;
   int *bind_fds;     /* bindsrc.h: until the child has them */
   struct urun_cgroup cg; /* cgroup/cgroup.h: recorded and made before the clone */
+  struct net_plan net;   /* net/net.h */
+  pid_t net_pid;         /* the network helper, 0 if none */
+  int net_ready;         /* its report, until read; -1 */
 };
 
 /* validate, plan, state directory, spawn, parent protocol, record.  On

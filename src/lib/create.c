@@ -17,6 +17,7 @@
 #include "terminal.h"
 #include "unixsock.h"
 #include "util.h"
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -68,6 +69,9 @@ created_free (struct created *c)
   free (c->st.created);
   seccomp_filter_free (c->seccomp);
   cgroup_free (&c->cg);
+  net_plan_free (&c->net);
+  if (c->net_ready >= 0)
+    close (steal_fd (&c->net_ready));
   c->spec = NULL;
   c->bundle = c->rootfs = c->config_text = c->st.created = c->state_dir = NULL;
   c->seccomp = NULL;
@@ -79,6 +83,9 @@ created_abort (struct created *c)
   cgroup_thaw (&c->cg);
   if (c->pid > 0)
     kill (c->pid, SIGKILL);
+  /* it would go with the container's process too (its pidfd) */
+  if (c->net_pid > 0)
+    kill (c->net_pid, SIGKILL);
   if (c->direct_child > 0)
     {
       int st;
@@ -205,6 +212,13 @@ create_validate (const struct plan_host *h, const struct create_opts *o, bool ru
     return urun_err_topic (err, URUN_TOPIC_CONSOLE_SOCKET);
   if (c->seccomp && seccomp_check_runnable (c->seccomp, c->spec->process->no_new_privileges, !run_mode, err) < 0)
     return urun_err_wrap (err, "linux.seccomp");
+  {
+    bool v6;
+    int unpriv;
+    net_host_probe (&v6, &unpriv);
+    if (net_plan_build (c->spec, &o->net, v6, h->euid == 0 ? 0 : unpriv, &c->net, err) < 0)
+      return -1;
+  }
   return 0;
 }
 
@@ -215,7 +229,7 @@ create_plan (struct urun_context *ctx, struct created *c, urun_err *err)
 {
   if (plan_build (c->spec, &ctx->host, NULL, &c->plan, err) < 0)
     return -1;
-  c->conds = container_conds (c->spec, &c->plan, c->seccomp);
+  c->conds = container_conds (c->spec, &c->plan, c->seccomp) | (c->net.enabled ? SYNC_IF_NET : 0);
   if (ns_open_paths (c->spec, &c->plan, &c->join, err) < 0)
     return -1;
   process_load_default_rlimits ();
@@ -248,6 +262,39 @@ make_start_socket (struct created *c, urun_err *err)
   return 0;
 }
 
+/* With user-mode networking, and no /etc/resolv.conf of the config's: one
+ * naming slirp's DNS forwarder, in the state directory, bound read-only
+ * over the image's (which stays as it is). */
+static int
+add_resolv_conf (struct created *c, urun_err *err)
+{
+  struct spec *s = c->spec;
+  struct spec_mount *m;
+  cleanup_free char *text = NULL;
+  char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+  static const char *const opts[] = { "rbind", "ro", "nosuid", "nodev", "noexec" };
+  if (!c->net.enabled)
+    return 0;
+  for (size_t i = 0; i < s->n_mounts; i++)
+    if (strcmp (s->mounts[i].destination, "/etc/resolv.conf") == 0)
+      return 0;
+  inet_ntop (AF_INET, &c->net.dns, a4, sizeof a4);
+  inet_ntop (AF_INET6, &c->net.dns6, a6, sizeof a6);
+  text = c->net.ipv6 ? xasprintf ("nameserver %s\nnameserver %s\n", a4, a6) : xasprintf ("nameserver %s\n", a4);
+  if (write_file_atomic_at (c->dirfd, "resolv.conf", text, strlen (text), 0644, err) < 0)
+    return -1;
+  s->mounts = xrealloc (s->mounts, (s->n_mounts + 1) * sizeof *s->mounts);
+  m = &s->mounts[s->n_mounts++];
+  memset (m, 0, sizeof *m);
+  m->destination = xstrdup ("/etc/resolv.conf");
+  m->type = xstrdup ("bind");
+  m->source = xasprintf ("%s/resolv.conf", c->state_dir);
+  m->options = xmalloc0 ((sizeof opts / sizeof *opts + 1) * sizeof *m->options);
+  for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
+    m->options[i] = xstrdup (opts[i]);
+  return spec_mount_parse_options (m, "mounts (/etc/resolv.conf)", err);
+}
+
 static int
 create_state_dir (struct urun_context *ctx, const struct create_opts *o, bool run_mode, struct created *c,
                   urun_err *err)
@@ -261,7 +308,7 @@ create_state_dir (struct urun_context *ctx, const struct create_opts *o, bool ru
   if (write_file_atomic_at (c->dirfd, CONFIG_COPY, c->config_text, c->config_len, 0600, err) < 0
       || notify_prepare (c->spec, c->dirfd, c->state_dir, o->notify_socket, err) < 0)
     return -1;
-  if (!run_mode && make_start_socket (c, err) < 0)
+  if ((!run_mode && make_start_socket (c, err) < 0) || add_resolv_conf (c, err) < 0)
     return -1;
   /* recorded before it is made: `delete -f` finds it after a kill -9 */
   if (cgroup_check_unused (&c->cg, err) < 0 || cgroup_save (&c->cg, c->dirfd, err) < 0
@@ -326,6 +373,7 @@ fill_child_ctx (const struct create_opts *o, struct created *c, int child_sock, 
   cc->preserve_fds = o->preserve_fds;
   cc->bind_fds = c->bind_fds;
   cc->cg = &c->cg;
+  cc->net = &c->net;
   /* v1 with the host's credentials: the child moves itself, the cheap way
    * (v1.c); v2 is born in it; systemd's scope is made around it */
   cc->cg_self = c->cg.kind == CGROUP_V1 && !(c->plan.clone_flags & CLONE_NEWUSER);
@@ -442,8 +490,27 @@ on_seccomp (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
   return forward_notify_fd (fd, c->spec, &c->st, STATUS_CREATING, c->pid, err);
 }
 
+/* Step 14: the network helper, with the tap; its pid recorded for delete
+ * (it also ends with the container's process, whose pidfd it holds). */
+static int
+on_net_tap (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
+{
+  struct created *c = ctx;
+  pid_t pid;
+  (void) m;
+  if (fd < 0)
+    return urun_fail (err, 0, "protocol error: no tap with the message");
+  pid = net_helper_start (&c->net, fd, c->pid, &c->net_ready, err);
+  close (fd);
+  if (pid < 0)
+    return -1;
+  c->net_pid = pid;
+  return state_write_pid_file (c->dirfd, NET_PID_FILE, pid, proc_start_time (pid), err);
+}
+
 const struct sync_step create_sequence[] = {
   { STEP_PID, SYNC_PID, SYNC_IF_FORK, on_pid },
+  { STEP_NET_TAP, SYNC_NET_TAP, SYNC_IF_NET, on_net_tap },
   { STEP_RUN_HOOKS, SYNC_RUN_HOOKS, SYNC_IF_HOOKS, on_run_hooks },
   { STEP_PTY, SYNC_PTY_MASTER, SYNC_IF_TERMINAL, on_pty },
   { STEP_SECCOMP_EARLY, SYNC_SECCOMP_FD, SYNC_IF_NOTIFY, on_seccomp },
@@ -461,7 +528,16 @@ create_protocol (struct created *c, urun_err *err)
   c->seq.steps = create_sequence;
   c->seq.n = create_sequence_len;
   c->seq.conds = c->conds;
-  return sync_run (c->sync_fd, &c->seq, c, c->cancel_fd, err);
+  if (sync_run (c->sync_fd, &c->seq, c, c->cancel_fd, err) < 0)
+    return -1;
+  /* the network is up before the container's program runs */
+  if (c->net_ready >= 0)
+    {
+      int r = net_helper_wait (c->net_ready, err);
+      close (steal_fd (&c->net_ready));
+      return r;
+    }
+  return 0;
 }
 
 /* ---- 6. record ------------------------------------------------------------ */
@@ -540,7 +616,7 @@ create_prepare (struct urun_context *ctx, const struct create_opts *o, bool run_
                 sigset_t *mask, urun_err *err)
 {
   memset (c, 0, sizeof *c);
-  c->rootfd = c->dirfd = c->sync_fd = c->start_fd = c->console_sock = c->cancel_fd = c->master = -1;
+  c->rootfd = c->dirfd = c->sync_fd = c->start_fd = c->console_sock = c->cancel_fd = c->master = c->net_ready = -1;
   c->seq.watch_fd = -1;
   c->st.id = (char *) o->id;
 

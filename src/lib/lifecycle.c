@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -203,6 +205,29 @@ container_start (struct urun_context *ctx, const char *id, urun_err *err)
 
 /* ---- delete, kill ------------------------------------------------------- */
 
+/* The network helper of this state directory, if it still runs (it ends
+ * with the container's process by itself, at once; this is for the rest:
+ * a container whose process outlived a kill -9 of everything else):
+ * killed, and waited for (bounded), so that its ports are free. */
+static void
+stop_net_helper (int dirfd)
+{
+  pid_t pid;
+  unsigned long long start;
+  int pidfd;
+  if (state_read_pid_file (dirfd, NET_PID_FILE, &pid, &start) < 0 || pid <= 0 || proc_start_time (pid) != start)
+    return;
+  pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (pidfd < 0)
+    return;
+  if (syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0)
+    {
+      struct pollfd pf = { .fd = pidfd, .events = POLLIN };
+      poll (&pf, 1, 2000);
+    }
+  close (pidfd);
+}
+
 void
 remove_container (const struct spec *spec, struct container_state *st, int rootfd, int dirfd)
 {
@@ -214,6 +239,7 @@ remove_container (const struct spec *spec, struct container_state *st, int rootf
       hooks_run_all_warn (spec, HOOK_POSTSTOP, json);
     }
   fault_point (STEP_DELETE_POSTSTOP, FAULT_AT);
+  stop_net_helper (dirfd);
   /* a cgroup that will not go keeps the state: `delete -f` tries again */
   if (cgroup_destroy_at (dirfd, &err) < 0)
     {
@@ -240,6 +266,7 @@ delete_without_state (int rootfd, int dirfd, const char *id, urun_err *err)
         return -1;
     }
   fault_point (STEP_DELETE_KILLED, FAULT_AT);
+  stop_net_helper (dirfd);
   if (cgroup_destroy_at (dirfd, err) < 0)
     return -1;
   return state_dir_remove (rootfd, id, dirfd, err);

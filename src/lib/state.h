@@ -34,6 +34,7 @@ struct container_state
  * (before it can outlive urun) and again when it is a forked grandchild, so
  * that `delete -f` finds it whatever else is on disk. */
 #define INIT_PID_FILE "init.pid"
+#define NET_PID_FILE "net.pid" /* the network helper (net/net.h) */
 /* "PID STARTTIME" of the `urun create` or `run` making it. */
 #define CREATOR_PID_FILE "creator.pid"
 

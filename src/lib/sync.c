@@ -22,7 +22,7 @@ sync_type_name (enum sync_type t)
     [SYNC_PID_ACK] = "pid-ack", [SYNC_RUN_HOOKS] = "run-hooks", [SYNC_HOOKS_DONE] = "hooks-done",
     [SYNC_PTY_MASTER] = "pty-master", [SYNC_SECCOMP_FD] = "seccomp-fd", [SYNC_READY] = "ready",
     [SYNC_START] = "start",
-    [SYNC_LOG] = "log", [SYNC_ERROR] = "error",
+    [SYNC_LOG] = "log", [SYNC_ERROR] = "error", [SYNC_NET_TAP] = "net-tap",
   };
   if ((size_t) t < sizeof names / sizeof *names && names[t])
     return names[t];

@@ -21,6 +21,10 @@
  *   2    P->C   MAPS_DONE     the id maps are written
  *   3    C->P   PID           [fork] value: G's pid; C exits
  *   4    P->G   PID_ACK       [fork] G's pid is in init.pid: go on
+ *  14    C->P   NET_TAP       [net] the tap's fd (fd), made in the new
+ *                             network namespace: P starts the network
+ *                             helper with it, and waits for the helper to
+ *                             say the network is up before step 10
  *   5    C->P   RUN_HOOKS     [hooks] mounts done: P runs prestart and
  *                             createRuntime
  *   6    P->C   HOOKS_DONE    [hooks] value: the container's pid, for the
@@ -73,6 +77,7 @@ enum sync_type
   SYNC_READY,        /* 9 */
   SYNC_START,        /* 11 */
   SYNC_LOG,          /* any step, child -> parent: value = log level */
+  SYNC_NET_TAP,      /* 14 */
   SYNC_ERROR,        /* any step, child -> parent: value = errno */
 };
 
@@ -91,6 +96,7 @@ enum sync_step_no
   STEP_START = 11,
   STEP_EXEC = 12,
   STEP_POSTSTART = 13,
+  STEP_NET_TAP = 14,
   STEP_EXEC_FORK = 21,
   STEP_EXEC_PID = 22,
   STEP_EXEC_PTY = 23,
@@ -126,6 +132,7 @@ enum
   SYNC_IF_HOOKS = 1 << 1,        /* create-time hooks */
   SYNC_IF_TERMINAL = 1 << 2,     /* process.terminal */
   SYNC_IF_NOTIFY = 1 << 3,       /* a filter with SCMP_ACT_NOTIFY */
+  SYNC_IF_NET = 1 << 4,          /* user-mode networking (net/net.h) */
 };
 
 typedef int (*sync_handler) (void *ctx, const struct sync_msg *m, int fd, urun_err *err);

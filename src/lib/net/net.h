@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* urun: user-mode networking (libslirp) for a container that creates its
+ * own network namespace.
+ *
+ *   plan (netplan.c, pure)   annotations and --network/-p -> struct net_plan
+ *   tap (tap.c)              in the child, inside the new network namespace:
+ *                            tap0 made, addressed, routed; its fd goes to urun
+ *   helper (slirp.c)         a process of urun's own, forked by urun, with
+ *                            the tap fd and the host's sockets only: libslirp
+ *                            between them, no capabilities, its own seccomp
+ *                            filter, gone with the container (pidfd)
+ *
+ * Annotations (the flags of run/create win):
+ *   run.urun.network           slirp | none, options after a colon:
+ *                              slirp:allow-host-loopback
+ *   run.urun.network.ports     -p specs, comma-separated
+ *   run.urun.network.ifname    the interface inside (tap0)
+ *   run.urun.network.cidr      the IPv4 subnet (10.0.2.0/24): gateway .2,
+ *                              DNS .3, the container .100 */
+#ifndef URUN_NET_H
+#define URUN_NET_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include "error.h"
+#include "spec.h"
+
+#define NET_ANN_MODE "run.urun.network"
+#define NET_ANN_PORTS "run.urun.network.ports"
+#define NET_ANN_IFNAME "run.urun.network.ifname"
+#define NET_ANN_CIDR "run.urun.network.cidr"
+
+struct net_port
+{
+  bool udp;
+  struct sockaddr_storage host; /* the host's address and port */
+  socklen_t host_len;
+  int guest_port;
+  char *spec; /* as given, for messages */
+};
+
+struct net_plan
+{
+  bool enabled;
+  bool allow_host_loopback;
+  bool ipv6;
+  char ifname[IFNAMSIZ];
+  int mtu;
+  struct in_addr net, mask, gateway, dns, guest;
+  int prefix;
+  struct in6_addr net6, gateway6, dns6, guest6;
+  struct net_port *ports;
+  size_t n_ports;
+};
+
+/* What the caller asked for on the command line (NULL/0: nothing). */
+struct net_flags
+{
+  const char *mode;   /* --network */
+  char **ports;       /* -p, each */
+  size_t n_ports;
+};
+
+/* The plan for this config: enabled only where the config makes a new
+ * network namespace and slirp is asked for.  host_ipv6: the host has
+ * IPv6; unprivileged_port_start: the host's, for an unprivileged caller
+ * (0: any port).  Errors name the flag or annotation. */
+int net_plan_build (const struct spec *s, const struct net_flags *f, bool host_ipv6, int unprivileged_port_start,
+                    struct net_plan *np, urun_err *err);
+void net_plan_free (struct net_plan *np);
+/* One -p spec: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]; HOSTIP in
+ * brackets for IPv6 ([::1]:8080:80). */
+int net_port_parse (const char *spec, struct net_port *p, urun_err *err);
+/* The host's IPv6 (not disabled) and its lowest unprivileged port. */
+void net_host_probe (bool *ipv6, int *unprivileged_port_start);
+
+/* tap.c, in the child: make the interface in the current network
+ * namespace, bring it and lo up, address and route it.  Returns its fd. */
+int net_tap_setup (const struct net_plan *np, urun_err *err);
+
+/* slirp.c: fork the helper for tap (which it takes) and the container's
+ * init pid; returns its pid, and fd becomes readable once the network is
+ * up (one byte 0) or an error line came (net_helper_wait reads it). */
+pid_t net_helper_start (const struct net_plan *np, int tap, pid_t init, int *ready_fd, urun_err *err);
+int net_helper_wait (int ready_fd, urun_err *err);
+
+#endif

@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* urun: the network helper.  urun forks it (no exec) once the container's
+ * tap fd has come; it keeps only that fd, a pidfd of the container's
+ * process and the pipe it reports on, and runs libslirp between the tap
+ * and the host's sockets:
+ *   - libslirp (and the glib it needs) is opened here, in the helper, so
+ *     no other urun command pays for loading it;
+ *   - the published ports are bound first, while it may still have the
+ *     caller's capabilities (root: a port below 1024), then every
+ *     capability goes, no_new_privs, and a seccomp filter of what a poll
+ *     loop over sockets needs;
+ *   - "ready" (one byte 0) is written once all of that is done; an error
+ *     is one line, and the helper exits;
+ *   - it exits when the container's process does (the pidfd), and when
+ *     the tap closes. */
+#include <config.h>
+#include "net.h"
+#include "log.h"
+#include "util.h"
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <slirp/libslirp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/capability.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_FDS 1024
+#define MAX_TIMERS 16
+
+static struct
+{
+  __typeof__ (slirp_new) *slirp_new;
+  __typeof__ (slirp_pollfds_fill) *slirp_pollfds_fill;
+  __typeof__ (slirp_pollfds_poll) *slirp_pollfds_poll;
+  __typeof__ (slirp_input) *slirp_input;
+  __typeof__ (slirp_handle_timer) *slirp_handle_timer;
+  __typeof__ (slirp_add_hostxfwd) *slirp_add_hostxfwd;
+} sl;
+
+static const char *const sl_names[] = { "slirp_new", "slirp_pollfds_fill", "slirp_pollfds_poll", "slirp_input",
+                                        "slirp_handle_timer", "slirp_add_hostxfwd" };
+
+struct timer
+{
+  bool used, armed;
+  SlirpTimerId id;
+  void *cb_opaque;
+  int64_t expire_ms;
+};
+
+struct helper
+{
+  Slirp *slirp;
+  int tap, pidfd;
+  struct pollfd fds[MAX_FDS];
+  size_t n;
+  struct timer timers[MAX_TIMERS];
+};
+
+static int64_t
+now_ns (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- libslirp's callbacks ------------------------------------------------ */
+
+static ssize_t
+cb_send (const void *buf, size_t len, void *opaque)
+{
+  struct helper *h = opaque;
+  ssize_t n = write (h->tap, buf, len);
+  /* a full tap queue drops the frame: TCP sends it again */
+  return n < 0 && errno == EAGAIN ? (ssize_t) len : n;
+}
+
+static void
+cb_guest_error (const char *msg, void *opaque)
+{
+  (void) msg;
+  (void) opaque;
+}
+
+static int64_t
+cb_clock (void *opaque)
+{
+  (void) opaque;
+  return now_ns ();
+}
+
+static void *
+cb_timer_new_opaque (SlirpTimerId id, void *cb_opaque, void *opaque)
+{
+  struct helper *h = opaque;
+  for (int i = 0; i < MAX_TIMERS; i++)
+    if (!h->timers[i].used)
+      {
+        h->timers[i] = (struct timer){ .used = true, .id = id, .cb_opaque = cb_opaque };
+        return &h->timers[i];
+      }
+  return NULL;
+}
+
+static void
+cb_timer_free (void *t, void *opaque)
+{
+  (void) opaque;
+  if (t)
+    memset (t, 0, sizeof (struct timer));
+}
+
+static void
+cb_timer_mod (void *t, int64_t expire_ms, void *opaque)
+{
+  (void) opaque;
+  if (t)
+    {
+      ((struct timer *) t)->armed = true;
+      ((struct timer *) t)->expire_ms = expire_ms;
+    }
+}
+
+static void
+cb_nop_fd (int fd, void *opaque)
+{
+  (void) fd;
+  (void) opaque;
+}
+
+static void
+cb_notify (void *opaque)
+{
+  (void) opaque;
+}
+
+static int
+cb_add_poll (int fd, int events, void *opaque)
+{
+  struct helper *h = opaque;
+  short e = 0;
+  if (h->n == MAX_FDS)
+    return -1;
+  e |= events & SLIRP_POLL_IN ? POLLIN : 0;
+  e |= events & SLIRP_POLL_OUT ? POLLOUT : 0;
+  e |= events & SLIRP_POLL_PRI ? POLLPRI : 0;
+  h->fds[h->n] = (struct pollfd){ .fd = fd, .events = e };
+  return (int) h->n++;
+}
+
+static int
+cb_get_revents (int idx, void *opaque)
+{
+  struct helper *h = opaque;
+  short r = idx >= 0 && (size_t) idx < h->n ? h->fds[idx].revents : 0;
+  return (r & POLLIN ? SLIRP_POLL_IN : 0) | (r & POLLOUT ? SLIRP_POLL_OUT : 0) | (r & POLLPRI ? SLIRP_POLL_PRI : 0)
+         | (r & POLLERR ? SLIRP_POLL_ERR : 0) | (r & POLLHUP ? SLIRP_POLL_HUP : 0);
+}
+
+static const SlirpCb callbacks = {
+  .send_packet = cb_send,
+  .guest_error = cb_guest_error,
+  .clock_get_ns = cb_clock,
+  .timer_free = cb_timer_free,
+  .timer_mod = cb_timer_mod,
+  .register_poll_fd = cb_nop_fd,
+  .unregister_poll_fd = cb_nop_fd,
+  .notify = cb_notify,
+  .timer_new_opaque = cb_timer_new_opaque,
+};
+
+/* ---- set-up ---------------------------------------------------------------- */
+
+static int
+load_slirp (urun_err *err)
+{
+  void **slots = (void **) &sl;
+  void *lib = dlopen ("libslirp.so.0", RTLD_NOW | RTLD_LOCAL);
+  if (lib == NULL)
+    return urun_fail (err, 0, "network: libslirp.so.0 (Debian: libslirp0) cannot be loaded: %s", dlerror ());
+  for (size_t i = 0; i < sizeof sl_names / sizeof *sl_names; i++)
+    if ((slots[i] = dlsym (lib, sl_names[i])) == NULL)
+      return urun_fail (err, 0, "network: libslirp.so.0 has no %s (4.5 or later is needed)", sl_names[i]);
+  return 0;
+}
+
+static int
+make_slirp (struct helper *h, const struct net_plan *np, urun_err *err)
+{
+  SlirpConfig cfg = { 0 };
+  cfg.version = 4;
+  cfg.in_enabled = true;
+  cfg.vnetwork = np->net;
+  cfg.vnetmask = np->mask;
+  cfg.vhost = np->gateway;
+  cfg.vdhcp_start = np->guest;
+  cfg.vnameserver = np->dns;
+  cfg.in6_enabled = np->ipv6;
+  cfg.vprefix_addr6 = np->net6;
+  cfg.vprefix_len = 64;
+  cfg.vhost6 = np->gateway6;
+  cfg.vnameserver6 = np->dns6;
+  cfg.if_mtu = (size_t) np->mtu;
+  cfg.if_mru = (size_t) np->mtu;
+  /* 10.0.2.2 is not the host's 127.0.0.1 unless asked (slirp4netns's default) */
+  cfg.disable_host_loopback = !np->allow_host_loopback;
+  h->slirp = sl.slirp_new (&cfg, &callbacks, h);
+  if (h->slirp == NULL)
+    return urun_fail (err, 0, "network: libslirp could not be set up");
+  return 0;
+}
+
+static int
+publish (struct helper *h, const struct net_plan *np, urun_err *err)
+{
+  for (size_t i = 0; i < np->n_ports; i++)
+    {
+      const struct net_port *p = &np->ports[i];
+      struct sockaddr_storage g = { 0 };
+      socklen_t glen;
+      int flags = p->udp ? SLIRP_HOSTFWD_UDP : 0;
+      if (p->host.ss_family == AF_INET6)
+        {
+          struct sockaddr_in6 *a = (struct sockaddr_in6 *) &g;
+          a->sin6_family = AF_INET6;
+          a->sin6_addr = np->guest6;
+          a->sin6_port = htons ((uint16_t) p->guest_port);
+          glen = sizeof *a;
+          flags |= SLIRP_HOSTFWD_V6ONLY;
+        }
+      else
+        {
+          struct sockaddr_in *a = (struct sockaddr_in *) &g;
+          a->sin_family = AF_INET;
+          a->sin_addr = np->guest;
+          a->sin_port = htons ((uint16_t) p->guest_port);
+          glen = sizeof *a;
+        }
+      errno = 0;
+      if (sl.slirp_add_hostxfwd (h->slirp, (const struct sockaddr *) &p->host, p->host_len, (struct sockaddr *) &g,
+                                 glen, flags)
+          < 0)
+        return urun_fail (err, errno, "network: -p `%s`: %s", p->spec,
+                          errno == EADDRINUSE ? "the host's port is in use" : "cannot listen on the host's port");
+    }
+  return 0;
+}
+
+/* No capability, no gaining any, and only the system calls of the loop. */
+static int
+confine (urun_err *err)
+{
+  static const char *const allowed[] = {
+    "read", "write", "readv", "writev", "recvfrom", "sendto", "recvmsg", "sendmsg", "recvmmsg", "sendmmsg",
+    "socket", "connect", "bind", "listen", "accept", "accept4", "getsockopt", "setsockopt", "getsockname",
+    "getpeername", "shutdown", "poll", "ppoll", "close", "fcntl", "ioctl", "clock_gettime", "clock_nanosleep",
+    "gettimeofday", "futex", "brk", "mmap", "munmap", "mremap", "madvise", "mprotect", "exit", "exit_group",
+    "rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "getrandom", "openat", "open", "newfstatat", "fstat", "stat",
+    "lseek", "getpid", "gettid", "getuid", "geteuid", "getgid", "getegid", "uname", "restart_syscall",
+    "eventfd2", "pipe2", "dup", "statx", "sched_yield", "nanosleep",
+  };
+  cap_t none;
+  scmp_filter_ctx ctx;
+  int r = 0;
+  /* root: nobody from here on (the ports are bound) */
+  if (geteuid () == 0 && (setgroups (0, NULL) < 0 || setresgid (65534, 65534, 65534) < 0
+                          || setresuid (65534, 65534, 65534) < 0))
+    return urun_fail (err, errno, "network: become nobody");
+  none = cap_init ();
+  if (none == NULL || cap_set_proc (none) < 0)
+    {
+      if (none)
+        cap_free (none);
+      return urun_fail (err, errno, "network: drop capabilities");
+    }
+  cap_free (none);
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return urun_fail (err, errno, "network: no_new_privs");
+  ctx = seccomp_init (SCMP_ACT_ERRNO (EPERM));
+  if (ctx == NULL)
+    return urun_fail (err, 0, "network: seccomp_init");
+  for (size_t i = 0; i < sizeof allowed / sizeof *allowed && r == 0; i++)
+    {
+      int nr = seccomp_syscall_resolve_name (allowed[i]);
+      if (nr != __NR_SCMP_ERROR)
+        r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, nr, 0);
+    }
+  if (r == 0)
+    r = seccomp_load (ctx);
+  seccomp_release (ctx);
+  if (r < 0)
+    return urun_fail (err, -r, "network: load the helper's seccomp filter");
+  return 0;
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static uint32_t
+timers_due (struct helper *h, uint32_t timeout)
+{
+  int64_t now = now_ns () / 1000000;
+  for (int i = 0; i < MAX_TIMERS; i++)
+    {
+      struct timer *t = &h->timers[i];
+      if (!t->used || !t->armed)
+        continue;
+      if (t->expire_ms <= now)
+        {
+          t->armed = false;
+          sl.slirp_handle_timer (h->slirp, t->id, t->cb_opaque);
+        }
+      else if ((uint64_t) (t->expire_ms - now) < timeout)
+        timeout = (uint32_t) (t->expire_ms - now);
+    }
+  return timeout;
+}
+
+static void
+tap_read (struct helper *h)
+{
+  static uint8_t buf[65536 + 64];
+  /* a bounded batch: the sockets get their turn */
+  for (int i = 0; i < 64; i++)
+    {
+      ssize_t n = read (h->tap, buf, sizeof buf);
+      if (n <= 0)
+        {
+          if (n == 0 || (errno != EAGAIN && errno != EINTR))
+            _exit (0);
+          return;
+        }
+      sl.slirp_input (h->slirp, buf, (int) n);
+    }
+}
+
+static void __attribute__ ((noreturn))
+run_loop (struct helper *h)
+{
+  for (;;)
+    {
+      uint32_t timeout = 10000;
+      int n;
+      h->n = 0;
+      cb_add_poll (h->tap, SLIRP_POLL_IN, h);
+      cb_add_poll (h->pidfd, SLIRP_POLL_IN, h);
+      sl.slirp_pollfds_fill (h->slirp, &timeout, cb_add_poll, h);
+      timeout = timers_due (h, timeout);
+      n = poll (h->fds, h->n, (int) timeout);
+      if (n > 0 && h->fds[1].revents)
+        _exit (0); /* the container's process is gone */
+      if (n > 0 && h->fds[0].revents & POLLIN)
+        tap_read (h);
+      else if (n > 0 && h->fds[0].revents & (POLLHUP | POLLERR))
+        _exit (0);
+      sl.slirp_pollfds_poll (h->slirp, n < 0, cb_get_revents, h);
+      timers_due (h, timeout);
+    }
+}
+
+static void __attribute__ ((noreturn))
+helper_main (const struct net_plan *np, int tap, int pidfd, int ready)
+{
+  static struct helper h;
+  cleanup_err urun_err err = NULL;
+  h.tap = tap;
+  h.pidfd = pidfd;
+  fcntl (tap, F_SETFL, fcntl (tap, F_GETFL) | O_NONBLOCK);
+  if (load_slirp (&err) < 0 || make_slirp (&h, np, &err) < 0 || publish (&h, np, &err) < 0 || confine (&err) < 0)
+    {
+      dprintf (ready, "%s", err->msg);
+      _exit (1);
+    }
+  if (write (ready, "", 1) != 1)
+    _exit (1);
+  close (ready);
+  run_loop (&h);
+}
+
+pid_t
+net_helper_start (const struct net_plan *np, int tap, pid_t init, int *ready_fd, urun_err *err)
+{
+  int p[2], pidfd = (int) syscall (SYS_pidfd_open, init, 0);
+  pid_t pid;
+  if (pidfd < 0)
+    return urun_fail (err, errno, "network: pidfd of the container's process");
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    {
+      close (pidfd);
+      return urun_fail (err, errno, "network: pipe");
+    }
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (pidfd), close (p[0]), close (p[1]);
+      return urun_fail (err, errno, "network: fork the helper");
+    }
+  if (pid == 0)
+    {
+      sigset_t none;
+      /* only these three: nothing of urun's state directory, lock or
+       * sockets stays open in the helper */
+      if (dup2 (tap, 3) < 0 || dup2 (pidfd, 4) < 0 || dup2 (p[1], 5) < 0)
+        _exit (1);
+      syscall (SYS_close_range, 6U, ~0U, 0U);
+      sigemptyset (&none);
+      sigprocmask (SIG_SETMASK, &none, NULL);
+      /* not in the caller's process group: a ^C at `urun run` is for the container */
+      setsid ();
+      helper_main (np, 3, 4, 5);
+    }
+  close (pidfd);
+  close (p[1]);
+  *ready_fd = p[0];
+  return pid;
+}
+
+int
+net_helper_wait (int ready_fd, urun_err *err)
+{
+  char buf[1024];
+  struct pollfd pf = { .fd = ready_fd, .events = POLLIN };
+  ssize_t n;
+  /* bounded: libslirp's set-up is quick; 10 s means something is wrong */
+  if (poll (&pf, 1, 10000) <= 0)
+    return urun_fail (err, ETIMEDOUT, "network: the helper did not come up");
+  n = read (ready_fd, buf, sizeof buf - 1);
+  if (n == 1 && buf[0] == '\0')
+    return 0;
+  if (n <= 0)
+    return urun_fail (err, 0, "network: the helper ended before the network was up");
+  buf[n] = '\0';
+  return urun_fail (err, 0, "%s", buf);
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* urun: the container's side of the user-mode network, made by the child
+ * inside the new network namespace (it has CAP_NET_ADMIN there) before
+ * the root filesystem is set up (the host's /dev/net/tun is still at hand):
+ * the tap device, its MTU, up, its addresses and the default routes,
+ * through rtnetlink.  The tap's fd goes to urun, whose helper holds it. */
+#include <config.h>
+#include "net.h"
+#include "util.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+struct nl_req
+{
+  struct nlmsghdr h;
+  union
+  {
+    struct ifinfomsg link;
+    struct ifaddrmsg addr;
+    struct rtmsg route;
+  } u;
+  char attrs[256];
+};
+
+static void
+nl_attr (struct nl_req *r, unsigned short type, const void *data, size_t len)
+{
+  struct rtattr *a = (struct rtattr *) ((char *) r + NLMSG_ALIGN (r->h.nlmsg_len));
+  a->rta_type = type;
+  a->rta_len = (unsigned short) RTA_LENGTH (len);
+  memcpy (RTA_DATA (a), data, len);
+  r->h.nlmsg_len = NLMSG_ALIGN (r->h.nlmsg_len) + RTA_ALIGN (a->rta_len);
+}
+
+/* Send one request and read its acknowledgement. */
+static int
+nl_call (int fd, struct nl_req *r, const char *what, urun_err *err)
+{
+  char buf[4096];
+  struct nlmsghdr *h = (struct nlmsghdr *) buf;
+  ssize_t n;
+  r->h.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+  if (send (fd, r, r->h.nlmsg_len, 0) < 0)
+    return urun_fail (err, errno, "network: %s (netlink)", what);
+  do
+    n = recv (fd, buf, sizeof buf, 0);
+  while (n < 0 && errno == EINTR);
+  if (n < (ssize_t) sizeof *h || h->nlmsg_type != NLMSG_ERROR)
+    return urun_fail (err, n < 0 ? errno : EPROTO, "network: %s: no netlink answer", what);
+  if (((struct nlmsgerr *) NLMSG_DATA (h))->error != 0)
+    return urun_fail (err, -((struct nlmsgerr *) NLMSG_DATA (h))->error, "network: %s", what);
+  return 0;
+}
+
+static int
+link_up (int fd, int index, int mtu, urun_err *err)
+{
+  struct nl_req r = { .h = { .nlmsg_len = NLMSG_LENGTH (sizeof (struct ifinfomsg)), .nlmsg_type = RTM_NEWLINK } };
+  unsigned int m = (unsigned int) mtu;
+  r.u.link.ifi_family = AF_UNSPEC;
+  r.u.link.ifi_index = index;
+  r.u.link.ifi_flags = IFF_UP;
+  r.u.link.ifi_change = IFF_UP;
+  nl_attr (&r, IFLA_MTU, &m, sizeof m);
+  return nl_call (fd, &r, "bring the interface up", err);
+}
+
+static int
+addr_add (int fd, int family, int index, const void *addr, int prefix, urun_err *err)
+{
+  struct nl_req r = { .h = { .nlmsg_len = NLMSG_LENGTH (sizeof (struct ifaddrmsg)), .nlmsg_type = RTM_NEWADDR,
+                             .nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL } };
+  size_t len = family == AF_INET ? 4 : 16;
+  r.u.addr.ifa_family = (unsigned char) family;
+  r.u.addr.ifa_prefixlen = (unsigned char) prefix;
+  r.u.addr.ifa_index = (unsigned) index;
+  /* no duplicate address detection: the address is usable at once */
+  r.u.addr.ifa_flags = family == AF_INET6 ? IFA_F_NODAD : 0;
+  nl_attr (&r, IFA_LOCAL, addr, len);
+  nl_attr (&r, IFA_ADDRESS, addr, len);
+  return nl_call (fd, &r, family == AF_INET ? "add the IPv4 address" : "add the IPv6 address", err);
+}
+
+static int
+route_default (int fd, int family, int index, const void *gw, urun_err *err)
+{
+  struct nl_req r = { .h = { .nlmsg_len = NLMSG_LENGTH (sizeof (struct rtmsg)), .nlmsg_type = RTM_NEWROUTE,
+                             .nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL } };
+  int oif = index;
+  r.u.route.rtm_family = (unsigned char) family;
+  r.u.route.rtm_table = RT_TABLE_MAIN;
+  r.u.route.rtm_protocol = RTPROT_BOOT;
+  r.u.route.rtm_scope = RT_SCOPE_UNIVERSE;
+  r.u.route.rtm_type = RTN_UNICAST;
+  nl_attr (&r, RTA_GATEWAY, gw, family == AF_INET ? 4 : 16);
+  nl_attr (&r, RTA_OIF, &oif, sizeof oif);
+  return nl_call (fd, &r, family == AF_INET ? "add the default route" : "add the IPv6 default route", err);
+}
+
+static int
+open_tap (const char *name, urun_err *err)
+{
+  struct ifreq ifr = { 0 };
+  int fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    return urun_fail (err, errno, "network: /dev/net/tun is missing (load the tun module: modprobe tun)");
+  if (fd < 0 && (errno == EACCES || errno == EPERM))
+    return urun_fail (err, errno, "network: /dev/net/tun cannot be opened by this user (make it usable by all, "
+                      "as Debian's udev rule does: chmod 0666 /dev/net/tun)");
+  if (fd < 0)
+    return urun_fail (err, errno, "network: open /dev/net/tun");
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  snprintf (ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+  if (ioctl (fd, TUNSETIFF, &ifr) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return urun_fail (err, e, "network: make the tap device %s", name);
+    }
+  return fd;
+}
+
+int
+net_tap_setup (const struct net_plan *np, urun_err *err)
+{
+  cleanup_close int tap = open_tap (np->ifname, err), nl = -1;
+  int index;
+  if (tap < 0)
+    return -1;
+  if ((index = (int) if_nametoindex (np->ifname)) == 0)
+    return urun_fail (err, errno, "network: the tap device %s is not there", np->ifname);
+  nl = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (nl < 0)
+    return urun_fail (err, errno, "network: netlink socket");
+  if (np->ipv6 && addr_add (nl, AF_INET6, index, &np->guest6, 64, err) < 0)
+    return -1;
+  if (link_up (nl, index, np->mtu, err) < 0 || addr_add (nl, AF_INET, index, &np->guest, np->prefix, err) < 0
+      || route_default (nl, AF_INET, index, &np->gateway, err) < 0)
+    return -1;
+  if (np->ipv6 && route_default (nl, AF_INET6, index, &np->gateway6, err) < 0)
+    return -1;
+  return steal_fd (&tap);
+}
