@@ -197,19 +197,10 @@ exec_intermediate (struct exec_run *x, int child_sock)
    * opened by the container's processes, whatever their capabilities in
    * the container's user namespace */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (cgroup_enter (&x->cg, 0, &e) < 0)
+  if (cgroup_enter_exec (&x->cg, x->st->pid, x->st->rootless, &e) < 0)
     {
-      /* rootless on v2, from a cgroup the user does not own (a login
-       * session's scope, PID 1's): moving in needs the common ancestor,
-       * which is not ours.  The process runs, outside the limits. */
-      if (e->errnum == EACCES || e->errnum == EPERM)
-        urun_warn ("the process is not in the container's cgroup (%s): it runs without its limits", e->msg);
-      else
-        {
-          sync_send_error (child_sock, e);
-          _exit (1);
-        }
-      urun_err_free (&e);
+      sync_send_error (child_sock, e);
+      _exit (1);
     }
   if (ns_join_process (x->st->pid, x->pidfd, x->exec_flags, &e) < 0)
     {

@@ -61,10 +61,10 @@ TEST (v1_defaults_are_not_requests)
   struct spec *s = spec_with ("\"resources\": {\"memory\": {\"disableOOMKiller\": false}, \"cpu\": {\"shares\": 0},"
                               " \"blockIO\": {\"weight\": 0}, \"pids\": {\"limit\": 0}, \"unified\": {\"memory.high\": \"1\"}}");
   CHECK (s && cgroup_v1_writes (s->resources, &w, &err) == 0);
-  /* pids 0 is "no limit": max */
+  /* pids 0 is a limit of 0 (the spec: runtimes SHOULD take it so) */
   CHECK (w.n == 1);
   char *got = w_at (&w, 0);
-  CHECK_STR (got, "pids pids.max=max");
+  CHECK_STR (got, "pids pids.max=0");
   free (got);
   CHECK_STR (w.not_applied, "linux.resources.unified");
   cg_writes_free (&w);
@@ -144,6 +144,8 @@ TEST (v2_conversions)
   CHECK (cgroup_v2_unified_ctrl ("memory.high") != NULL);
   CHECK (cgroup_v2_unified_ctrl ("cgroup.procs") == NULL);
   CHECK (cgroup_v2_unified_ctrl ("cgroup.freeze") == NULL);
+  CHECK (cgroup_v2_unified_ctrl ("hugetlb.2MB.max") != NULL);
+  CHECK (cgroup_v2_unified_ctrl ("cgroup.max.depth") != NULL);
   CHECK (cgroup_v2_unified_ctrl ("../x.y") == NULL);
   CHECK (cgroup_v2_unified_ctrl ("memory") == NULL);
   CHECK (cgroup_v2_unified_ctrl ("nosuch.file") == NULL);
@@ -186,8 +188,12 @@ run_dev_prog (const struct bpf_insn *p, size_t n, unsigned type, unsigned access
         case BPF_ALU64 | BPF_MOV | BPF_K: r[i->dst_reg] = (unsigned long long) (long long) i->imm; break;
         case BPF_ALU | BPF_AND | BPF_K: r[i->dst_reg] = (unsigned) (r[i->dst_reg] & (unsigned) i->imm); break;
         case BPF_ALU | BPF_RSH | BPF_K: r[i->dst_reg] = (unsigned) r[i->dst_reg] >> i->imm; break;
-        case BPF_JMP | BPF_JNE | BPF_K:
-          if (r[i->dst_reg] != (unsigned long long) (long long) i->imm)
+        case BPF_JMP32 | BPF_JNE | BPF_K:
+          if ((unsigned) r[i->dst_reg] != (unsigned) i->imm)
+            pc += (size_t) i->off;
+          break;
+        case BPF_JMP32 | BPF_JEQ | BPF_K:
+          if ((unsigned) r[i->dst_reg] == (unsigned) i->imm)
             pc += (size_t) i->off;
           break;
         case BPF_JMP | BPF_EXIT: return (long long) r[0];
@@ -219,6 +225,29 @@ TEST (v2_device_program)
   CHECK (run_dev_prog (p, n, C, R, 1, 11) == 0);     /* /dev/kmsg */
   CHECK (run_dev_prog (p, n, C, R | W, 136, 5) == 1); /* a pty */
   free (p);
+  cg_writes_free (&w);
+  spec_free (s);
+  /* a narrow deny after a wide allow: rw asked for is refused, r is not */
+  s = spec_with ("\"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
+                 " {\"allow\": true, \"type\": \"c\", \"major\": 10, \"minor\": 229, \"access\": \"rwm\"},"
+                 " {\"allow\": false, \"type\": \"c\", \"major\": 10, \"minor\": 229, \"access\": \"w\"}]}");
+  CHECK (s && cgroup_v1_device_rules (s, &w, &err) == 0);
+  CHECK (cgroup_bpfdev_build (&w, &p, &n, &err) == 0);
+  CHECK (run_dev_prog (p, n, C, R | W, 10, 229) == 0);
+  CHECK (run_dev_prog (p, n, C, W, 10, 229) == 0);
+  CHECK (run_dev_prog (p, n, C, R, 10, 229) == 1);
+  free (p);
+  cg_writes_free (&w);
+  spec_free (s);
+  /* numbers that would wrap into another device are refused */
+  s = spec_with ("\"resources\": {\"devices\": [{\"allow\": true, \"type\": \"c\", \"major\": 4294967306,"
+                 " \"minor\": 229, \"access\": \"rwm\"}]}");
+  CHECK (s && cgroup_v1_device_rules (s, &w, &err) < 0 && strstr (err->msg, "linux.resources.devices[0]"));
+  urun_err_free (&err);
+  cg_writes_free (&w);
+  spec_free (s);
+  s = spec_with ("\"resources\": {\"devices\": [{\"allow\": true, \"type\": \"c\", \"major\": -7, \"access\": \"r\"}]}");
+  CHECK (s && cgroup_v1_device_rules (s, &w, &err) < 0);
   cg_writes_free (&w);
   spec_free (s);
 }

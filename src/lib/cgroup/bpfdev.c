@@ -60,7 +60,10 @@ parse_rule (const char *text, struct dev_rule *r)
 }
 
 /* r3 = type, r4 = access, r5 = major, r6 = minor (the prologue); each
- * test jumps past the rule's own return when it does not hold. */
+ * test jumps past the rule's own return when it does not hold.  An allow
+ * takes an access within its own; a deny, any access that has one of its
+ * own (a deny of w refuses rw too, as v1 does).  The numbers are compared
+ * as the 32 bits they are (JMP32). */
 static void
 emit_rule (struct prog *p, const struct dev_rule *r, bool allow)
 {
@@ -69,25 +72,24 @@ emit_rule (struct prog *p, const struct dev_rule *r, bool allow)
   if (r->type)
     {
       jumps[nj++] = p->n;
-      emit (p, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_3, 0, 0, r->type);
+      emit (p, BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_3, 0, 0, r->type);
     }
   if (r->access != all)
     {
-      /* the access asked for must be within the rule's */
       emit (p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_7, BPF_REG_4, 0, 0);
-      emit (p, BPF_ALU | BPF_AND | BPF_K, BPF_REG_7, 0, 0, ~r->access & all);
+      emit (p, BPF_ALU | BPF_AND | BPF_K, BPF_REG_7, 0, 0, allow ? ~r->access & all : r->access);
       jumps[nj++] = p->n;
-      emit (p, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_7, 0, 0, 0);
+      emit (p, BPF_JMP32 | (allow ? BPF_JNE : BPF_JEQ) | BPF_K, BPF_REG_7, 0, 0, 0);
     }
   if (r->major >= 0)
     {
       jumps[nj++] = p->n;
-      emit (p, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_5, 0, 0, (__s32) r->major);
+      emit (p, BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_5, 0, 0, (__s32) (uint32_t) r->major);
     }
   if (r->minor >= 0)
     {
       jumps[nj++] = p->n;
-      emit (p, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_6, 0, 0, (__s32) r->minor);
+      emit (p, BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_6, 0, 0, (__s32) (uint32_t) r->minor);
     }
   emit (p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, allow ? 1 : 0);
   emit (p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);

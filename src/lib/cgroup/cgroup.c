@@ -237,6 +237,32 @@ cgroup_enter (const struct urun_cgroup *cg, pid_t pid, urun_err *err)
 }
 
 int
+cgroup_enter_exec (const struct urun_cgroup *cg, pid_t init, bool rootless, urun_err *err)
+{
+  cleanup_free char *own = NULL, *dir = NULL;
+  if (cgroup_enter (cg, 0, err) == 0)
+    return 0;
+  if (cg->kind == CGROUP_V2 && cg->n && (*err)->errnum == EBUSY && (own = cgroup_v2_own (init)))
+    {
+      size_t n = strlen (cg->dirs[0].path);
+      dir = xasprintf ("/sys/fs/cgroup%s", own);
+      /* only ever a cgroup of the container's own */
+      if (strncmp (dir, cg->dirs[0].path, n) == 0 && dir[n] == '/' && names_only (dir + n, 1))
+        {
+          urun_err_free (err);
+          return cg_write (dir, "cgroup.procs", "0", err);
+        }
+    }
+  if (rootless && ((*err)->errnum == EACCES || (*err)->errnum == EPERM))
+    {
+      urun_warn ("the process is not in the container's cgroup (%s): it runs without its limits", (*err)->msg);
+      urun_err_free (err);
+      return 0;
+    }
+  return -1;
+}
+
+int
 cgroup_place (struct urun_cgroup *cg, pid_t pid, const struct spec *s, int dirfd, urun_err *err)
 {
   const struct cgroup_ops *o = ops_of (cg);
@@ -298,7 +324,9 @@ cgroup_free (struct urun_cgroup *cg)
 /* ---- the record ----------------------------------------------------------
  * v1: "v1", then "CONTROLLERS PATH" lines.
  * v2: "v2", then "unified PATH" once it is known and, for the systemd
- * manager, "systemd user|system UNIT" (written before the unit exists). */
+ * manager, "systemd user|system UNIT" once the unit is started and the
+ * process in it.  A kill -9 before leaves a scope whose process dies with
+ * urun: systemd collects it. */
 
 int
 cgroup_save (const struct urun_cgroup *cg, int dirfd, urun_err *err)
@@ -313,7 +341,10 @@ cgroup_save (const struct urun_cgroup *cg, int dirfd, urun_err *err)
       free (text);
       text = t;
     }
-  if (cg->unit)
+  /* the unit only once it is ours (its job done, the process in it): a
+   * name recorded before could be another's unit (a name in use), which
+   * delete would kill and stop */
+  if (cg->unit && cg->n)
     {
       char *t = xasprintf ("%ssystemd %s %s\n", text, cg->user_bus ? "user" : "system", cg->unit);
       free (text);

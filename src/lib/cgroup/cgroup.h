@@ -63,6 +63,13 @@ int cgroup_check_unused (struct urun_cgroup *cg, urun_err *err);
 int cgroup_create (struct urun_cgroup *cg, const struct spec *s, urun_err *err);
 /* Put pid in it; pid 0: the caller (single-threaded), the cheap way. */
 int cgroup_enter (const struct urun_cgroup *cg, pid_t pid, urun_err *err);
+/* An exec'd process (the caller, single-threaded) into the container's
+ * cgroup: where the container made cgroups of its own below it and gave
+ * them controllers (v2 then takes no process at its top: EBUSY), into its
+ * init's, as runc does; rootless, where the caller may not move itself
+ * there (the common ancestor is not the user's: a login session's scope),
+ * it runs outside, with a warning. */
+int cgroup_enter_exec (const struct urun_cgroup *cg, pid_t init, bool rootless, urun_err *err);
 /* The container's first process, just cloned and waiting: into its
  * cgroup, made now where the manager makes it around the process
  * (systemd); then the record is written again (what is now known). */

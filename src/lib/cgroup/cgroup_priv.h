@@ -84,7 +84,7 @@ int cgroup_bpfdev_build (const struct cg_writes *rules, struct bpf_insn **insns,
 int cgroup_v2_paths (const char *rel, struct urun_cgroup *cg, urun_err *err);
 int cgroup_v2_check_unused (const struct urun_cgroup *cg, urun_err *err);
 /* enable the controllers down to it, write the limits and device rules */
-int cgroup_v2_fill (const struct urun_cgroup *cg, const struct spec *s, urun_err *err);
+int cgroup_v2_fill (const struct urun_cgroup *cg, const struct spec *s, const char *top, urun_err *err);
 int cgroup_v2_destroy (const struct urun_cgroup *cg, urun_err *err);
 int cgroup_v2_update (const struct urun_cgroup *cg, const json_node *resources, urun_err *err);
 /* the cgroup of pid (0: ours) on the unified hierarchy, or NULL */

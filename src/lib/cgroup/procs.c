@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* as deep as destroy goes (v1.c) */
-#define MAX_DEPTH 32
+/* as deep as destroy goes (tree.c) */
+#define MAX_DEPTH 256
 
 struct pid_list
 {

@@ -151,10 +151,19 @@ append_variant (sd_bus_message *m, const char *name, const char *v, urun_err *er
           }
         else
           {
-            long long x = strtoll (num, &end, 0);
-            if (*num && *end == '\0' && errno == 0)
+            bool neg = *num == '-';
+            long long x = neg ? strtoll (num, &end, 0) : 0;
+            unsigned long long ux = neg ? 0 : strtoull (num, &end, 0);
+            static const long long lo[] = { ['y'] = 0, ['n'] = -32768, ['q'] = 0, ['i'] = INT32_MIN, ['u'] = 0,
+                                            ['x'] = INT64_MIN, ['t'] = 0 };
+            static const unsigned long long hi[] = { ['y'] = 255, ['n'] = 32767, ['q'] = 65535, ['i'] = INT32_MAX,
+                                                     ['u'] = UINT32_MAX, ['x'] = INT64_MAX, ['t'] = UINT64_MAX };
+            if (!neg)
+              x = (long long) ux;
+            if (*num && *end == '\0' && errno == 0
+                && (neg ? x >= lo[(unsigned char) sig[0]] : ux <= hi[(unsigned char) sig[0]]))
               {
-                uint64_t u = (uint64_t) x;
+                uint64_t u = neg ? (uint64_t) x : (uint64_t) ux;
                 switch (sig[0])
                   {
                   case 'y': return sdl.sd_bus_message_append (m, "v", "y", (uint8_t) u);
@@ -190,6 +199,9 @@ append_annotations (sd_bus_message *m, const struct spec *s, urun_err *err)
       if (strncmp (k, prefix, sizeof prefix - 1) != 0 || v == NULL)
         continue;
       k += sizeof prefix - 1;
+      if (strcmp (k, "PIDs") == 0 || strcmp (k, "Delegate") == 0 || strcmp (k, "Slice") == 0
+          || strcmp (k, "Description") == 0)
+        return urun_fail (err, 0, "annotation `org.systemd.property.%s`: urun sets this property itself", k);
       if (*k == '\0' || strspn (k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != strlen (k))
         return urun_fail (err, 0, "annotation `org.systemd.property.%s`: not a property name", k);
       if ((r = sdl.sd_bus_message_open_container (m, 'r', "sv")) < 0 || (r = sdl.sd_bus_message_append (m, "s", k)) < 0)
@@ -213,13 +225,19 @@ append_limits (sd_bus_message *m, const struct spec *s)
   int r = 0;
   if (json_integer (json_get (mem, "limit"), &v) && v > 0)
     r = sdl.sd_bus_message_append (m, "(sv)", "MemoryMax", "t", (uint64_t) v);
-  if (r >= 0 && json_integer (json_get (pids, "limit"), &v) && v > 0)
-    r = sdl.sd_bus_message_append (m, "(sv)", "TasksMax", "t", (uint64_t) v);
+  if (r >= 0 && json_integer (json_get (pids, "limit"), &v) && v >= -1)
+    r = sdl.sd_bus_message_append (m, "(sv)", "TasksMax", "t", v == -1 ? UINT64_MAX : (uint64_t) v);
   if (r >= 0 && json_integer (json_get (cpu, "shares"), &v) && v > 0)
     r = sdl.sd_bus_message_append (m, "(sv)", "CPUWeight", "t", (uint64_t) cgroup_v2_shares_to_weight ((unsigned long long) v));
   json_integer (json_get (cpu, "period"), &period);
   if (r >= 0 && json_integer (json_get (cpu, "quota"), &v) && v > 0 && period > 0)
-    r = sdl.sd_bus_message_append (m, "(sv)", "CPUQuotaPerSecUSec", "t", (uint64_t) (v * 1000000 / period));
+    {
+      /* runc's: per second, rounded up to systemd's 10 ms steps */
+      unsigned long long q = (unsigned long long) v * 1000000ULL / (unsigned long long) period;
+      if (q % 10000)
+        q = (q / 10000 + 1) * 10000;
+      r = sdl.sd_bus_message_append (m, "(sv)", "CPUQuotaPerSecUSec", "t", (uint64_t) q);
+    }
   return r;
 }
 
@@ -354,7 +372,11 @@ sd_place (struct urun_cgroup *cg, pid_t pid, const struct spec *s, urun_err *err
     return urun_fail (err, errno, "systemd: make %s in the delegated scope", cg->dirs[0].path);
   if (cg_write (cg->dirs[0].path, "cgroup.procs", v, err) < 0)
     return urun_err_wrap (err, "systemd: move the container into its sub-cgroup");
-  return cgroup_v2_fill (cg, s, err);
+  {
+    /* the scope is ours to enable controllers in; what is above, systemd's */
+    cleanup_free char *scope = xasprintf ("/sys/fs/cgroup%s", own);
+    return cgroup_v2_fill (cg, s, scope, err);
+  }
 }
 
 /* Stop the unit (its processes are gone by now: the sub-cgroup was
@@ -369,6 +391,10 @@ sd_destroy (const struct urun_cgroup *cg, urun_err *err)
   cleanup_free char *result = NULL, *what = NULL;
   cleanup_err urun_err stop = NULL;
   int r;
+  /* not placed (its start failed, or never came): the unit of that name,
+   * if any, is not ours */
+  if (cg->n == 0)
+    return 0;
   if (cgroup_v2_destroy (cg, err) < 0)
     return -1;
   if (cg->unit == NULL || bus_open (cg->user_bus, &bus, err) < 0)

@@ -74,25 +74,48 @@ cg_check_unused (const char *path, const char *freeze_file, const char *thawed, 
   return 0;
 }
 
-/* SIGKILL to every process of path and of the cgroups below it (the
- * container may have made some); true when none was left. */
-bool
-cg_kill_tree (const char *path, int depth)
+/* How deep the container's own cgroups are followed: a container may
+ * make its own tree (a rw cgroup mount), and whatever is in it must be
+ * killed and removed.  Walked by fd (no path grows past PATH_MAX), one fd
+ * a level. */
+#define TREE_DEPTH 256
+
+static DIR *
+open_sub (int dfd, const char *name)
+{
+  int fd = openat (dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  if (fd >= 0 && d == NULL)
+    close (fd);
+  return d;
+}
+
+static bool
+is_sub (const struct dirent *de)
+{
+  return de->d_type == DT_DIR && strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0;
+}
+
+static bool
+kill_at (DIR *d, int depth)
 {
   cleanup_free char *text = NULL;
+  cleanup_err urun_err e = NULL;
+  struct dirent *de;
   bool empty = true;
   char *save = NULL;
-  DIR *d = depth < 32 ? opendir (path) : NULL;
-  struct dirent *de;
-  while (d && (de = readdir (d)))
-    if (de->d_type == DT_DIR && strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+  size_t len;
+  while (depth < TREE_DEPTH && (de = readdir (d)))
+    if (is_sub (de))
       {
-        cleanup_free char *sub = xasprintf ("%s/%s", path, de->d_name);
-        empty = cg_kill_tree (sub, depth + 1) && empty;
+        DIR *sub = open_sub (dirfd (d), de->d_name);
+        if (sub)
+          {
+            empty = kill_at (sub, depth + 1) && empty;
+            closedir (sub);
+          }
       }
-  if (d)
-    closedir (d);
-  if ((text = cg_read (path, "cgroup.procs")) == NULL)
+  if (read_file_at (dirfd (d), "cgroup.procs", &text, &len, &e) < 0)
     return empty;
   for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
     {
@@ -102,23 +125,58 @@ cg_kill_tree (const char *path, int depth)
   return empty;
 }
 
-/* rmdir, the cgroups below first; EBUSY (a process still leaving) waited
- * for, bounded. */
+/* SIGKILL to every process of path and of the cgroups below it (the
+ * container may have made some); true when none was left. */
+bool
+cg_kill_tree (const char *path, int depth)
+{
+  DIR *d = opendir (path);
+  bool empty;
+  if (d == NULL)
+    return true;
+  empty = kill_at (d, depth);
+  closedir (d);
+  return empty;
+}
+
+/* rmdir of each cgroup below d, deepest first; EBUSY (a process still
+ * leaving) waited for, bounded. */
+static int
+rmdir_below (DIR *d, int depth, const char *top, urun_err *err)
+{
+  struct dirent *de;
+  int r = 0;
+  while (depth < TREE_DEPTH && (de = readdir (d)))
+    if (is_sub (de))
+      {
+        DIR *sub = open_sub (dirfd (d), de->d_name);
+        if (sub)
+          {
+            if (rmdir_below (sub, depth + 1, top, err) < 0)
+              r = -1;
+            closedir (sub);
+          }
+        for (int t = 0; r == 0 && unlinkat (dirfd (d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT; t++)
+          {
+            if (errno != EBUSY || t == 500)
+              r = urun_fail (err, errno, "remove a cgroup below %s", top);
+            else
+              cg_sleep_ms (2);
+          }
+      }
+  return r;
+}
+
 int
 cg_rmdir_tree (const char *path, int depth, urun_err *err)
 {
-  DIR *d = depth < 32 ? opendir (path) : NULL;
-  struct dirent *de;
+  DIR *d = opendir (path);
   int r = 0;
-  while (d && (de = readdir (d)))
-    if (de->d_type == DT_DIR && strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
-      {
-        cleanup_free char *sub = xasprintf ("%s/%s", path, de->d_name);
-        if (cg_rmdir_tree (sub, depth + 1, err) < 0)
-          r = -1;
-      }
   if (d)
-    closedir (d);
+    {
+      r = rmdir_below (d, depth, path, err);
+      closedir (d);
+    }
   for (int t = 0; r == 0 && rmdir (path) < 0 && errno != ENOENT; t++)
     {
       if (errno != EBUSY || t == 500)

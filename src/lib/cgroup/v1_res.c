@@ -194,7 +194,8 @@ cgroup_v1_writes (const json_node *res, struct cg_writes *w, urun_err *err)
       if (int_field (n, "limit", "linux.resources.pids.limit", &has, &v, err) < 0)
         return -1;
       if (has)
-        add (w, "pids", "pids.max", v > 0 ? xasprintf ("%lld", v) : xstrdup ("max"), "linux.resources.pids.limit");
+        /* 0 is a limit (the spec: runtimes SHOULD take it so); -1, none */
+        add (w, "pids", "pids.max", v >= 0 ? xasprintf ("%lld", v) : xstrdup ("max"), "linux.resources.pids.limit");
     }
   if ((n = json_get (res, "blockIO")) && block_io (n, w, err) < 0)
     return -1;
@@ -255,6 +256,10 @@ cgroup_v1_device_rules (const struct spec *s, struct cg_writes *w, urun_err *err
       long long maj = -1, min = -1;
       bool hm = json_integer (json_get (r, "major"), &maj), hn = json_integer (json_get (r, "minor"), &min);
       char type = t ? t[0] : 'a';
+      /* absent or -1: any; else a device number, never one that wraps into another */
+      if ((hm && (maj < -1 || maj > 0xffffffffLL)) || (hn && (min < -1 || min > 0xffffffffLL)))
+        return urun_fail (err, 0, "`linux.resources.devices[%zu]`: major and minor are from 0 to 4294967295 "
+                          "(absent or -1: any)", i);
       if ((t && (strlen (t) != 1 || !strchr ("acbu", type))) || (acc && strspn (acc, "rwm") != strlen (acc)))
         return urun_fail (err, 0, "`linux.resources.devices[%zu]`: type must be a, c, b or u, access of r, w, m", i);
       rule_add (w, json_bool (json_get (r, "allow")), rule_text (type == 'u' ? 'c' : type, hm, maj, hn, min, acc));

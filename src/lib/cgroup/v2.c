@@ -74,14 +74,16 @@ word_in (const char *list, const char *w)
   return false;
 }
 
-/* Each level from the top down to the parent of leaf gives its children
- * every controller it has (errors ignored: a level not ours, or one the
- * kernel refuses; what the leaf then lacks is said by fill). */
+/* Each level from top (NULL: the hierarchy's root) down to the parent of
+ * leaf gives its children every controller it has (errors ignored: a
+ * level not ours, or one the kernel refuses; what the leaf then lacks is
+ * said by fill).  Under systemd, top is the delegated scope: the levels
+ * above are systemd's to write. */
 static void
-enable_controllers (const char *leaf)
+enable_controllers (const char *leaf, const char *top)
 {
   cleanup_free char *p = xstrdup (leaf);
-  size_t root_len = strlen (V2_ROOT);
+  size_t root_len = top && strncmp (top, leaf, strlen (top)) == 0 ? strlen (top) : strlen (V2_ROOT);
   for (char *s = p + root_len;; s = strchr (s + 1, '/'))
     {
       cleanup_free char *have = NULL, *on = NULL;
@@ -150,29 +152,34 @@ write_one (const char *dir, const struct cg_write *w, urun_err *err)
  * still be realizing the cgroups above it (seen once in the guest: pids
  * missing from a fresh scope), so enabling is tried again, bounded. */
 static char *
-leaf_controllers (const char *leaf, const struct cg_writes *w)
+leaf_controllers (const char *leaf, const char *top, const struct cg_writes *w)
 {
   for (int t = 0;; t++)
     {
       char *have = cg_read (leaf, "cgroup.controllers");
       bool all = true;
       for (size_t i = 0; all && i < w->n; i++)
-        all = word_in (have, w->v[i].ctrl);
+        all = strcmp (w->v[i].ctrl, "cgroup") == 0 || word_in (have, w->v[i].ctrl);
       if (all || t == 10)
         return have;
       free (have);
       cg_sleep_ms (10);
-      enable_controllers (leaf);
+      enable_controllers (leaf, top);
     }
 }
 
 static int
-apply (const char *leaf, const struct cg_writes *w, urun_err *err)
+apply (const char *leaf, const char *top, const struct cg_writes *w, urun_err *err)
 {
-  cleanup_free char *have = leaf_controllers (leaf, w), *missing = NULL, *fields = NULL;
+  cleanup_free char *have = leaf_controllers (leaf, top, w), *missing = NULL, *fields = NULL;
   for (size_t i = 0; i < w->n; i++)
     {
-      if (!word_in (have, w->v[i].ctrl))
+      bool here = strcmp (w->v[i].ctrl, "cgroup") == 0 || word_in (have, w->v[i].ctrl);
+      /* the spec: a unified key whose controller is not there MUST fail */
+      if (!here && strcmp (w->v[i].field, "linux.resources.unified") == 0)
+        return urun_fail (err, 0, "`linux.resources.unified.%s`: controller %s is not enabled for cgroup %s",
+                          w->v[i].file, w->v[i].ctrl, leaf);
+      if (!here)
         {
           char *m = missing == NULL ? xstrdup (w->v[i].ctrl)
                     : word_in (missing, w->v[i].ctrl) ? xstrdup (missing)
@@ -195,16 +202,16 @@ apply (const char *leaf, const struct cg_writes *w, urun_err *err)
 }
 
 int
-cgroup_v2_fill (const struct urun_cgroup *cg, const struct spec *s, urun_err *err)
+cgroup_v2_fill (const struct urun_cgroup *cg, const struct spec *s, const char *top, urun_err *err)
 {
   struct cg_writes w = { 0 }, dev = { 0 };
   int r = -1;
-  enable_controllers (cg->dirs[0].path);
+  enable_controllers (cg->dirs[0].path, top);
   if (cgroup_v2_writes (s->resources, &w, err) < 0)
     goto out;
   if (w.not_applied)
     urun_warn ("linux.resources (%s) not applied: cgroup v2 has no such files", w.not_applied);
-  if (apply (cg->dirs[0].path, &w, err) < 0)
+  if (apply (cg->dirs[0].path, top, &w, err) < 0)
     goto out;
   /* the device controller of v2 is a BPF program, which root alone may
    * attach; rootless, the container can make no device node anyway */
@@ -223,7 +230,7 @@ v2_create (struct urun_cgroup *cg, const struct spec *s, urun_err *err)
 {
   if (make_dirs (cg->dirs[0].path, err) < 0)
     return -1;
-  return cgroup_v2_fill (cg, s, err);
+  return cgroup_v2_fill (cg, s, NULL, err);
 }
 
 static int
@@ -321,7 +328,12 @@ cgroup_v2_update (const struct urun_cgroup *cg, const json_node *resources, urun
     goto out;
   if (w.not_applied)
     urun_warn ("linux.resources (%s) not applied: cgroup v2 has no such files", w.not_applied);
-  r = apply (cg->dirs[0].path, &w, err);
+  {
+    /* systemd's scope (the parent of the leaf) and below are ours */
+    const char *leaf = cg->dirs[0].path, *slash = strrchr (leaf, '/');
+    cleanup_free char *top = cg->unit && slash ? xstrndup (leaf, (size_t) (slash - leaf)) : NULL;
+    r = apply (leaf, top, &w, err);
+  }
 out:
   cg_writes_free (&w);
   return r;

@@ -94,8 +94,10 @@ memory (const json_node *m, struct cg_writes *w, urun_err *err)
   return 0;
 }
 
-/* crun's (and systemd's) conversion of cpu shares [2, 262144] to a
- * weight [1, 10000]: 1024 shares are weight 100, roughly. */
+/* The linear conversion of cpu shares [2, 262144] to a weight [1, 10000]
+ * that crun 1.8 (Debian 12's) and runc before 1.3.2 use: 1024 shares are
+ * weight 39.  (Newer crun and runc map 1024 to 100 on a curve; this one
+ * is what the engines of this distribution see from crun.) */
 unsigned long long
 cgroup_v2_shares_to_weight (unsigned long long shares)
 {
@@ -234,18 +236,25 @@ rdma (const json_node *r, struct cg_writes *w, urun_err *err)
 }
 
 /* A key of linux.resources.unified: a file of the container's cgroup, by
- * name only, of a controller ("memory.high"); its controller, or NULL.
- * Never cgroup's own interface files (cgroup.procs, .freeze, .kill,
- * .subtree_control, ...): those are urun's to write. */
+ * name only ("memory.high", "hugetlb.2MB.max", "cgroup.max.depth"); its
+ * controller ("cgroup" for the core's own files), or NULL.  Never the
+ * core files that are urun's to write: procs, threads, kill, freeze,
+ * subtree_control, type. */
 const char *
 cgroup_v2_unified_ctrl (const char *k)
 {
-  static const char *const ctrls[] = { "memory", "cpu", "cpuset", "io", "pids", "hugetlb", "rdma", "misc" };
+  static const char *const ctrls[] = { "memory", "cpu", "cpuset", "io", "pids", "hugetlb", "rdma", "misc", "cgroup" };
+  static const char *const urun_s[] = { "cgroup.procs", "cgroup.threads", "cgroup.kill", "cgroup.freeze",
+                                        "cgroup.subtree_control", "cgroup.type" };
   size_t n = strcspn (k, ".");
   if (k[n] != '.' || k[n + 1] == '\0' || strlen (k) > 255)
     return NULL;
   for (const char *c = k; *c; c++)
-    if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' || *c == '_'
+          || *c == '-'))
+      return NULL;
+  for (size_t i = 0; i < sizeof urun_s / sizeof *urun_s; i++)
+    if (strcmp (k, urun_s[i]) == 0)
       return NULL;
   for (size_t i = 0; i < sizeof ctrls / sizeof *ctrls; i++)
     if (strlen (ctrls[i]) == n && strncmp (k, ctrls[i], n) == 0)
@@ -285,7 +294,8 @@ cgroup_v2_writes (const json_node *res, struct cg_writes *w, urun_err *err)
       if (int_field (n, "limit", "linux.resources.pids.limit", &has, &v, err) < 0)
         return -1;
       if (has)
-        add (w, "pids", "pids.max", v > 0 ? xasprintf ("%lld", v) : xstrdup ("max"), "linux.resources.pids.limit");
+        /* 0 is a limit (the spec: runtimes SHOULD take it so); -1, none */
+        add (w, "pids", "pids.max", v >= 0 ? xasprintf ("%lld", v) : xstrdup ("max"), "linux.resources.pids.limit");
     }
   if ((n = json_get (res, "blockIO")) && block_io (n, w, err) < 0)
     return -1;
