@@ -176,7 +176,11 @@ fi
 # ---- a staging area every test user can read ---------------------------
 stage=$(mktemp -d /tmp/urun-tests.XXXXXX)
 chmod 755 "$stage"
-trap 'rm -rf "$stage"' EXIT
+# /dev/net/tun for the rootless pass's user-mode networking (network.bats):
+# Debian's udev rule makes it 0666; a host where it is 0600 has that mode
+# back at the end (tun_mode)
+tun_mode=
+trap 'rm -rf "$stage"; [ -z "$tun_mode" ] || chmod "$tun_mode" /dev/net/tun' EXIT
 mkdir -p "$stage/bin" "$stage/rootfs"
 if [ -x "$URUN" ]; then
     install -m 755 "$URUN" "$stage/bin/urun"
@@ -302,6 +306,11 @@ setup_test_user() {
     done
     uid=$(id -u "$TEST_USER")
     mkdir -p "/run/user/$uid" && chown "$TEST_USER:" "/run/user/$uid" && chmod 700 "/run/user/$uid"
+    if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ] && [ -z "$tun_mode" ]; then
+        tun_mode=$(stat -c %a /dev/net/tun)
+        chmod 0666 /dev/net/tun &&
+            say "[rootless] /dev/net/tun made 0666 for user-mode networking (it was $tun_mode; it is again at the end)"
+    fi
 }
 
 # (URUN_ONLY naming engine files or the VM script only: no integration pass)

@@ -204,6 +204,8 @@ complete -c urun -n $cr -l notify-socket -r -F -d 'sd_notify socket READY=1 is p
 complete -c urun -n $cr -l preserve-fds -x -d 'Pass N additional file descriptors'
 complete -c urun -n $cr -l no-pivot -d 'Do not use pivot_root'
 complete -c urun -n $cr -l no-new-keyring -d 'Do not create a new session keyring'
+complete -c urun -n $cr -l network -x -a 'slirp slirp:allow-host-loopback none' -d 'User-mode networking'
+complete -c urun -n $cr -s p -l publish -x -d 'Publish a port: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]'
 complete -c urun -n '__urun_using_command run' -s d -l detach -d 'Do not wait for the container'
 
 # checkpoint, restore

@@ -410,8 +410,12 @@ net_helper_start (const struct net_plan *np, int tap, pid_t init, int *ready_fd,
       sigset_t none;
       /* only these three: nothing of urun's state directory, lock or
        * sockets stays open in the helper */
-      if (dup2 (tap, 3) < 0 || dup2 (pidfd, 4) < 0 || dup2 (p[1], 5) < 0)
+      int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      if (null < 0 || dup2 (tap, 3) < 0 || dup2 (pidfd, 4) < 0 || dup2 (p[1], 5) < 0)
         _exit (1);
+      /* not the container's stdio either (an engine's pipes stay its own) */
+      for (int i = 0; i < 3; i++)
+        dup2 (null, i);
       syscall (SYS_close_range, 6U, ~0U, 0U);
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
