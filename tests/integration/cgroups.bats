@@ -8,18 +8,6 @@
 # session are tested in the qemu guest: tests/vm.)
 load helpers
 
-host_v1() { [ "$(stat -f -c %T /sys/fs/cgroup)" = tmpfs ]; }
-
-need_v1_root() {
-    if is_rootless; then skip "rootless: no cgroup of its own on this host"; fi
-    if ! host_v1; then skip "not a cgroup v1 host: tests/vm covers cgroup v2"; fi
-}
-
-# The container's directory in the hierarchy of CONTROLLER (its record).
-cgroup_dir() {
-    awk -v c="$2" '$1 == c { print $2 }' "$BATS_TEST_TMPDIR/state/$1/cgroup"
-}
-
 @test "v1 root: memory and pids limits land in the container's own cgroups, seen inside as its root" {
     need_v1_root
     setup_bundle sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; grep -c . /proc/self/cgroup >/dev/null; awk -F: "\$2 == \"pids\" { print \$3 }" /proc/self/cgroup; sleep 30'

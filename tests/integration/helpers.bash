@@ -315,3 +315,17 @@ start_listener() {
     for i in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
     [ -S "$sock" ]
 }
+
+# cgroups: a v1 (or hybrid) host; the cases that need root there (skipped
+# with the reason elsewhere); the container's directory in the hierarchy
+# of CONTROLLER, from its record in the state directory.
+host_v1() { [ "$(stat -f -c %T /sys/fs/cgroup)" = tmpfs ]; }
+
+need_v1_root() {
+    if is_rootless; then skip "rootless: no cgroup of its own on this host"; fi
+    if ! host_v1; then skip "not a cgroup v1 host: tests/vm covers cgroup v2"; fi
+}
+
+cgroup_dir() {
+    awk -v c="$2" '$1 == c { print $2 }' "$BATS_TEST_TMPDIR/state/$1/cgroup"
+}

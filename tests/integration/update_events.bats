@@ -8,18 +8,6 @@
 # on this host at the same time.
 load helpers
 
-host_v1() { [ "$(stat -f -c %T /sys/fs/cgroup)" = tmpfs ]; }
-
-need_v1_root() {
-    if is_rootless; then skip "rootless: no cgroup of its own on this host"; fi
-    if ! host_v1; then skip "not a cgroup v1 host: tests/vm covers cgroup v2"; fi
-}
-
-# The container's directory in the hierarchy of CONTROLLER (its record).
-cgroup_dir() {
-    awk -v c="$2" '$1 == c { print $2 }' "$BATS_TEST_TMPDIR/state/$1/cgroup"
-}
-
 config_copy() { cat "$BATS_TEST_TMPDIR/state/$1/config.json"; }
 
 @test "update: --memory, --memory-swap, --pids-limit, --cpu-* change the live v1 cgroup and the config copy" {

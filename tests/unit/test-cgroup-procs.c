@@ -41,7 +41,7 @@ put (const char *rel, const char *text)
 }
 
 static void
-cg_add (struct urun_cgroup *cg, const char *ctrls, const char *rel)
+fake_cg_add (struct urun_cgroup *cg, const char *ctrls, const char *rel)
 {
   cg->dirs = xrealloc (cg->dirs, (cg->n + 1) * sizeof *cg->dirs);
   cg->dirs[cg->n].controllers = xstrdup (ctrls);
@@ -59,10 +59,10 @@ TEST (v1_every_hierarchy_and_below_once_each)
   put ("memory/c/sub/cgroup.procs", "7\n");
   put ("memory/c/sub/deeper/cgroup.procs", "3\n");
   put ("pids/c/cgroup.procs", "5\n9\n");
-  cg_add (&cg, "memory", "memory/c");
-  cg_add (&cg, "pids", "pids/c");
+  fake_cg_add (&cg, "memory", "memory/c");
+  fake_cg_add (&cg, "pids", "pids/c");
   /* a hierarchy where it was never made has none of it */
-  cg_add (&cg, "freezer", "freezer/c");
+  fake_cg_add (&cg, "freezer", "freezer/c");
   CHECK (cgroup_pids (&cg, &pids, &n, &err) == 0);
   CHECK (n == 4);
   if (n == 4)
@@ -82,7 +82,7 @@ TEST (none_and_empty)
   CHECK (cgroup_kill (&cg, 0, &err) == 0);
   cg.kind = CGROUP_V2;
   put ("empty/cgroup.procs", "");
-  cg_add (&cg, "", "empty");
+  fake_cg_add (&cg, "", "empty");
   CHECK (cgroup_pids (&cg, &pids, &n, &err) == 0 && n == 0);
   free (pids);
   CHECK (cgroup_kill (&cg, 0, &err) == 0);
@@ -96,7 +96,7 @@ TEST (a_directory_without_cgroup_procs_fails)
   pid_t *pids = NULL;
   size_t n = 0;
   put ("bare/x", "");
-  cg_add (&cg, "", "bare");
+  fake_cg_add (&cg, "", "bare");
   CHECK (cgroup_pids (&cg, &pids, &n, &err) < 0);
   CHECK (err && strstr (err->msg, "cgroup.procs"));
   free (pids);
@@ -113,7 +113,7 @@ TEST (v2_kill_file_for_sigkill)
    * would reach no process */
   put ("v2/cgroup.procs", "4194305\n");
   put ("v2/cgroup.kill", "");
-  cg_add (&cg, "", "v2");
+  fake_cg_add (&cg, "", "v2");
   CHECK (cgroup_kill (&cg, SIGKILL, &err) == 1);
   kf = xasprintf ("%s/v2/cgroup.kill", top);
   CHECK (read_file_at (AT_FDCWD, kf, &text, NULL, &err) == 0);
@@ -129,7 +129,7 @@ TEST (signal_each_pid)
   char *self = xasprintf ("%d\n", (int) getpid ());
   /* signal 0 to ourselves: checks the pid, sends nothing */
   put ("sig/cgroup.procs", self);
-  cg_add (&cg, "", "sig");
+  fake_cg_add (&cg, "", "sig");
   CHECK (cgroup_kill (&cg, 0, &err) == 1);
   free (self);
   cgroup_free (&cg);

@@ -129,6 +129,27 @@ TEST (v2_limits_and_conversions)
   spec_free (s);
 }
 
+TEST (v2_update_uses_what_it_has)
+{
+  cleanup_err urun_err err = NULL;
+  struct cg_writes w;
+  struct cg_v2_now now = { .memory_limit = 33554432, .cpu_period = 250000 };
+  struct spec *s = spec_with ("\"resources\": {\"memory\": {\"swap\": 67108864}, \"cpu\": {\"quota\": 50000}}");
+  char *a, *b;
+  CHECK (s && cgroup_v2_writes_now (s->resources, &now, &w, &err) == 0 && w.n == 2);
+  a = w_at (&w, 0);
+  b = w_at (&w, 1);
+  CHECK_STR (a, "memory memory.swap.max=33554432");
+  CHECK_STR (b, "cpu cpu.max=50000 250000");
+  free (a);
+  free (b);
+  cg_writes_free (&w);
+  /* at create there is nothing yet: a swap total needs the limit */
+  CHECK (cgroup_v2_writes (s->resources, &w, &err) < 0);
+  cg_writes_free (&w);
+  spec_free (s);
+}
+
 TEST (v2_conversions)
 {
   cleanup_err urun_err err = NULL;
@@ -257,6 +278,7 @@ main (void)
 {
   RUN (v2_limits_and_conversions);
   RUN (v2_conversions);
+  RUN (v2_update_uses_what_it_has);
   RUN (v2_refusals_name_the_field);
   RUN (v2_device_program);
   RUN (v1_limits_in_order);

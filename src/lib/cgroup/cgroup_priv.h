@@ -23,6 +23,13 @@ struct cg_writes
 };
 
 void cg_writes_free (struct cg_writes *w);
+/* v1_res.c, for both mappings: one more write; a field this version has
+ * no file for; an integer field (has: it is there), or an error naming it. */
+void cg_add (struct cg_writes *w, const char *ctrl, const char *file, char *value, const char *field);
+void cg_not_here (struct cg_writes *w, const char *field);
+int cg_int_field (const json_node *o, const char *key, const char *field, bool *has, long long *v, urun_err *err);
+int cg_pids (const json_node *pids, struct cg_writes *w, urun_err *err);
+int cg_hugepages (const json_node *limits, const char *suffix, struct cg_writes *w, urun_err *err);
 
 /* v1_res.c: linux.resources (but devices) as v1 files, in the order to
  * write them.  Errors name the field. */
@@ -64,11 +71,25 @@ char *cg_read (const char *dir, const char *file); /* NULL when unreadable */
 int cg_check_unused (const char *path, const char *freeze_file, const char *thawed, urun_err *err);
 bool cg_kill_tree (const char *path, int depth); /* true: it was empty */
 int cg_rmdir_tree (const char *path, int depth, urun_err *err);
+/* mkdir -p of path below the hierarchy's root (its first root_len
+ * characters), made calls each level it made; an existing leaf must be
+ * unused (freeze_file not frozen). */
+int cg_mkdir_p (const char *path, size_t root_len, const char *freeze_file, const char *thawed,
+                int (*made) (const char *dir, urun_err *err), urun_err *err);
 
 /* v2_res.c: linux.resources as v2 files, in the order to write them;
  * ctrl is the controller that must be enabled for each.  Errors name
  * the field. */
 int cgroup_v2_writes (const json_node *resources, struct cg_writes *w, urun_err *err);
+/* For update: what the cgroup has now, for the fields given alone (a
+ * swap total needs the memory limit, a quota the period); -1 / 0: none. */
+struct cg_v2_now
+{
+  long long memory_limit; /* memory.max, -1 for max */
+  long long cpu_period;   /* the second field of cpu.max */
+};
+int cgroup_v2_writes_now (const json_node *resources, const struct cg_v2_now *now, struct cg_writes *w,
+                          urun_err *err);
 int cgroup_v2_swap (long long swap, long long limit, long long *out, urun_err *err);
 unsigned long long cgroup_v2_shares_to_weight (unsigned long long shares);
 const char *cgroup_v2_unified_ctrl (const char *key);

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +55,35 @@ has_subdir (const char *path)
   if (d)
     closedir (d);
   return sub;
+}
+
+int
+cg_mkdir_p (const char *path, size_t root_len, const char *freeze_file, const char *thawed,
+            int (*made) (const char *dir, urun_err *err), urun_err *err)
+{
+  cleanup_free char *p = NULL;
+  /* the parent is there, mostly: one mkdir */
+  if (mkdir (path, 0755) == 0)
+    return made ? made (path, err) : 0;
+  if (errno == EEXIST)
+    return cg_check_unused (path, freeze_file, thawed, err);
+  p = xstrdup (path);
+  for (char *s = strchr (p + root_len + 1, '/');; s = strchr (s + 1, '/'))
+    {
+      if (s)
+        *s = '\0';
+      if (mkdir (p, 0755) == 0)
+        {
+          if (made && made (p, err) < 0)
+            return -1;
+        }
+      else if (errno != EEXIST)
+        return urun_fail (err, errno, "mkdir %s", p);
+      if (s == NULL)
+        break;
+      *s = '/';
+    }
+  return 0;
 }
 
 /* An existing cgroup is taken only when nothing uses it: no process, no

@@ -152,30 +152,8 @@ cgroup_v1_check_unused (const struct urun_cgroup *cg, urun_err *err)
 static int
 make_dir (const struct urun_cgroup_dir *d, urun_err *err)
 {
-  bool cpuset = has_ctrl (d->controllers, "cpuset");
-  cleanup_free char *p = NULL;
-  /* the parent is there, mostly: one mkdir */
-  if (mkdir (d->path, 0755) == 0)
-    return cpuset ? cpuset_fill (d->path, err) : 0;
-  if (errno == EEXIST)
-    return cg_check_unused (d->path, "freezer.state", "THAWED", err);
-  p = xstrdup (d->path);
-  for (char *s = strchr (p + 1, '/');; s = strchr (s + 1, '/'))
-    {
-      if (s)
-        *s = '\0';
-      if (mkdir (p, 0755) == 0)
-        {
-          if (cpuset && cpuset_fill (p, err) < 0)
-            return -1;
-        }
-      else if (errno != EEXIST)
-        return urun_fail (err, errno, "mkdir %s", p);
-      if (s == NULL)
-        break;
-      *s = '/';
-    }
-  return 0;
+  return cg_mkdir_p (d->path, 0, "freezer.state", "THAWED", has_ctrl (d->controllers, "cpuset") ? cpuset_fill : NULL,
+                     err);
 }
 
 static int

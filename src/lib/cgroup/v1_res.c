@@ -8,15 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void
-add (struct cg_writes *w, const char *ctrl, const char *file, char *value, const char *field)
+#define add cg_add
+#define not_here cg_not_here
+#define int_field cg_int_field
+
+/* What both versions' mappings share (v2_res.c uses them too). */
+void
+cg_add (struct cg_writes *w, const char *ctrl, const char *file, char *value, const char *field)
 {
   w->v = xrealloc (w->v, (w->n + 1) * sizeof *w->v);
   w->v[w->n++] = (struct cg_write){ .ctrl = ctrl, .file = xstrdup (file), .value = value, .field = field };
 }
 
-static void
-not_here (struct cg_writes *w, const char *field)
+void
+cg_not_here (struct cg_writes *w, const char *field)
 {
   char *n = w->not_applied ? xasprintf ("%s, %s", w->not_applied, field) : xstrdup (field);
   free (w->not_applied);
@@ -37,8 +42,8 @@ cg_writes_free (struct cg_writes *w)
 }
 
 /* An integer field, or a type error naming it. */
-static int
-int_field (const json_node *o, const char *key, const char *field, bool *has, long long *v, urun_err *err)
+int
+cg_int_field (const json_node *o, const char *key, const char *field, bool *has, long long *v, urun_err *err)
 {
   const json_node *n = json_get (o, key);
   *has = false;
@@ -161,8 +166,23 @@ block_io (const json_node *b, struct cg_writes *w, urun_err *err)
   return 0;
 }
 
-static int
-hugepages (const json_node *a, struct cg_writes *w, urun_err *err)
+/* pids.limit, the same file in both versions: 0 is a limit (the spec:
+ * runtimes SHOULD take it so); -1, none */
+int
+cg_pids (const json_node *pids, struct cg_writes *w, urun_err *err)
+{
+  bool has;
+  long long v;
+  if (int_field (pids, "limit", "linux.resources.pids.limit", &has, &v, err) < 0)
+    return -1;
+  if (has)
+    add (w, "pids", "pids.max", v >= 0 ? xasprintf ("%lld", v) : xstrdup ("max"), "linux.resources.pids.limit");
+  return 0;
+}
+
+/* hugepageLimits as hugetlb.SIZE.SUFFIX (v1: limit_in_bytes, v2: max) */
+int
+cg_hugepages (const json_node *a, const char *suffix, struct cg_writes *w, urun_err *err)
 {
   for (size_t i = 0; i < json_len (a); i++)
     {
@@ -171,7 +191,7 @@ hugepages (const json_node *a, struct cg_writes *w, urun_err *err)
       long long v;
       if (size == NULL || !json_integer (json_get (h, "limit"), &v) || strchr (size, '/') || strchr (size, '.'))
         return urun_fail (err, 0, "`linux.resources.hugepageLimits[%zu]`: needs a pageSize and an integer limit", i);
-      char *file = xasprintf ("hugetlb.%s.limit_in_bytes", size);
+      char *file = xasprintf ("hugetlb.%s.%s", size, suffix);
       add (w, "hugetlb", file, xasprintf ("%lld", v), "linux.resources.hugepageLimits");
       free (file);
     }
@@ -189,17 +209,11 @@ cgroup_v1_writes (const json_node *res, struct cg_writes *w, urun_err *err)
     return -1;
   if ((n = json_get (res, "cpu")) && cpu (n, w, err) < 0)
     return -1;
-  if ((n = json_get (res, "pids")))
-    {
-      if (int_field (n, "limit", "linux.resources.pids.limit", &has, &v, err) < 0)
-        return -1;
-      if (has)
-        /* 0 is a limit (the spec: runtimes SHOULD take it so); -1, none */
-        add (w, "pids", "pids.max", v >= 0 ? xasprintf ("%lld", v) : xstrdup ("max"), "linux.resources.pids.limit");
-    }
+  if ((n = json_get (res, "pids")) && cg_pids (n, w, err) < 0)
+    return -1;
   if ((n = json_get (res, "blockIO")) && block_io (n, w, err) < 0)
     return -1;
-  if ((n = json_get (res, "hugepageLimits")) && hugepages (n, w, err) < 0)
+  if ((n = json_get (res, "hugepageLimits")) && cg_hugepages (n, "limit_in_bytes", w, err) < 0)
     return -1;
   if ((n = json_get (res, "network")))
     {

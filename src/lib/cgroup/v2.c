@@ -105,28 +105,6 @@ enable_controllers (const char *leaf, const char *top)
     }
 }
 
-static int
-make_dirs (const char *path, urun_err *err)
-{
-  cleanup_free char *p = NULL;
-  if (mkdir (path, 0755) == 0)
-    return 0;
-  if (errno == EEXIST)
-    return cg_check_unused (path, "cgroup.freeze", "0", err);
-  p = xstrdup (path);
-  for (char *s = strchr (p + strlen (V2_ROOT) + 1, '/');; s = strchr (s + 1, '/'))
-    {
-      if (s)
-        *s = '\0';
-      if (mkdir (p, 0755) < 0 && errno != EEXIST)
-        return urun_fail (err, errno, "mkdir %s", p);
-      if (s == NULL)
-        break;
-      *s = '/';
-    }
-  return 0;
-}
-
 /* runc's conversion of a blkio weight [10, 1000] to io.weight [1, 10000]
  * where the kernel has no BFQ (io.bfq.weight takes the old range). */
 static int
@@ -142,8 +120,14 @@ write_one (const char *dir, const struct cg_write *w, urun_err *err)
   v = strtoull (w->value, &end, 10);
   if (*end == '\0')
     snprintf (conv, sizeof conv, "%llu", 1 + (v < 10 ? 0 : (v - 10) * 9999 / 990));
-  else /* "MAJ:MIN W" */
-    snprintf (conv, sizeof conv, "%s", w->value);
+  else
+    {
+      /* "MAJ:MIN W", the weight converted the same way */
+      const char *sp = strchr (w->value, ' ');
+      unsigned long long dw = sp ? strtoull (sp + 1, NULL, 10) : 0;
+      snprintf (conv, sizeof conv, "%.*s %llu", sp ? (int) (sp - w->value) : 0, w->value,
+                1 + (dw < 10 ? 0 : (dw - 10) * 9999 / 990));
+    }
   return cg_write (dir, "io.weight", conv, err);
 }
 
@@ -228,7 +212,7 @@ out:
 static int
 v2_create (struct urun_cgroup *cg, const struct spec *s, urun_err *err)
 {
-  if (make_dirs (cg->dirs[0].path, err) < 0)
+  if (cg_mkdir_p (cg->dirs[0].path, strlen (V2_ROOT), "cgroup.freeze", "0", NULL, err) < 0)
     return -1;
   return cgroup_v2_fill (cg, s, NULL, err);
 }
@@ -324,8 +308,14 @@ cgroup_v2_update (const struct urun_cgroup *cg, const json_node *resources, urun
   int r = -1;
   if (cg->n == 0)
     return urun_fail (err, 0, "its cgroup is not known (a create cut short)");
-  if (cgroup_v2_writes (resources, &w, err) < 0)
-    goto out;
+  {
+    cleanup_free char *mem = cg_read (cg->dirs[0].path, "memory.max"), *cpu = cg_read (cg->dirs[0].path, "cpu.max");
+    struct cg_v2_now now = { .memory_limit = mem && mem[0] != 'm' ? strtoll (mem, NULL, 10) : -1 };
+    const char *sp = cpu ? strchr (cpu, ' ') : NULL;
+    now.cpu_period = sp ? strtoll (sp + 1, NULL, 10) : 0;
+    if (cgroup_v2_writes_now (resources, &now, &w, err) < 0)
+      goto out;
+  }
   if (w.not_applied)
     urun_warn ("linux.resources (%s) not applied: cgroup v2 has no such files", w.not_applied);
   {

@@ -12,33 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void
-add (struct cg_writes *w, const char *ctrl, const char *file, char *value, const char *field)
-{
-  w->v = xrealloc (w->v, (w->n + 1) * sizeof *w->v);
-  w->v[w->n++] = (struct cg_write){ .ctrl = ctrl, .file = xstrdup (file), .value = value, .field = field };
-}
-
-static void
-not_here (struct cg_writes *w, const char *field)
-{
-  char *n = w->not_applied ? xasprintf ("%s, %s", w->not_applied, field) : xstrdup (field);
-  free (w->not_applied);
-  w->not_applied = n;
-}
-
-static int
-int_field (const json_node *o, const char *key, const char *field, bool *has, long long *v, urun_err *err)
-{
-  const json_node *n = json_get (o, key);
-  *has = false;
-  if (n == NULL || json_kind (n) == JSON_NULL)
-    return 0;
-  if (!json_integer (n, v))
-    return urun_fail (err, 0, "`%s`: expected an integer", field);
-  *has = true;
-  return 0;
-}
+#define add cg_add
+#define not_here cg_not_here
+#define int_field cg_int_field
 
 static char *
 limit_text (long long v)
@@ -66,7 +42,7 @@ cgroup_v2_swap (long long swap, long long limit, long long *out, urun_err *err)
 }
 
 static int
-memory (const json_node *m, struct cg_writes *w, urun_err *err)
+memory (const json_node *m, const struct cg_v2_now *now, struct cg_writes *w, urun_err *err)
 {
   bool has_l, has_s, has_r;
   long long limit = 0, swap = 0, res = 0, v;
@@ -80,7 +56,8 @@ memory (const json_node *m, struct cg_writes *w, urun_err *err)
     add (w, "memory", "memory.max", limit_text (limit), "linux.resources.memory.limit");
   if (has_s && swap != 0)
     {
-      if (cgroup_v2_swap (swap, has_l ? limit : 0, &v, err) < 0)
+      /* update --memory-swap alone: against the limit it has now */
+      if (cgroup_v2_swap (swap, has_l ? limit : now ? now->memory_limit : 0, &v, err) < 0)
         return -1;
       add (w, "memory", "memory.swap.max", limit_text (v), "linux.resources.memory.swap");
     }
@@ -111,7 +88,7 @@ cgroup_v2_shares_to_weight (unsigned long long shares)
 }
 
 static int
-cpu (const json_node *c, struct cg_writes *w, urun_err *err)
+cpu (const json_node *c, const struct cg_v2_now *now, struct cg_writes *w, urun_err *err)
 {
   bool has_q, has_p, has;
   long long quota = -1, period = 0, v;
@@ -129,7 +106,10 @@ cpu (const json_node *c, struct cg_writes *w, urun_err *err)
       char q[32] = "max";
       if (has_q && quota > 0)
         snprintf (q, sizeof q, "%lld", quota);
-      add (w, "cpu", "cpu.max", xasprintf ("%s %lld", q, period > 0 ? period : 100000), "linux.resources.cpu.quota");
+      /* update --cpu-quota alone keeps the period it has */
+      add (w, "cpu", "cpu.max",
+           xasprintf ("%s %lld", q, period > 0 ? period : now && now->cpu_period > 0 ? now->cpu_period : 100000),
+           "linux.resources.cpu.quota");
     }
   if (int_field (c, "burst", "linux.resources.cpu.burst", &has, &v, err) < 0)
     return -1;
@@ -193,23 +173,6 @@ block_io (const json_node *b, struct cg_writes *w, urun_err *err)
       || block_list (b, "throttleReadIOPSDevice", "rate", "io.max", "riops", w, err) < 0
       || block_list (b, "throttleWriteIOPSDevice", "rate", "io.max", "wiops", w, err) < 0)
     return -1;
-  return 0;
-}
-
-static int
-hugepages (const json_node *a, struct cg_writes *w, urun_err *err)
-{
-  for (size_t i = 0; i < json_len (a); i++)
-    {
-      const json_node *h = json_at (a, i);
-      const char *size = json_string (json_get (h, "pageSize"));
-      long long v;
-      if (size == NULL || !json_integer (json_get (h, "limit"), &v) || strchr (size, '/') || strchr (size, '.'))
-        return urun_fail (err, 0, "`linux.resources.hugepageLimits[%zu]`: needs a pageSize and an integer limit", i);
-      char *file = xasprintf ("hugetlb.%s.max", size);
-      add (w, "hugetlb", file, xasprintf ("%lld", v), "linux.resources.hugepageLimits");
-      free (file);
-    }
   return 0;
 }
 
@@ -281,25 +244,23 @@ unified (const json_node *u, struct cg_writes *w, urun_err *err)
 int
 cgroup_v2_writes (const json_node *res, struct cg_writes *w, urun_err *err)
 {
+  return cgroup_v2_writes_now (res, NULL, w, err);
+}
+
+int
+cgroup_v2_writes_now (const json_node *res, const struct cg_v2_now *now, struct cg_writes *w, urun_err *err)
+{
   const json_node *n;
-  long long v;
-  bool has;
   memset (w, 0, sizeof *w);
-  if ((n = json_get (res, "memory")) && memory (n, w, err) < 0)
+  if ((n = json_get (res, "memory")) && memory (n, now, w, err) < 0)
     return -1;
-  if ((n = json_get (res, "cpu")) && cpu (n, w, err) < 0)
+  if ((n = json_get (res, "cpu")) && cpu (n, now, w, err) < 0)
     return -1;
-  if ((n = json_get (res, "pids")))
-    {
-      if (int_field (n, "limit", "linux.resources.pids.limit", &has, &v, err) < 0)
-        return -1;
-      if (has)
-        /* 0 is a limit (the spec: runtimes SHOULD take it so); -1, none */
-        add (w, "pids", "pids.max", v >= 0 ? xasprintf ("%lld", v) : xstrdup ("max"), "linux.resources.pids.limit");
-    }
+  if ((n = json_get (res, "pids")) && cg_pids (n, w, err) < 0)
+    return -1;
   if ((n = json_get (res, "blockIO")) && block_io (n, w, err) < 0)
     return -1;
-  if ((n = json_get (res, "hugepageLimits")) && hugepages (n, w, err) < 0)
+  if ((n = json_get (res, "hugepageLimits")) && cg_hugepages (n, "max", w, err) < 0)
     return -1;
   if ((n = json_get (res, "rdma")) && rdma (n, w, err) < 0)
     return -1;
