@@ -246,9 +246,18 @@ child_network (struct child_ctx *c, urun_err *err)
   if (c->net == NULL || !c->net->enabled)
     return 0;
   if ((fd = net_tap_setup (c->net, err)) < 0)
-    return -1;
+    {
+      if (c->net->asked)
+        return -1;
+      /* asked for by the config's annotation alone (urun spec --rootless
+       * writes it): the container runs, with one line saying why it has
+       * loopback only; urun gets no tap, and starts no helper */
+      urun_warn ("%s; the container has loopback only (annotation " NET_ANN_MODE ")", (*err)->msg);
+      urun_err_free (err);
+    }
   r = sync_send (c->sync_fd, STEP_NET_TAP, SYNC_NET_TAP, 0, NULL, fd, err);
-  close (fd);
+  if (fd >= 0)
+    close (fd);
   return r;
 }
 

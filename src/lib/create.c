@@ -383,6 +383,21 @@ fill_child_ctx (const struct create_opts *o, struct created *c, int child_sock, 
   cc->sigmask = *mask;
 }
 
+/* The helper, forked before the container's process: it loads libslirp
+ * and binds the ports while the container is being made.  Its pid is
+ * recorded for delete. */
+static int
+start_net_helper (struct created *c, urun_err *err)
+{
+  pid_t pid;
+  if (!c->net.enabled)
+    return 0;
+  if ((pid = net_helper_start (&c->net, &c->net_ready, err)) < 0)
+    return -1;
+  c->net_pid = pid;
+  return state_write_pid_file (c->dirfd, NET_PID_FILE, pid, proc_start_time (pid), err);
+}
+
 static int
 create_spawn (const struct create_opts *o, struct created *c, const sigset_t *mask, urun_err *err)
 {
@@ -392,6 +407,8 @@ create_spawn (const struct create_opts *o, struct created *c, const sigset_t *ma
   bool into;
   int sv[2];
 
+  if (start_net_helper (c, err) < 0)
+    return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return urun_fail (err, errno, "socketpair");
   c->sync_fd = sv[0];
@@ -496,17 +513,24 @@ static int
 on_net_tap (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
 {
   struct created *c = ctx;
-  pid_t pid;
+  int r;
   (void) m;
+  /* no tap: the child said why (a warning), and runs without; the helper
+   * sees the end of its socket and goes */
   if (fd < 0)
-    return urun_fail (err, 0, "protocol error: no tap with the message");
-  pid = net_helper_start (&c->net, fd, c->pid, &c->net_ready, err);
+    {
+      if (c->net.asked)
+        return urun_fail (err, 0, "protocol error: no tap with the message");
+      if (c->net_pid > 0)
+        kill (c->net_pid, SIGKILL);
+      close (steal_fd (&c->net_ready));
+      return 0;
+    }
+  r = net_helper_give (c->net_ready, fd, c->pid, err);
   close (fd);
-  if (pid < 0)
-    return -1;
-  c->net_pid = pid;
-  return state_write_pid_file (c->dirfd, NET_PID_FILE, pid, proc_start_time (pid), err);
+  return r;
 }
+
 
 const struct sync_step create_sequence[] = {
   { STEP_PID, SYNC_PID, SYNC_IF_FORK, on_pid },

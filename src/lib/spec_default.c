@@ -218,6 +218,17 @@ spec_default_generate (const struct spec_default_opts *o, size_t *len)
   w_root_and_hostname (w);
   w_mounts (w, o->rootless);
   w_linux (w, o);
+  if (o->rootless)
+    {
+      /* a rootless container reaches the network through urun's own
+       * user-mode stack (net/net.h); without a usable /dev/net/tun it
+       * runs with loopback only, saying so once */
+      json_w_key (w, "annotations");
+      json_w_open_object (w);
+      json_w_key (w, "run.urun.network");
+      json_w_string (w, "slirp");
+      json_w_close_object (w);
+    }
   json_w_close_object (w);
   return json_writer_finish (w, true, len);
 }

@@ -187,7 +187,7 @@ assert_new_ns() {
 }
 
 @test "network namespace: lo is up, and a listener on 127.0.0.1 is reachable inside" {
-    setup_bundle sh -c 'ip -o link show lo; (nc -l -p 8642 > /tmp/got &) ; i=0; while ! echo hello | nc 127.0.0.1 8642 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; sleep 0.2; echo "got: $(cat /tmp/got)"'
+    setup_bundle sh -c 'ip -o link show lo; (nc -l -p 8642 > /tmp/got &) ; i=0; while ! echo hello | nc 127.0.0.1 8642 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; j=0; while [ ! -s /tmp/got ] && [ $j -lt 50 ]; do sleep 0.1; j=$((j+1)); done; echo "got: $(cat /tmp/got)"'
     run urun run c1
     echo "$output"
     [ "$status" -eq 0 ]

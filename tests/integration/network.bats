@@ -206,6 +206,8 @@ assert_port_free() {
     urun_split run --network bogus n1
     [ "$status" -eq 1 ]
     assert_one_error_line "--network" "bogus"
+    # without the annotation (spec --rootless writes it) nor the flag
+    update_config 'del(.annotations["run.urun.network"])'
     urun_split run -p 8080:80 n1
     [ "$status" -eq 1 ]
     assert_one_error_line "-p" "--network slirp"
@@ -256,4 +258,33 @@ assert_port_free() {
     wait_pid_gone "$helper"
     assert_port_free "$p"
     assert_no_state
+}
+
+@test "network: /dev/net/tun missing: one line naming the fix; by annotation alone, a warning and loopback only" {
+    if is_rootless; then skip "rootless: the device is hidden in a mount namespace made as root"; fi
+    setup_bundle sh -c 'ip -o link | grep -c tap0 || true'
+    # a mount namespace where /dev/net has no tun (a tmpfs over it)
+    hide_tun() { unshare -m sh -c 'mount --make-rprivate / && mount -t tmpfs none /dev/net && exec "$@"' sh "$@"; }
+    run hide_tun "$URUN" --root "$BATS_TEST_TMPDIR/state" run --network slirp n1
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" = "urun: network: /dev/net/tun is missing (load the tun module: modprobe tun)"* ]]
+    assert_no_state
+    update_config '.annotations["run.urun.network"] = "slirp"'
+    run hide_tun "$URUN" --root "$BATS_TEST_TMPDIR/state" run n1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" = "urun: warning: network: /dev/net/tun is missing"*"loopback only"* ]]
+    [ "${lines[1]}" = 0 ]
+}
+
+@test "network: urun spec --rootless asks for it (the annotation)" {
+    local d=$BATS_TEST_TMPDIR/specdir
+    mkdir -p "$d"
+    "$URUN" spec --rootless --bundle "$d"
+    [ "$(jq -r '.annotations["run.urun.network"]' "$d/config.json")" = slirp ]
+    rm "$d/config.json"
+    "$URUN" spec --bundle "$d"
+    [ "$(jq -r '.annotations["run.urun.network"] // "none"' "$d/config.json")" = none ]
 }

@@ -45,6 +45,7 @@ struct net_port
 struct net_plan
 {
   bool enabled;
+  bool asked;      /* by --network or -p: a failure fails; by annotation alone, it is a warning */
   bool allow_host_loopback;
   bool ipv6;
   char ifname[IFNAMSIZ];
@@ -81,10 +82,13 @@ void net_host_probe (bool *ipv6, int *unprivileged_port_start);
  * namespace, bring it and lo up, address and route it.  Returns its fd. */
 int net_tap_setup (const struct net_plan *np, urun_err *err);
 
-/* slirp.c: fork the helper for tap (which it takes) and the container's
- * init pid; returns its pid, and fd becomes readable once the network is
- * up (one byte 0) or an error line came (net_helper_wait reads it). */
-pid_t net_helper_start (const struct net_plan *np, int tap, pid_t init, int *ready_fd, urun_err *err);
-int net_helper_wait (int ready_fd, urun_err *err);
+/* slirp.c: fork the helper, before the container's process exists: it
+ * loads libslirp, binds the ports and confines itself meanwhile.  Returns
+ * its pid and *sock, the socket it waits on; net_helper_give hands it the
+ * tap and a pidfd of the container's process; net_helper_wait reads its
+ * report: one byte 0 once the network is up, or an error line. */
+pid_t net_helper_start (const struct net_plan *np, int *sock, urun_err *err);
+int net_helper_give (int sock, int tap, pid_t init, urun_err *err);
+int net_helper_wait (int sock, urun_err *err);
 
 #endif

@@ -210,6 +210,7 @@ net_plan_build (const struct spec *s, const struct net_flags *f, bool host_ipv6,
       return 0;
     }
   np->enabled = true;
+  np->asked = f->mode || f->n_ports;
   np->allow_host_loopback = loopback;
   np->ipv6 = host_ipv6;
   np->mtu = 65520;

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <grp.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/capability.h>
 #include <time.h>
@@ -296,6 +297,10 @@ confine (urun_err *err)
       if (nr != __NR_SCMP_ERROR)
         r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, nr, 0);
     }
+  /* prctl only to drop the death signal, once the container's pidfd came */
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (prctl), 2, SCMP_A0 (SCMP_CMP_EQ, PR_SET_PDEATHSIG),
+                          SCMP_A1 (SCMP_CMP_EQ, 0));
   if (r == 0)
     r = seccomp_load (ctx);
   seccomp_release (ctx);
@@ -368,77 +373,123 @@ run_loop (struct helper *h)
     }
 }
 
+/* The tap and the pidfd, sent by urun once the container's process has
+ * made the tap (net_helper_give). */
+static int
+receive_fds (int sock, int *tap, int *pidfd, urun_err *err)
+{
+  char byte, cbuf[CMSG_SPACE (2 * sizeof (int))];
+  struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct cmsghdr *cm;
+  ssize_t n;
+  do
+    n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  cm = n > 0 ? CMSG_FIRSTHDR (&mh) : NULL;
+  if (cm == NULL || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN (2 * sizeof (int)))
+    return urun_fail (err, 0, "network: no tap came from urun");
+  memcpy (tap, CMSG_DATA (cm), sizeof *tap);
+  memcpy (pidfd, (char *) CMSG_DATA (cm) + sizeof (int), sizeof *pidfd);
+  return 0;
+}
+
 static void __attribute__ ((noreturn))
-helper_main (const struct net_plan *np, int tap, int pidfd, int ready)
+helper_main (const struct net_plan *np, int sock)
 {
   static struct helper h;
   cleanup_err urun_err err = NULL;
-  h.tap = tap;
-  h.pidfd = pidfd;
-  fcntl (tap, F_SETFL, fcntl (tap, F_GETFL) | O_NONBLOCK);
-  if (load_slirp (&err) < 0 || make_slirp (&h, np, &err) < 0 || publish (&h, np, &err) < 0 || confine (&err) < 0)
+  /* all of it while the container is being made: the network costs the
+   * start only what is left when the container is ready */
+  if (load_slirp (&err) < 0 || make_slirp (&h, np, &err) < 0 || publish (&h, np, &err) < 0 || confine (&err) < 0
+      || receive_fds (sock, &h.tap, &h.pidfd, &err) < 0)
     {
-      dprintf (ready, "%s", err->msg);
+      /* urun gone (end of file): nothing to say, to no one */
+      if (write (sock, err->msg, strlen (err->msg)) < 0)
+        _exit (1);
       _exit (1);
     }
-  if (write (ready, "", 1) != 1)
+  fcntl (h.tap, F_SETFL, fcntl (h.tap, F_GETFL) | O_NONBLOCK);
+  /* from here it goes with the container's process, not with urun's
+   * (create returns; the container runs on) */
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (write (sock, "", 1) != 1)
     _exit (1);
-  close (ready);
+  close (sock);
   run_loop (&h);
 }
 
 pid_t
-net_helper_start (const struct net_plan *np, int tap, pid_t init, int *ready_fd, urun_err *err)
+net_helper_start (const struct net_plan *np, int *sock, urun_err *err)
 {
-  int p[2], pidfd = (int) syscall (SYS_pidfd_open, init, 0);
+  int sv[2];
   pid_t pid;
-  if (pidfd < 0)
-    return urun_fail (err, errno, "network: pidfd of the container's process");
-  if (pipe2 (p, O_CLOEXEC) < 0)
-    {
-      close (pidfd);
-      return urun_fail (err, errno, "network: pipe");
-    }
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return urun_fail (err, errno, "network: socketpair");
   pid = fork ();
   if (pid < 0)
     {
-      close (pidfd), close (p[0]), close (p[1]);
+      close (sv[0]), close (sv[1]);
       return urun_fail (err, errno, "network: fork the helper");
     }
   if (pid == 0)
     {
       sigset_t none;
-      /* only these three: nothing of urun's state directory, lock or
-       * sockets stays open in the helper */
       int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
-      if (null < 0 || dup2 (tap, 3) < 0 || dup2 (pidfd, 4) < 0 || dup2 (p[1], 5) < 0)
+      /* only its socket: nothing of urun's state directory, lock or
+       * other sockets stays open in the helper, nor the container's stdio
+       * (an engine's pipes stay its own) */
+      if (null < 0 || dup2 (sv[1], 3) < 0)
         _exit (1);
-      /* not the container's stdio either (an engine's pipes stay its own) */
       for (int i = 0; i < 3; i++)
         dup2 (null, i);
-      syscall (SYS_close_range, 6U, ~0U, 0U);
+      syscall (SYS_close_range, 4U, ~0U, 0U);
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
+      /* dies with urun until it has the container's pidfd */
+      prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
       /* not in the caller's process group: a ^C at `urun run` is for the container */
       setsid ();
-      helper_main (np, 3, 4, 5);
+      helper_main (np, 3);
     }
-  close (pidfd);
-  close (p[1]);
-  *ready_fd = p[0];
+  close (sv[1]);
+  *sock = sv[0];
   return pid;
 }
 
 int
-net_helper_wait (int ready_fd, urun_err *err)
+net_helper_give (int sock, int tap, pid_t init, urun_err *err)
+{
+  int fds[2] = { tap, (int) syscall (SYS_pidfd_open, init, 0) };
+  char cbuf[CMSG_SPACE (sizeof fds)] = { 0 };
+  struct iovec iov = { .iov_base = (char *) "t", .iov_len = 1 };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct cmsghdr *cm = CMSG_FIRSTHDR (&mh);
+  int r;
+  if (fds[1] < 0)
+    return urun_fail (err, errno, "network: pidfd of the container's process");
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN (sizeof fds);
+  memcpy (CMSG_DATA (cm), fds, sizeof fds);
+  r = sendmsg (sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+  close (fds[1]);
+  /* EPIPE: the helper ended; its report says why (net_helper_wait) */
+  if (r < 0 && r != -EPIPE)
+    return urun_fail (err, -r, "network: hand the tap to the helper");
+  return 0;
+}
+
+int
+net_helper_wait (int sock, urun_err *err)
 {
   char buf[1024];
-  struct pollfd pf = { .fd = ready_fd, .events = POLLIN };
+  struct pollfd pf = { .fd = sock, .events = POLLIN };
   ssize_t n;
   /* bounded: libslirp's set-up is quick; 10 s means something is wrong */
   if (poll (&pf, 1, 10000) <= 0)
     return urun_fail (err, ETIMEDOUT, "network: the helper did not come up");
-  n = read (ready_fd, buf, sizeof buf - 1);
+  n = read (sock, buf, sizeof buf - 1);
   if (n == 1 && buf[0] == '\0')
     return 0;
   if (n <= 0)
