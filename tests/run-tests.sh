@@ -16,7 +16,8 @@
 #   URUN          the urun binary
 #   UNIT_TESTS    unit test programs, relative to BUILDDIR (empty: none)
 #   TEST_TOOLS    helper programs, relative to BUILDDIR, staged into the
-#                 tests' $URUN_TOOLS (recvtty, seccomp_listener, show_ids)
+#                 tests' $URUN_TOOLS (recvtty, seccomp_listener, show_ids,
+#                 nettool, ...)
 # Overrides (the self-test uses them):
 #   URUN_SUITES   directories of bats files to run instead of
 #                 tests/integration and tests/security
@@ -47,7 +48,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 BUILDDIR=${BUILDDIR:-$(pwd)}
 URUN=${URUN:-$BUILDDIR/urun}
-TEST_TOOLS=${TEST_TOOLS-tests/tools/recvtty tests/security/tools/seccomp_listener tests/security/tools/show_ids tests/security/tools/ptrace_syscall tests/tools/sdnotify}
+TEST_TOOLS=${TEST_TOOLS-tests/tools/recvtty tests/security/tools/seccomp_listener tests/security/tools/show_ids tests/security/tools/ptrace_syscall tests/tools/sdnotify tests/tools/nettool}
 TEST_USER=${URUN_TEST_USER:-urun-test}
 SUITES=${URUN_SUITES:-$here/integration $here/security}
 PASSES=${URUN_PASSES:-root rootless}

@@ -54,6 +54,7 @@ teardown() {
     teardown_containers
     [ -z "${HTTPD_PID:-}" ] || kill "$HTTPD_PID" 2>/dev/null || true
     [ -z "${TH_PID:-}" ] || kill "$TH_PID" 2>/dev/null || true
+    [ -z "${SRV_PID:-}" ] || kill "$SRV_PID" 2>/dev/null || true
     if [ -n "${TNS:-}" ]; then
         ip link del "ut$$h" 2>/dev/null || true
         ip netns del "$TNS" 2>/dev/null || true
@@ -75,6 +76,45 @@ fetch() {
 assert_port_free() {
     run ss -Htln "sport = :$1"
     [ -z "$output" ]
+}
+
+assert_udp_port_free() {
+    run ss -Huln "sport = :$1"
+    [ -z "$output" ]
+}
+
+# $BUNDLE with nettool (tests/tools/nettool.c: UDP and DNS ends, static)
+# in its /bin.
+add_nettool() { cp "$URUN_TOOLS/nettool" "$BUNDLE/rootfs/bin/"; }
+
+# Start a server (nettool ARGS..., in the background as $SRV_PID, its
+# output in $BATS_TEST_TMPDIR/srv.log) and wait until it says "ready"
+# (dns-serve) or has bound its port (1: the UDP port to look for);
+# bounded: 50 tries.  Fails if it ended.
+start_server() {
+    local udp_port=$1 i
+    shift
+    "$@" >"$BATS_TEST_TMPDIR/srv.log" 2>&1 &
+    SRV_PID=$!
+    for i in $(seq 1 50); do
+        grep -q '^ready$' "$BATS_TEST_TMPDIR/srv.log" && return 0
+        [ -z "$udp_port" ] || [ -z "$(ss -Huln "sport = :$udp_port")" ] || return 0
+        kill -0 "$SRV_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$BATS_TEST_TMPDIR/srv.log" >&2
+    return 1
+}
+
+# urun ARGS... in a mount namespace of its own where the host's
+# /etc/resolv.conf is FILE: the network helper (forked by urun) reads it
+# there, and libslirp's DNS forwarder (10.0.2.3) asks its first
+# nameserver.  As root.
+urun_with_resolv_conf() {
+    local file=$1
+    shift
+    unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' _ "$file" \
+        "$URUN" --root "$BATS_TEST_TMPDIR/state" "$@"
 }
 
 @test "network: tap0 has 10.0.2.100/24, the default route is via 10.0.2.2, resolv.conf names 10.0.2.3" {
@@ -178,6 +218,132 @@ assert_port_free() {
     run urun exec n1 cat /tmp/httpd.log
     echo "$output"
     [[ "$output" = *"$TH"* ]]
+}
+
+@test "network: -p HOSTPORT:CONTAINERPORT/udp: a UDP server inside gets datagrams from the host's loopback (IPv4, IPv6) and its replies come back" {
+    need_tun
+    local p4 p6 i
+    p4=$(port 8)
+    p6=$(port 9)
+    setup_bundle sh -c 'exec nettool udp-echo 7 30 60 >/tmp/echo.log 2>&1'
+    add_nettool
+    urun_run_detached --network slirp -p "127.0.0.1:$p4:7/udp" -p "[::1]:$p6:7/udp" n1
+    # a new client (port) each time, one after another on each address
+    for i in 1 2 3; do
+        run "$URUN_TOOLS/nettool" udp-send 127.0.0.1 "$p4" "four-$i"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$output" = "four-$i" ]
+        run "$URUN_TOOLS/nettool" udp-send ::1 "$p6" "six-$i"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$output" = "six-$i" ]
+    done
+    # the host's loopback is the gateway inside
+    run urun exec n1 cat /tmp/echo.log
+    echo "$output"
+    [[ "$output" = *"from ::ffff:10.0.2.2 "*": four-1"* ]]
+    [[ "$output" = *"from fd00::2 "*": six-3"* ]]
+    run urun delete -f n1
+    [ "$status" -eq 0 ]
+    assert_udp_port_free "$p4"
+    assert_udp_port_free "$p6"
+}
+
+@test "network: UDP to the host's loopback through 10.0.2.2 is refused, from a published UDP port too, and reachable with allow-host-loopback" {
+    need_tun
+    local p q
+    p=$(port 10)
+    q=$(port 11)
+    start_server "$q" "$URUN_TOOLS/nettool" udp-echo "$q" 10 60 127.0.0.1
+    # from the published port (its replies to loopback clients get
+    # through) and from another: neither reaches a server there
+    setup_bundle sh -c "nettool udp-send 10.0.2.2 $q from-seven 7 2>/dev/null; echo rc=\$?; nettool udp-send 10.0.2.2 $q from-any 2>/dev/null; echo rc=\$?"
+    add_nettool
+    run urun run --network slirp -p "127.0.0.1:$p:7/udp" n1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = $'rc=1\nrc=1' ]
+    run cat "$BATS_TEST_TMPDIR/srv.log"
+    [ -z "$output" ]
+    set_args nettool udp-send 10.0.2.2 "$q" allowed
+    run urun run --network slirp:allow-host-loopback n1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = allowed ]
+}
+
+@test "network: -p HOSTPORT:CONTAINERPORT/udp on every address: a client on a test host keeps its address, loopback clients before and after it get replies" {
+    need_tun
+    if is_rootless; then skip "rootless: the test host (a veth pair) is made as root"; fi
+    test_host
+    local p
+    p=$(port 12)
+    setup_bundle sh -c 'exec nettool udp-echo 7 30 60 >/tmp/echo.log 2>&1'
+    add_nettool
+    urun_run_detached --network slirp -p "$p:7/udp" n1
+    run "$URUN_TOOLS/nettool" udp-send 127.0.0.1 "$p" one
+    [ "$status" -eq 0 ]
+    [ "$output" = one ]
+    run ip netns exec "$TNS" "$URUN_TOOLS/nettool" udp-send "$TG" "$p" two
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = two ]
+    run "$URUN_TOOLS/nettool" udp-send 127.0.0.1 "$p" three
+    [ "$status" -eq 0 ]
+    [ "$output" = three ]
+    run urun exec n1 cat /tmp/echo.log
+    echo "$output"
+    [[ "$output" = *"from ::ffff:$TH "*": two"* ]]
+    [[ "$output" = *"from ::ffff:10.0.2.2 "*": three"* ]]
+}
+
+@test "network: DNS: 10.0.2.3 forwards to the first nameserver of the host's resolv.conf (a test host's)" {
+    need_tun
+    if is_rootless; then skip "rootless: the test host (a veth pair) and the mount namespace with the host's resolv.conf are made as root"; fi
+    [ -e /etc/resolv.conf ] || skip "no /etc/resolv.conf on this host to bind a file over"
+    test_host
+    start_server "" ip netns exec "$TNS" "$URUN_TOOLS/nettool" dns-serve "$TH" 53 web.urun.test 192.0.2.7 20 60
+    echo "nameserver $TH" > "$BATS_TEST_TMPDIR/resolv.conf"
+    chmod 644 "$BATS_TEST_TMPDIR/resolv.conf"
+    setup_bundle sh -c 'nettool dns-query 10.0.2.3 web.urun.test; nettool dns-query 10.0.2.3 nope.urun.test; echo "rc=$?"; nslookup web.urun.test'
+    add_nettool
+    run urun_with_resolv_conf "$BATS_TEST_TMPDIR/resolv.conf" run --network slirp n1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 192.0.2.7 ]
+    [ "${lines[1]}" = NXDOMAIN ]
+    [ "${lines[2]}" = rc=3 ]
+    # busybox's resolver, with the container's resolv.conf (10.0.2.3)
+    [[ "$output" = *"Address: 192.0.2.7"* ]]
+    # asked by the helper, from the host's side of the veth pair
+    run cat "$BATS_TEST_TMPDIR/srv.log"
+    echo "$output"
+    [[ "$output" = *"query web.urun.test 1 from $TG"* ]]
+    [[ "$output" = *"query nope.urun.test 1 from $TG"* ]]
+}
+
+@test "network: DNS: a resolver on the host's loopback (127.0.0.53, as systemd-resolved's) answers through 10.0.2.3, the host's loopback refused or not" {
+    need_tun
+    if is_rootless; then skip "rootless: port 53 is privileged, and the mount namespace with the host's resolv.conf is made as root"; fi
+    [ -e /etc/resolv.conf ] || skip "no /etc/resolv.conf on this host to bind a file over"
+    run ss -Hunl "sport = :53"
+    [ -z "$output" ] || skip "something listens on UDP port 53 on this host already: $output"
+    start_server "" "$URUN_TOOLS/nettool" dns-serve 127.0.0.53 53 web.urun.test 192.0.2.8 20 60
+    echo "nameserver 127.0.0.53" > "$BATS_TEST_TMPDIR/resolv.conf"
+    chmod 644 "$BATS_TEST_TMPDIR/resolv.conf"
+    setup_bundle sh -c 'nettool dns-query 10.0.2.3 web.urun.test; nettool dns-query 10.0.2.3 nope.urun.test; echo "rc=$?"'
+    add_nettool
+    for net in slirp slirp:allow-host-loopback; do
+        run urun_with_resolv_conf "$BATS_TEST_TMPDIR/resolv.conf" run --network "$net" n1
+        echo "$net: $output"
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = 192.0.2.8 ]
+        [ "${lines[1]}" = NXDOMAIN ]
+        [ "${lines[2]}" = rc=3 ]
+    done
+    run grep -c "query web.urun.test 1 from 127." "$BATS_TEST_TMPDIR/srv.log"
+    [ "$output" -ge 2 ]
 }
 
 @test "network: a port in use, a privileged port rootless, bad specs: one line each, nothing left" {

@@ -12,9 +12,13 @@
  *   - "ready" (one byte 0) is written once all of that is done; an error
  *     is one line, and the helper exits;
  *   - it exits when the container's process does (the pidfd), and when
- *     the tap closes. */
+ *     the tap closes;
+ *   - a reply from a published UDP port to a client on the host's
+ *     127.0.0.1 or ::1 gets through although the host's loopback is
+ *     otherwise refused (udp_loopback_reply). */
 #include <config.h>
 #include "net.h"
+#include "udploop.h"
 #include "log.h"
 #include "util.h"
 #include <dlfcn.h>
@@ -62,10 +66,12 @@ struct timer
 struct helper
 {
   Slirp *slirp;
+  const struct net_plan *np;
   int tap, pidfd;
   struct pollfd fds[MAX_FDS];
   size_t n;
   struct timer timers[MAX_TIMERS];
+  struct udp_peers peers; /* udploop.c */
 };
 
 static int64_t
@@ -82,7 +88,9 @@ static ssize_t
 cb_send (const void *buf, size_t len, void *opaque)
 {
   struct helper *h = opaque;
-  ssize_t n = write (h->tap, buf, len);
+  ssize_t n;
+  buf = udploop_to_guest (&h->peers, h->np, buf, len, now_ns () / 1000000);
+  n = write (h->tap, buf, len);
   /* a full tap queue drops the frame: TCP sends it again */
   return n < 0 && errno == EAGAIN ? (ssize_t) len : n;
 }
@@ -345,6 +353,7 @@ tap_read (struct helper *h)
             _exit (0);
           return;
         }
+      udploop_from_guest (&h->peers, h->np, buf, (size_t) n, now_ns () / 1000000);
       sl.slirp_input (h->slirp, buf, (int) n);
     }
 }
@@ -399,6 +408,7 @@ helper_main (const struct net_plan *np, int sock)
 {
   static struct helper h;
   cleanup_err urun_err err = NULL;
+  h.np = np;
   /* all of it while the container is being made: the network costs the
    * start only what is left when the container is ready */
   if (load_slirp (&err) < 0 || make_slirp (&h, np, &err) < 0 || publish (&h, np, &err) < 0 || confine (&err) < 0
