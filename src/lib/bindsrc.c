@@ -102,7 +102,7 @@ bindsrc_open_all (const struct spec *s, const char *bundle, int **out, urun_err 
       const struct spec_mount *m = &s->mounts[i];
       cleanup_free char *source = NULL;
       fds[i] = -1;
-      if (!m->bind)
+      if (!m->bind || m->urun_text)
         continue;
       source = m->source[0] == '/' ? xstrdup (m->source) : xasprintf ("%s/%s", bundle, m->source);
       if (!nothing_to_lock (m, source))

@@ -12,6 +12,7 @@
 #include "idmap.h"
 #include "log.h"
 #include "notify.h"
+#include "path.h"
 #include "process.h"
 #include "sysctl.h"
 #include "terminal.h"
@@ -262,33 +263,43 @@ make_start_socket (struct created *c, urun_err *err)
   return 0;
 }
 
-/* With user-mode networking, and no /etc/resolv.conf of the config's: one
- * naming slirp's DNS forwarder, in the state directory, bound read-only
- * over the image's (which stays as it is). */
+/* With user-mode networking, and no /etc/resolv.conf of the config's (nor
+ * a mount over /etc): one naming slirp's DNS forwarder, bound read-only
+ * over the image's (which stays as it is) from a tmpfs of its own that the
+ * child makes (net/resolv.c).  An image whose /etc/resolv.conf is a
+ * directory keeps it, with a warning. */
 static int
 add_resolv_conf (struct created *c, urun_err *err)
 {
   struct spec *s = c->spec;
   struct spec_mount *m;
-  cleanup_free char *text = NULL;
+  struct stat sb;
   char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
   static const char *const opts[] = { "rbind", "ro", "nosuid", "nodev", "noexec" };
+  cleanup_free char *etc_resolv = NULL;
   if (!c->net.enabled)
     return 0;
+  etc_resolv = xasprintf ("%s/etc/resolv.conf", c->rootfs);
   for (size_t i = 0; i < s->n_mounts; i++)
-    if (strcmp (s->mounts[i].destination, "/etc/resolv.conf") == 0)
+    {
+      cleanup_free char *d = path_clean (s->mounts[i].destination);
+      if (strcmp (d, "/etc/resolv.conf") == 0 || strcmp (d, "/etc") == 0 || strcmp (d, "/") == 0)
+        return 0;
+    }
+  if (fstatat (AT_FDCWD, etc_resolv, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR (sb.st_mode))
+    {
+      urun_warn ("network: the image's /etc/resolv.conf is a directory: it is left as it is");
       return 0;
+    }
   inet_ntop (AF_INET, &c->net.dns, a4, sizeof a4);
   inet_ntop (AF_INET6, &c->net.dns6, a6, sizeof a6);
-  text = c->net.ipv6 ? xasprintf ("nameserver %s\nnameserver %s\n", a4, a6) : xasprintf ("nameserver %s\n", a4);
-  if (write_file_atomic_at (c->dirfd, "resolv.conf", text, strlen (text), 0644, err) < 0)
-    return -1;
   s->mounts = xrealloc (s->mounts, (s->n_mounts + 1) * sizeof *s->mounts);
   m = &s->mounts[s->n_mounts++];
   memset (m, 0, sizeof *m);
+  m->urun_text = c->net.ipv6 ? xasprintf ("nameserver %s\nnameserver %s\n", a4, a6) : xasprintf ("nameserver %s\n", a4);
   m->destination = xstrdup ("/etc/resolv.conf");
   m->type = xstrdup ("bind");
-  m->source = xasprintf ("%s/resolv.conf", c->state_dir);
+  m->source = xstrdup ("tmpfs");
   m->options = xmalloc0 ((sizeof opts / sizeof *opts + 1) * sizeof *m->options);
   for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
     m->options[i] = xstrdup (opts[i]);

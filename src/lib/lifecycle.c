@@ -215,11 +215,18 @@ stop_net_helper (int dirfd)
   pid_t pid;
   unsigned long long start;
   int pidfd;
-  if (state_read_pid_file (dirfd, NET_PID_FILE, &pid, &start) < 0 || pid <= 0 || proc_start_time (pid) != start)
+  if (state_read_pid_file (dirfd, NET_PID_FILE, &pid, &start) < 0 || pid <= 0)
     return;
+  /* the pidfd first: it holds the process, whose start time then tells
+   * it is the helper and not a process that got its pid since */
   pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
   if (pidfd < 0)
     return;
+  if (proc_start_time (pid) != start)
+    {
+      close (pidfd);
+      return;
+    }
   if (syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0)
     {
       struct pollfd pf = { .fd = pidfd, .events = POLLIN };

@@ -3,6 +3,7 @@
 #include "rootfs.h"
 #include "bindsrc.h"
 #include "cgroup/cgroup.h"
+#include "net/net.h"
 #include "copyup.h"
 #include "procattr.h"
 #include "log.h"
@@ -394,7 +395,10 @@ rootfs_mount_all (struct rootfs_ctx *c, urun_err *err)
           dev_is_bind = m->bind;
         }
       int srcfd = c->bind_fds ? c->bind_fds[i] : -1;
-      int r = do_mount (c, m, srcfd, err);
+      int r;
+      if (m->urun_text && (srcfd = net_resolv_tree (m->urun_text, err)) < 0)
+        return -1;
+      r = do_mount (c, m, srcfd, err);
       /* attached (or not): the container's program must not get it */
       if (srcfd >= 0)
         close (srcfd);

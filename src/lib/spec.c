@@ -1098,6 +1098,7 @@ spec_free (struct spec *s)
       free (s->mounts[i].source);
       strv_free (s->mounts[i].options);
       free (s->mounts[i].data);
+      free (s->mounts[i].urun_text);
     }
   free (s->mounts);
   spec_process_free (s->process);

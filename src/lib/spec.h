@@ -26,6 +26,8 @@ struct spec_mount
   char *data;                 /* options the kernel filesystem parses */
   bool bind;                  /* bind or rbind */
   bool copyup;                /* tmpcopyup: the tmpfs starts with what it covers (copyup.h) */
+  char *urun_text;            /* urun's own file, not the config's: its text, bound from a
+                               * tmpfs of its own (net/resolv.c); NULL for the config's */
 };
 
 struct spec_rlimit

@@ -195,9 +195,18 @@ urun_with_resolv_conf() {
     grep -qx $'NoNewPrivs:\t1' "/proc/$helper/status"
     grep -qx $'Seccomp:\t2' "/proc/$helper/status"
     if ! is_rootless; then grep -q $'^Uid:\t65534\t' "/proc/$helper/status"; fi
-    run ls "/proc/$helper/fd"
-    [ "${#lines[@]}" -eq 7 ]
+    # bounded: memory (a flood of fragments cannot take the host's) and fds
+    grep -E '^Max data size +268435456 +268435456' "/proc/$helper/limits"
+    grep -E '^Max open files +1016 +1016' "/proc/$helper/limits"
+    # its fds: /dev/null on 0-2, the tap, the pidfd, sockets; no file of the state directory
+    local fd l
+    for fd in /proc/"$helper"/fd/*; do
+        l=$(readlink "$fd")
+        echo "$fd -> $l"
+        [[ "$l" = /dev/null || "$l" = */net/tun || "$l" = "anon_inode:[pidfd]" || "$l" = socket:* ]]
+    done
     [ "$(readlink "/proc/$helper/fd/1")" = /dev/null ]
+    [ "$(ls "/proc/$helper/fd" | wc -l)" -le 8 ]
     run urun delete -f n1
     [ "$status" -eq 0 ]
     assert_port_free "$p4"
@@ -453,4 +462,22 @@ urun_with_resolv_conf() {
     rm "$d/config.json"
     "$URUN" spec --bundle "$d"
     [ "$(jq -r '.annotations["run.urun.network"] // "none"' "$d/config.json")" = none ]
+}
+
+@test "network: /etc/resolv.conf remounted read-write by the container writes nothing of urun's" {
+    need_tun
+    setup_bundle sh -c 'mount -o remount,bind,rw /etc/resolv.conf && echo nameserver 6.6.6.6 >> /etc/resolv.conf; cat /etc/resolv.conf; sleep 30'
+    update_config '.process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"]
+        | .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+    urun_run_detached --network slirp n1
+    local i
+    for i in $(seq 1 50); do grep -q 6.6.6.6 "$BATS_TEST_TMPDIR/run.log" && break; sleep 0.1; done
+    cat "$BATS_TEST_TMPDIR/run.log"
+    # what it wrote is in its own small tmpfs: no file of the state directory, nor the image's
+    [ ! -e "$BATS_TEST_TMPDIR/state/n1/resolv.conf" ]
+    run grep -rs 6.6.6.6 "$BUNDLE/rootfs/etc"
+    [ "$status" -ne 0 ]
+    run urun exec n1 sh -c 'dd if=/dev/zero of=/etc/resolv.conf bs=1k count=64 2>&1; wc -c < /etc/resolv.conf'
+    echo "$output"
+    [ "${lines[-1]}" -le 4096 ]
 }

@@ -50,7 +50,7 @@ TEST (port_specs)
     { "[::]:443:8443/tcp", ":: 443->8443" },
   };
   const char *bad[] = { "80", "abc:80", "1:2:3:4", "[::1]:80", "8080:80/sctp", "70000:80", "0:80", "nothost:8080:80",
-                        "8080:", ":80" };
+                        "8080:", ":80", "[]:8080:80", ":8080:80", "::1:8080:80" };
   for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
     {
       cleanup_err urun_err err = NULL;
@@ -116,6 +116,20 @@ TEST (plan_modes)
   CHECK (net_plan_build (plain, &ok, true, 1024, &np, &err) == 0 && np.n_ports == 1);
   net_plan_free (&np);
   CHECK (net_plan_build (plain, &no_mode, true, 1024, &np, &err) < 0 && strstr (err->msg, "--network slirp"));
+  urun_err_free (&err);
+  /* odd subnets and names */
+  {
+    const char *bad[] = { "\"run.urun.network.cidr\": \"10.0.2.0/24junk\"", "\"run.urun.network.cidr\": \"127.0.0.0/8\"",
+                          "\"run.urun.network.cidr\": \"224.0.0.0/24\"", "\"run.urun.network.cidr\": \"10.0.0.0/ 24\"",
+                          "\"run.urun.network.ifname\": \"eth%d\"" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+      {
+        struct spec *b = spec_with ("{\"type\": \"network\"}", bad[i]);
+        CHECK (b && net_plan_build (b, &slirp, true, 1024, &np, &err) < 0 && strstr (err->msg, "annotation"));
+        urun_err_free (&err);
+        spec_free (b);
+      }
+  }
   spec_free (own);
   spec_free (joined);
   spec_free (plain);

@@ -32,6 +32,8 @@
 #define NET_ANN_PORTS "run.urun.network.ports"
 #define NET_ANN_IFNAME "run.urun.network.ifname"
 #define NET_ANN_CIDR "run.urun.network.cidr"
+/* published ports, at most (the helper polls about a thousand sockets) */
+#define NET_MAX_PORTS 256
 
 struct net_port
 {
@@ -81,6 +83,10 @@ void net_host_probe (bool *ipv6, int *unprivileged_port_start);
 /* tap.c, in the child: make the interface in the current network
  * namespace, bring it and lo up, address and route it.  Returns its fd. */
 int net_tap_setup (const struct net_plan *np, urun_err *err);
+
+/* resolv.c, in the child: TEXT as a file on a tmpfs of its own, as a
+ * detached mount (open_tree) to attach over /etc/resolv.conf. */
+int net_resolv_tree (const char *text, urun_err *err);
 
 /* slirp.c: fork the helper, before the container's process exists: it
  * loads libslirp, binds the ports and confines itself meanwhile.  Returns

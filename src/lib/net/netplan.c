@@ -63,6 +63,10 @@ net_port_parse (const char *spec, struct net_port *p, urun_err *err)
     {
       *hp = '\0';
       ip = s[0] == '[' && hp[-1] == ']' ? xstrndup (s + 1, (size_t) (hp - s - 2)) : xstrdup (s);
+      /* an IPv6 address only in brackets; an empty one is none */
+      if ((s[0] != '[' && strchr (s, ':')) || (s[0] == '[' && *ip == '\0') || hp == s)
+        return urun_fail (err, 0, "-p `%s`: expected [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp], an IPv6 HOSTIP in "
+                          "brackets", quote (spec));
       hp++;
     }
   else
@@ -129,8 +133,9 @@ parse_cidr (const char *c, struct net_plan *np, urun_err *err)
   int prefix;
   const char *slash = strchr (c, '/');
   uint32_t net, mask;
-  if (slash == NULL || (size_t) (slash - c) >= sizeof ip || sscanf (slash + 1, "%d", &prefix) != 1 || prefix < 8
-      || prefix > 25)
+  char *end;
+  if (slash == NULL || (size_t) (slash - c) >= sizeof ip || slash[1] < '0' || slash[1] > '9'
+      || (prefix = (int) strtol (slash + 1, &end, 10), *end != '\0') || prefix < 8 || prefix > 25)
     return urun_fail (err, 0, "annotation `" NET_ANN_CIDR "`: `%s` is not A.B.C.D/N with N from 8 to 25", quote (c));
   memcpy (ip, c, (size_t) (slash - c));
   ip[slash - c] = '\0';
@@ -138,6 +143,13 @@ parse_cidr (const char *c, struct net_plan *np, urun_err *err)
     return urun_fail (err, 0, "annotation `" NET_ANN_CIDR "`: `%s` is not an IPv4 address", quote (ip));
   mask = prefix == 0 ? 0 : htonl (~0u << (32 - prefix));
   net = np->net.s_addr & mask;
+  /* a subnet of the ordinary kind: not loopback, this host, link-local or multicast */
+  {
+    uint32_t h = ntohl (net);
+    if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 16) == 0xa9fe || (h >> 28) >= 0xe)
+      return urun_fail (err, 0, "annotation `" NET_ANN_CIDR "`: `%s` is not a subnet a network can use (loopback, "
+                        "0/8, link-local, multicast or reserved)", quote (c));
+  }
   np->net.s_addr = net;
   np->mask.s_addr = mask;
   np->prefix = prefix;
@@ -175,6 +187,8 @@ plan_ports (const struct spec *s, const struct net_flags *f, int unpriv_start, s
         return urun_err_wrap (err, "annotation `" NET_ANN_PORTS "`");
       np->n_ports++;
     }
+  if (np->n_ports > NET_MAX_PORTS)
+    return urun_fail (err, 0, "-p: %zu ports published; at most %d", np->n_ports, NET_MAX_PORTS);
   for (size_t i = 0; i < np->n_ports; i++)
     {
       if (np->ports[i].host.ss_family == AF_INET6 && !np->ipv6)
@@ -214,7 +228,7 @@ net_plan_build (const struct spec *s, const struct net_flags *f, bool host_ipv6,
   np->allow_host_loopback = loopback;
   np->ipv6 = host_ipv6;
   np->mtu = 65520;
-  if (ifname && (*ifname == '\0' || strlen (ifname) >= IFNAMSIZ || strpbrk (ifname, "/ :\t\n")))
+  if (ifname && (*ifname == '\0' || strlen (ifname) >= IFNAMSIZ || strpbrk (ifname, "/ :%\t\n")))
     return urun_fail (err, 0, "annotation `" NET_ANN_IFNAME "`: `%s` is not an interface name", quote (ifname));
   snprintf (np->ifname, sizeof np->ifname, "%s", ifname ? ifname : "tap0");
   if (parse_cidr (cidr ? cidr : "10.0.2.0/24", np, err) < 0)

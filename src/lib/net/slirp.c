@@ -32,7 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/capability.h>
@@ -40,6 +42,7 @@
 #include <unistd.h>
 
 #define MAX_FDS 1024
+#define HELPER_DATA_MAX (256UL << 20)
 #define MAX_TIMERS 16
 
 static struct
@@ -270,22 +273,25 @@ publish (struct helper *h, const struct net_plan *np, urun_err *err)
 static int
 confine (urun_err *err)
 {
+  /* socket, openat and ioctl are allowed with the arguments libslirp
+   * uses alone (below): no AF_UNIX (the user's bus), no file written */
   static const char *const allowed[] = {
     "read", "write", "readv", "writev", "recvfrom", "sendto", "recvmsg", "sendmsg", "recvmmsg", "sendmmsg",
-    "socket", "connect", "bind", "listen", "accept", "accept4", "getsockopt", "setsockopt", "getsockname",
-    "getpeername", "shutdown", "poll", "ppoll", "close", "fcntl", "ioctl", "clock_gettime", "clock_nanosleep",
+    "connect", "bind", "listen", "accept", "accept4", "getsockopt", "setsockopt", "getsockname",
+    "getpeername", "shutdown", "poll", "ppoll", "close", "fcntl", "clock_gettime", "clock_nanosleep",
     "gettimeofday", "futex", "brk", "mmap", "munmap", "mremap", "madvise", "mprotect", "exit", "exit_group",
-    "rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "getrandom", "openat", "open", "newfstatat", "fstat", "stat",
+    "rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "getrandom", "newfstatat", "fstat",
     "lseek", "getpid", "gettid", "getuid", "geteuid", "getgid", "getegid", "uname", "restart_syscall",
-    "eventfd2", "pipe2", "dup", "statx", "sched_yield", "nanosleep",
+    "statx", "sched_yield", "nanosleep",
   };
   cap_t none;
   scmp_filter_ctx ctx;
   int r = 0;
-  /* root: nobody from here on (the ports are bound) */
-  if (geteuid () == 0 && (setgroups (0, NULL) < 0 || setresgid (65534, 65534, 65534) < 0
-                          || setresuid (65534, 65534, 65534) < 0))
-    return urun_fail (err, errno, "network: become nobody");
+  /* root: nobody from here on (the ports are bound); root of a user
+   * namespace without 65534 mapped (urun nested, unshare -Ur) keeps its
+   * id, without any capability either */
+  if (geteuid () == 0 && setgroups (0, NULL) == 0 && setresgid (65534, 65534, 65534) == 0)
+    setresuid (65534, 65534, 65534);
   none = cap_init ();
   if (none == NULL || cap_set_proc (none) < 0)
     {
@@ -305,6 +311,18 @@ confine (urun_err *err)
       if (nr != __NR_SCMP_ERROR)
         r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, nr, 0);
     }
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (socket), 1, SCMP_A0 (SCMP_CMP_EQ, AF_INET));
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (socket), 1, SCMP_A0 (SCMP_CMP_EQ, AF_INET6));
+  /* reading (the host's resolv.conf, at a DNS query): nothing written, made or truncated */
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (openat), 1,
+                          SCMP_A2 (SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_TMPFILE, O_RDONLY));
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (ioctl), 1, SCMP_A1 (SCMP_CMP_EQ, FIONREAD));
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (ioctl), 1, SCMP_A1 (SCMP_CMP_EQ, FIONBIO));
   /* prctl only to drop the death signal, once the container's pidfd came */
   if (r == 0)
     r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (prctl), 2, SCMP_A0 (SCMP_CMP_EQ, PR_SET_PDEATHSIG),
@@ -409,6 +427,12 @@ helper_main (const struct net_plan *np, int sock)
   static struct helper h;
   cleanup_err urun_err err = NULL;
   h.np = np;
+  /* a container must not make its helper take the host's memory (IP
+   * fragments kept for reassembly, many connections): past this, the
+   * helper fails, and the container has no network; and no more sockets
+   * than the loop can poll */
+  setrlimit (RLIMIT_DATA, &(struct rlimit){ HELPER_DATA_MAX, HELPER_DATA_MAX });
+  setrlimit (RLIMIT_NOFILE, &(struct rlimit){ MAX_FDS - 8, MAX_FDS - 8 });
   /* all of it while the container is being made: the network costs the
    * start only what is left when the container is ready */
   if (load_slirp (&err) < 0 || make_slirp (&h, np, &err) < 0 || publish (&h, np, &err) < 0 || confine (&err) < 0
