@@ -77,8 +77,9 @@ show() { case "$1" in "$top"/*) printf '%s' "${1#"$top"/}" ;; *) printf '%s' "$1
 # reported a failing result.  Each violation counts as one failure.
 # Sets run_p, run_f, run_s (this run's counts).
 run_tap() {
-    local label=$1 line plan="" plans=0 results=0 rc
+    local label=$1 line plan="" plans=0 results=0 rc rcf
     shift
+    rcf=$(mktemp /tmp/urun-tap-rc.XXXXXX)
     run_p=0 run_f=0 run_s=0
     while IFS= read -r line; do
         printf '[%s] %s\n' "$label" "$line"
@@ -91,8 +92,11 @@ run_tap() {
             "ok "*"# skip"*|"ok "*"# SKIP"*) run_s=$((run_s + 1)); results=$((results + 1)) ;;
             "ok "*) run_p=$((run_p + 1)); results=$((results + 1)) ;;
         esac
-    done < <("$@" 2>&1)
-    wait $!; rc=$?
+    done < <("$@" 2>&1; echo "$?" > "$rcf")
+    # the status, from the process substitution itself: `wait $!` on it
+    # could find it already reaped (seen: "status -1" of a passing run)
+    rc=$(cat "$rcf" 2>/dev/null); rc=${rc:-1}
+    rm -f "$rcf"
     passed=$((passed + run_p)); failed=$((failed + run_f)); skipped=$((skipped + run_s))
     if [ "$plans" -eq 0 ]; then
         harness_fail "[$label] no TAP plan (1..N) in the output: the run did not complete (exit status $rc)"
