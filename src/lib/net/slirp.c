@@ -456,6 +456,11 @@ net_helper_start (const struct net_plan *np, int *sock, urun_err *err)
       syscall (SYS_close_range, 4U, ~0U, 0U);
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
+      /* libslirp writes to the host's sockets with plain send(): a peer
+       * that closed with data unread (iperf3's server at the end of a
+       * test) makes that EPIPE, which libslirp handles, but the SIGPIPE
+       * first would kill the helper and take the container's network */
+      signal (SIGPIPE, SIG_IGN);
       /* dies with urun until it has the container's pidfd */
       prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
       /* not in the caller's process group: a ^C at `urun run` is for the container */
