@@ -13,6 +13,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
   uidmap busybox-static bats jq python3-jsonschema util-linux procps
   crun runc time criu
   podman conmon slirp4netns catatonit containerd docker.io iproute2
+  iperf3 passt
   clang-14 libclang-rt-14-dev llvm-14
   qemu-system-x86 qemu-utils debootstrap"
 

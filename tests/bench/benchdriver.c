@@ -31,6 +31,19 @@
  *   -t TITLE    title of the text table printed on stdout
  *   -m          also print the peak RSS (ru_maxrss from wait4) per row
  *
+ * Helpers for the network rows (bench.sh), each a bounded, one-purpose
+ * program, so no nc/socat/python is needed:
+ *   benchdriver echo-server ADDR PORT SECONDS
+ *       listen on the IPv4 ADDR:PORT (ADDR must be a loopback address),
+ *       answer every connection by echoing what it reads once, and exit
+ *       after SECONDS (the caller also kills it by pid)
+ *   benchdriver probe ADDR PORT
+ *       connect over TCP, send one byte, wait for it to come back (2 s at
+ *       most); exit 0 if it did: "the first packet answered"
+ *   benchdriver unix-request PATH JSON
+ *       send JSON on the unix stream socket PATH (slirp4netns's API
+ *       socket), print the answer; exit 1 if it names an error
+ *
  * Peak RSS: wait4() returns the rusage of the waited process; ru_maxrss is
  * the largest peak RSS of that process and of every descendant that was
  * reaped inside its tree (the kernel folds reaped children's maxima into
@@ -46,6 +59,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -640,6 +659,102 @@ static void report(void)
     free(v);
 }
 
+/* ---- helpers for the network rows ------------------------------------ */
+
+static int ipv4_addr(const char *addr, const char *port, struct sockaddr_in *sa)
+{
+    char *end;
+    long p = strtol(port, &end, 10);
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    if (*end || p < 1 || p > 65535 || inet_pton(AF_INET, addr, &sa->sin_addr) != 1)
+        return -1;
+    sa->sin_port = htons((uint16_t)p);
+    return 0;
+}
+
+static int echo_server(int argc, char **argv)
+{
+    struct sockaddr_in sa;
+    int one = 1;
+    if (argc != 5 || ipv4_addr(argv[2], argv[3], &sa) < 0 || atoi(argv[4]) < 1)
+        die("usage: benchdriver echo-server ADDR PORT SECONDS");
+    if ((ntohl(sa.sin_addr.s_addr) >> 24) != 127)
+        die("echo-server: only a loopback address (127.0.0.0/8)");
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 64) < 0) {
+        fprintf(stderr, "benchdriver: echo-server %s:%s: %s\n", argv[2], argv[3], strerror(errno));
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    alarm((unsigned)atoi(argv[4])); /* bounded: SIGALRM ends it */
+    for (;;) {
+        int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            return 1;
+        }
+        struct pollfd pfd = {.fd = c, .events = POLLIN};
+        char buf[64];
+        if (poll(&pfd, 1, 2000) == 1) {
+            ssize_t n = read(c, buf, sizeof buf);
+            if (n > 0 && write(c, buf, (size_t)n) < 0) {
+                /* the client went away: nothing to do */
+            }
+        }
+        close(c);
+    }
+}
+
+static int probe(int argc, char **argv)
+{
+    struct sockaddr_in sa;
+    char b = 'x';
+    if (argc != 4 || ipv4_addr(argv[2], argv[3], &sa) < 0)
+        die("usage: benchdriver probe ADDR PORT");
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || write(fd, &b, 1) != 1) {
+        fprintf(stderr, "benchdriver: probe %s:%s: %s\n", argv[2], argv[3], strerror(errno));
+        return 1;
+    }
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    if (poll(&pfd, 1, 2000) != 1 || read(fd, &b, 1) != 1 || b != 'x') {
+        fprintf(stderr, "benchdriver: probe %s:%s: no answer\n", argv[2], argv[3]);
+        return 1;
+    }
+    return 0;
+}
+
+static int unix_request(int argc, char **argv)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    char buf[4096];
+    size_t got = 0;
+    if (argc != 4 || strlen(argv[2]) >= sizeof sa.sun_path)
+        die("usage: benchdriver unix-request PATH JSON");
+    strcpy(sa.sun_path, argv[2]);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    size_t len = strlen(argv[3]);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+        write(fd, argv[3], len) != (ssize_t)len) {
+        fprintf(stderr, "benchdriver: unix-request %s: %s\n", argv[2], strerror(errno));
+        return 1;
+    }
+    shutdown(fd, SHUT_WR);
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    while (got < sizeof buf - 1 && poll(&pfd, 1, 2000) == 1) {
+        ssize_t n = read(fd, buf + got, sizeof buf - 1 - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    buf[got] = 0;
+    printf("%s\n", buf);
+    return got == 0 || strstr(buf, "\"error\"") ? 1 : 0;
+}
+
 static void usage(void)
 {
     fputs("usage: benchdriver [-n N] [-w W] [-P K] [-u UID:GID] [-r A/B]... [-o FILE]\n"
@@ -654,6 +769,12 @@ int main(int argc, char **argv)
     int opt, g_as = 0;
     uid_t g_uid = 0;
     gid_t g_gid = 0;
+    if (argc > 1 && !strcmp(argv[1], "echo-server"))
+        return echo_server(argc, argv);
+    if (argc > 1 && !strcmp(argv[1], "probe"))
+        return probe(argc, argv);
+    if (argc > 1 && !strcmp(argv[1], "unix-request"))
+        return unix_request(argc, argv);
     int nopts = argc; /* options end at the first --row */
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--row")) {
