@@ -396,7 +396,7 @@ rootfs_mount_all (struct rootfs_ctx *c, urun_err *err)
         }
       int srcfd = c->bind_fds ? c->bind_fds[i] : -1;
       int r;
-      if (m->urun_text && (srcfd = net_resolv_tree (m->urun_text, err)) < 0)
+      if (m->urun_text && (srcfd = net_resolv_tree (m->urun_text, c->stage_dir, err)) < 0)
         return -1;
       r = do_mount (c, m, srcfd, err);
       /* attached (or not): the container's program must not get it */

@@ -85,8 +85,10 @@ void net_host_probe (bool *ipv6, int *unprivileged_port_start);
 int net_tap_setup (const struct net_plan *np, urun_err *err);
 
 /* resolv.c, in the child: TEXT as a file on a tmpfs of its own, as a
- * detached mount (open_tree) to attach over /etc/resolv.conf. */
-int net_resolv_tree (const char *text, urun_err *err);
+ * detached mount (open_tree) to attach over /etc/resolv.conf; stage_dir
+ * (the state directory) for kernels that take no file of a detached
+ * mount. */
+int net_resolv_tree (const char *text, const char *stage_dir, urun_err *err);
 
 /* slirp.c: fork the helper, before the container's process exists: it
  * loads libslirp, binds the ports and confines itself meanwhile.  Returns

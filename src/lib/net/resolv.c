@@ -13,11 +13,38 @@
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* Kernels before 6.x refuse open_tree of a detached mount (EINVAL, seen
+ * on Debian 12's 6.1): the tmpfs is attached for a moment at a staging
+ * directory of the state directory (in our own mount namespace only),
+ * the file taken from there, and the staging mount and directory go. */
+static int
+tree_via_stage (int mnt, const char *stage_dir, urun_err *err)
+{
+  cleanup_free char *stage = xasprintf ("%s/.resolv", stage_dir), *file = xasprintf ("%s/.resolv/resolv.conf", stage_dir);
+  int tree;
+  if (mkdir (stage, 0700) < 0 && errno != EEXIST)
+    return urun_fail (err, errno, "network: /etc/resolv.conf: a staging directory");
+  if (syscall (SYS_move_mount, mnt, "", AT_FDCWD, stage, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    {
+      int e = errno;
+      rmdir (stage);
+      return urun_fail (err, e, "network: /etc/resolv.conf: attach its tmpfs");
+    }
+  tree = (int) syscall (SYS_open_tree, AT_FDCWD, file, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0)
+    urun_fail (err, errno, "network: /etc/resolv.conf: take the file (open_tree)");
+  umount2 (stage, MNT_DETACH);
+  rmdir (stage);
+  return tree;
+}
+
 int
-net_resolv_tree (const char *text, urun_err *err)
+net_resolv_tree (const char *text, const char *stage_dir, urun_err *err)
 {
   cleanup_close int fs = (int) syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC), mnt = -1, f = -1;
   int tree;
@@ -35,6 +62,8 @@ net_resolv_tree (const char *text, urun_err *err)
   if (f < 0 || write_all (f, text, strlen (text)) < 0)
     return urun_fail (err, errno, "network: /etc/resolv.conf: write it");
   tree = (int) syscall (SYS_open_tree, mnt, "resolv.conf", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0 && errno == EINVAL && stage_dir)
+    return tree_via_stage (mnt, stage_dir, err);
   if (tree < 0)
     return urun_fail (err, errno, "network: /etc/resolv.conf: take the file (open_tree)");
   return tree;
