@@ -62,10 +62,14 @@ ENGINE_SUITE=$here/engines
 ENGINE_ROOTLESS="podman.bats"
 passed=0 failed=0 skipped=0
 ran=0   # results of the unit tests and of the bats passes (not the self-test)
+failures=()   # every failing result, said again at the end (CI shows a run's tail)
 
 say() { printf '%s\n' "$*"; }
 # A failure of the harness (not of one test): said, and counted.
-harness_fail() { say "[harness] FAILED: $*"; failed=$((failed + 1)); }
+harness_fail() {
+    say "[harness] FAILED: $*"; failed=$((failed + 1))
+    failures+=("[harness] FAILED: $*")
+}
 
 # A file's name for messages: relative to the repository when inside it.
 show() { case "$1" in "$top"/*) printf '%s' "${1#"$top"/}" ;; *) printf '%s' "$1" ;; esac; }
@@ -88,7 +92,8 @@ run_tap() {
             continue
         fi
         case "$line" in
-            "not ok "*) run_f=$((run_f + 1)); results=$((results + 1)) ;;
+            "not ok "*) run_f=$((run_f + 1)); results=$((results + 1))
+                failures+=("[$label] $line") ;;
             "ok "*"# skip"*|"ok "*"# SKIP"*) run_s=$((run_s + 1)); results=$((results + 1)) ;;
             "ok "*) run_p=$((run_p + 1)); results=$((results + 1)) ;;
         esac
@@ -433,5 +438,9 @@ if [ "$ran" -eq 0 ]; then
 fi
 
 echo
+if [ "${#failures[@]}" -gt 0 ]; then
+    say "what failed (each is printed in full above):"
+    printf '  %s\n' "${failures[@]}"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
