@@ -66,6 +66,8 @@ struct created
   struct net_plan net;   /* net/net.h */
   pid_t net_pid;         /* the network helper, 0 if none */
   int net_ready;         /* its report, until read; -1 */
+  pid_t fwd_pid;         /* the TCP port forwarder (net/fwd.c), 0 if none */
+  int fwd_ready;         /* its report, until read; -1 */
 };
 
 /* validate, plan, state directory, spawn, parent protocol, record.  On

@@ -73,6 +73,8 @@ created_free (struct created *c)
   net_plan_free (&c->net);
   if (c->net_ready >= 0)
     close (steal_fd (&c->net_ready));
+  if (c->fwd_ready >= 0)
+    close (steal_fd (&c->fwd_ready));
   c->spec = NULL;
   c->bundle = c->rootfs = c->config_text = c->st.created = c->state_dir = NULL;
   c->seccomp = NULL;
@@ -87,6 +89,8 @@ created_abort (struct created *c)
   /* it would go with the container's process too (its pidfd) */
   if (c->net_pid > 0)
     kill (c->net_pid, SIGKILL);
+  if (c->fwd_pid > 0)
+    kill (c->fwd_pid, SIGKILL);
   if (c->direct_child > 0)
     {
       int st;
@@ -539,7 +543,15 @@ on_net_tap (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
     }
   r = net_helper_give (c->net_ready, fd, c->pid, err);
   close (fd);
-  return r;
+  if (r < 0 || !net_plan_has_tcp (&c->net))
+    return r;
+  /* the TCP ports: the forwarder joins the namespaces the tap is in */
+  if ((c->fwd_pid = net_fwd_start (&c->net, c->pid, &c->fwd_ready, err)) < 0)
+    {
+      c->fwd_pid = 0;
+      return -1;
+    }
+  return state_write_pid_file (c->dirfd, FWD_PID_FILE, c->fwd_pid, proc_start_time (c->fwd_pid), err);
 }
 
 
@@ -570,6 +582,13 @@ create_protocol (struct created *c, urun_err *err)
     {
       int r = net_helper_wait (c->net_ready, err);
       close (steal_fd (&c->net_ready));
+      if (r < 0)
+        return r;
+    }
+  if (c->fwd_ready >= 0)
+    {
+      int r = net_helper_wait (c->fwd_ready, err);
+      close (steal_fd (&c->fwd_ready));
       return r;
     }
   return 0;
@@ -651,7 +670,7 @@ create_prepare (struct urun_context *ctx, const struct create_opts *o, bool run_
                 sigset_t *mask, urun_err *err)
 {
   memset (c, 0, sizeof *c);
-  c->rootfd = c->dirfd = c->sync_fd = c->start_fd = c->console_sock = c->cancel_fd = c->master = c->net_ready = -1;
+  c->rootfd = c->dirfd = c->sync_fd = c->start_fd = c->console_sock = c->cancel_fd = c->master = c->net_ready = c->fwd_ready = -1;
   c->seq.watch_fd = -1;
   c->st.id = (char *) o->id;
 

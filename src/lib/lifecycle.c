@@ -210,12 +210,12 @@ container_start (struct urun_context *ctx, const char *id, urun_err *err)
  * a container whose process outlived a kill -9 of everything else):
  * killed, and waited for (bounded), so that its ports are free. */
 static void
-stop_net_helper (int dirfd)
+stop_helper (int dirfd, const char *file)
 {
   pid_t pid;
   unsigned long long start;
   int pidfd;
-  if (state_read_pid_file (dirfd, NET_PID_FILE, &pid, &start) < 0 || pid <= 0)
+  if (state_read_pid_file (dirfd, file, &pid, &start) < 0 || pid <= 0)
     return;
   /* the pidfd first: it holds the process, whose start time then tells
    * it is the helper and not a process that got its pid since */
@@ -233,6 +233,13 @@ stop_net_helper (int dirfd)
       poll (&pf, 1, 2000);
     }
   close (pidfd);
+}
+
+static void
+stop_net_helper (int dirfd)
+{
+  stop_helper (dirfd, NET_PID_FILE);
+  stop_helper (dirfd, FWD_PID_FILE);
 }
 
 void

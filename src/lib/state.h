@@ -35,6 +35,7 @@ struct container_state
  * that `delete -f` finds it whatever else is on disk. */
 #define INIT_PID_FILE "init.pid"
 #define NET_PID_FILE "net.pid" /* the network helper (net/net.h) */
+#define FWD_PID_FILE "fwd.pid" /* the TCP port forwarder (net/net.h) */
 /* "PID STARTTIME" of the `urun create` or `run` making it. */
 #define CREATOR_PID_FILE "creator.pid"
 

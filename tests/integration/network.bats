@@ -189,22 +189,28 @@ urun_with_resolv_conf() {
     [ "$output" = "from the test host" ]
 }
 
-@test "network: -p publishes TCP on IPv4 and IPv6 (loopback); delete -f leaves no listener and no helper" {
+@test "network: -p publishes TCP on IPv4 and IPv6 (loopback), the server sees 127.0.0.1 and ::1; delete -f leaves no listener, no helper, no forwarder" {
     need_tun
-    local p4 p6 helper
+    local p4 p6 helper fwd
     p4=$(port 2)
     p6=$(port 3)
-    setup_bundle sh -c 'mkdir -p /tmp/www && echo from-the-container > /tmp/www/index.html && exec httpd -f -vv -p 80 -h /tmp/www'
+    setup_bundle sh -c 'mkdir -p /tmp/www && echo from-the-container > /tmp/www/index.html && exec httpd -f -vv -p 80 -h /tmp/www 2>/tmp/httpd.log'
     urun_run_detached --network slirp -p "127.0.0.1:$p4:80" -p "[::1]:$p6:80" n1
     fetch curl -s -m 5 "http://127.0.0.1:$p4/index.html"
     [ "$output" = from-the-container ]
     fetch curl -s -m 5 -g "http://[::1]:$p6/index.html"
     [ "$output" = from-the-container ]
+    # the clients' real addresses, not the gateway's
+    run urun exec n1 cat /tmp/httpd.log
+    echo "$output"
+    [[ "$output" = *"[::ffff:127.0.0.1]:"*"url:/index.html"* ]]
+    [[ "$output" = *"[::1]:"*"url:/index.html"* ]]
+    [[ "$output" != *10.0.2.2* ]]
     helper=$(awk '{ print $1 }' "$BATS_TEST_TMPDIR/state/n1/net.pid")
     [ -n "$helper" ]
     # the helper: no capability, no gaining one, its own seccomp filter,
     # nobody when urun is root; its fds: stdio on /dev/null, the tap, the
-    # pidfd, the two listeners
+    # pidfd, sockets
     grep -qx $'CapEff:\t0000000000000000' "/proc/$helper/status"
     grep -qx $'CapPrm:\t0000000000000000' "/proc/$helper/status"
     grep -qx $'NoNewPrivs:\t1' "/proc/$helper/status"
@@ -222,11 +228,73 @@ urun_with_resolv_conf() {
     done
     [ "$(readlink "/proc/$helper/fd/1")" = /dev/null ]
     [ "$(ls "/proc/$helper/fd" | wc -l)" -le 8 ]
+    # the TCP forwarder: CAP_NET_RAW alone (bit 13, for IP_TRANSPARENT and
+    # SO_MARK, in the container's namespaces), its seccomp filter, nobody
+    # as root; in the container's network namespace, not its mount or pid
+    # namespace; fds: /dev/null, the pidfd, the two listeners, its epoll.
+    # Not dumpable (a container sharing the host's pid namespace cannot
+    # ptrace it): its fds and namespaces are root's to look at.
+    fwd=$(awk '{ print $1 }' "$BATS_TEST_TMPDIR/state/n1/fwd.pid")
+    [ -n "$fwd" ]
+    grep -qx $'CapEff:\t0000000000002000' "/proc/$fwd/status"
+    grep -qx $'CapPrm:\t0000000000002000' "/proc/$fwd/status"
+    grep -qx $'NoNewPrivs:\t1' "/proc/$fwd/status"
+    grep -qx $'Seccomp:\t2' "/proc/$fwd/status"
+    if ! is_rootless; then
+        grep -q $'^Uid:\t65534\t' "/proc/$fwd/status"
+        local cpid
+        cpid=$(container_pid n1)
+        [ "$(readlink "/proc/$fwd/ns/net")" = "$(readlink "/proc/$cpid/ns/net")" ]
+        [ "$(readlink "/proc/$fwd/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ]
+        [ "$(readlink "/proc/$fwd/ns/pid")" = "$(readlink /proc/self/ns/pid)" ]
+        for fd in /proc/"$fwd"/fd/*; do
+            l=$(readlink "$fd")
+            echo "$fd -> $l"
+            [[ "$l" = /dev/null || "$l" = "anon_inode:[pidfd]" || "$l" = "anon_inode:[eventpoll]" || "$l" = socket:* ]]
+        done
+        [ "$(ls "/proc/$fwd/fd" | wc -l)" -eq 7 ]
+    else
+        run ls "/proc/$fwd/fd"
+        [ "$status" -ne 0 ]
+    fi
     run urun delete -f n1
     [ "$status" -eq 0 ]
     assert_port_free "$p4"
     assert_port_free "$p6"
     wait_pid_gone "$helper"
+    wait_pid_gone "$fwd"
+}
+
+@test "network: -p TCP: 8 MiB each way arrive whole; a port nothing listens on inside is closed at once" {
+    need_tun
+    local p q
+    p=$(port 8)
+    q=$(port 9)
+    # the server inside keeps its stdin open: busybox nc ends at either end of file
+    setup_bundle sh -c 'mkdir -p /tmp/www; dd if=/dev/urandom of=/tmp/www/big bs=1M count=8 2>/dev/null; md5sum /tmp/www/big > /tmp/www/big.md5; sleep 1000 | nc -l -p 81 > /tmp/up & exec httpd -f -p 80 -h /tmp/www'
+    urun_run_detached --network slirp -p "127.0.0.1:$p:80" -p "127.0.0.1:$q:81" -p "127.0.0.1:$((q + 1)):82" n1
+    fetch curl -s -m 5 "http://127.0.0.1:$p/big.md5"
+    local want
+    want=${output%% *}
+    run sh -c "curl -s -m 20 http://127.0.0.1:$p/big | md5sum"
+    [ "${output%% *}" = "$want" ]
+    # up: what the client sends, then its end of file (the server's nc
+    # ends), reach the server
+    head -c 8388608 /dev/urandom > "$BATS_TEST_TMPDIR/up"
+    timeout 20 busybox nc 127.0.0.1 "$q" < "$BATS_TEST_TMPDIR/up"
+    want=$(md5sum < "$BATS_TEST_TMPDIR/up" | cut -d' ' -f1)
+    local i
+    for i in $(seq 1 50); do
+        run urun exec n1 sh -c 'pidof nc >/dev/null || md5sum /tmp/up'
+        [ "${output%% *}" = "$want" ] && break
+        sleep 0.1
+    done
+    [ "${output%% *}" = "$want" ]
+    # 82: no server inside: the client's connection ends (no hang)
+    run timeout 10 curl -s -m 8 "http://127.0.0.1:$((q + 1))/"
+    [ "$status" -ne 0 ]
+    [ "$status" -ne 124 ]
+    [ "$status" -ne 28 ]
 }
 
 @test "network: -p keeps a non-loopback client's address" {
@@ -236,12 +304,23 @@ urun_with_resolv_conf() {
     local p
     p=$(port 4)
     setup_bundle sh -c 'mkdir -p /tmp/www && echo hi > /tmp/www/index.html; exec httpd -f -vv -p 80 -h /tmp/www 2>/tmp/httpd.log'
-    urun_run_detached --network slirp -p "$TG:$p:80" n1
+    # and over IPv6 (fd77:N::/64 on the same pair)
+    local n=$(( $$ % 200 + 20 ))
+    ip addr add "fd77:$n::1/64" dev "ut$$h" nodad
+    ip -n "$TNS" addr add "fd77:$n::2/64" dev "ut$$n" nodad
+    urun_run_detached --network slirp -p "$TG:$p:80" -p "[fd77:$n::1]:$p:80" n1
     fetch ip netns exec "$TNS" curl -s -m 5 "http://$TG:$p/index.html"
+    [ "$output" = hi ]
+    fetch ip netns exec "$TNS" curl -s -m 5 -g "http://[fd77:$n::1]:$p/index.html"
     [ "$output" = hi ]
     run urun exec n1 cat /tmp/httpd.log
     echo "$output"
-    [[ "$output" = *"$TH"* ]]
+    [[ "$output" = *"[::ffff:$TH]:"* ]]
+    [[ "$output" = *"[fd77:$n::2]:"* ]]
+    [[ "$output" != *10.0.2.* ]]
+    # the rule that brings the answers back, inside
+    run urun exec n1 ip rule
+    [[ "$output" = *"fwmark 0x75726e lookup 117"* ]]
 }
 
 @test "network: -p HOSTPORT:CONTAINERPORT/udp: a UDP server inside gets datagrams from the host's loopback (IPv4, IPv6) and its replies come back" {
@@ -419,7 +498,7 @@ urun_with_resolv_conf() {
 
 @test "network: nothing is left after the container exits, after kill, and after kill -9 of urun run" {
     need_tun
-    local p helper
+    local p helper fwd
     p=$(port 7)
     setup_bundle true
     run urun run --network slirp -p "127.0.0.1:$p:80" n1
@@ -429,23 +508,28 @@ urun_with_resolv_conf() {
     set_args sleep 60
     urun_run_detached --network slirp -p "127.0.0.1:$p:80" n2
     helper=$(awk '{ print $1 }' "$BATS_TEST_TMPDIR/state/n2/net.pid")
+    fwd=$(awk '{ print $1 }' "$BATS_TEST_TMPDIR/state/n2/fwd.pid")
+    [ -n "$fwd" ]
     run urun kill n2 KILL
     wait_status n2 stopped
-    # the helper goes with the container's process (its pidfd)
+    # the helper and the forwarder go with the container's process (pidfd)
     wait_pid_gone "$helper"
+    wait_pid_gone "$fwd"
     assert_port_free "$p"
     run urun delete n2
     [ "$status" -eq 0 ]
     # kill -9 of a foreground run: delete -f cleans what is left
     "$URUN" --root "$BATS_TEST_TMPDIR/state" run --network slirp -p "127.0.0.1:$p:80" n3 </dev/null >/dev/null 2>&1 &
     local runpid=$! i
-    for i in $(seq 1 100); do [ -s "$BATS_TEST_TMPDIR/state/n3/net.pid" ] && [ -e "$BATS_TEST_TMPDIR/state/n3/state.json" ] && break; sleep 0.05; done
+    for i in $(seq 1 100); do [ -s "$BATS_TEST_TMPDIR/state/n3/fwd.pid" ] && [ -e "$BATS_TEST_TMPDIR/state/n3/state.json" ] && break; sleep 0.05; done
     helper=$(awk '{ print $1 }' "$BATS_TEST_TMPDIR/state/n3/net.pid")
+    fwd=$(awk '{ print $1 }' "$BATS_TEST_TMPDIR/state/n3/fwd.pid")
     kill -9 "$runpid"
     wait "$runpid" || true
     run urun delete -f n3
     [ "$status" -eq 0 ]
     wait_pid_gone "$helper"
+    wait_pid_gone "$fwd"
     assert_port_free "$p"
     assert_no_state
 }

@@ -99,4 +99,20 @@ pid_t net_helper_start (const struct net_plan *np, int *sock, urun_err *err);
 int net_helper_give (int sock, int tap, pid_t init, urun_err *err);
 int net_helper_wait (int sock, urun_err *err);
 
+/* fwd.c: the forwarder of published TCP ports, forked by urun once the
+ * container's process INIT has its namespaces: it listens on the host's
+ * ports, joins the container's user and network namespaces and connects
+ * each client from its own address (its report: as the helper's, to
+ * net_helper_wait).  net_plan_has_tcp: there is a TCP port to forward. */
+bool net_plan_has_tcp (const struct net_plan *np);
+pid_t net_fwd_start (const struct net_plan *np, pid_t init, int *sock, urun_err *err);
+/* tap.c, in the container's network namespace: what the forwarder's
+ * transparent sockets need: packets with NET_FWD_MARK go to the local
+ * table NET_FWD_TABLE (rule NET_FWD_PREF), and an accepted connection
+ * takes its first packet's mark (tcp_fwmark_accept). */
+#define NET_FWD_MARK 0x75726eU /* "urn" */
+#define NET_FWD_TABLE 117
+#define NET_FWD_PREF 100
+int net_mark_routes (const struct net_plan *np, urun_err *err);
+
 #endif

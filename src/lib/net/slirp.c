@@ -5,8 +5,9 @@
  * and the host's sockets:
  *   - libslirp (and the glib it needs) is opened here, in the helper, so
  *     no other urun command pays for loading it;
- *   - the published ports are bound first, while it may still have the
- *     caller's capabilities (root: a port below 1024), then every
+ *   - the published UDP ports are bound first (TCP ports are the
+ *     forwarder's: fwd.c), while it may still have the caller's
+ *     capabilities (root: a port below 1024), then every
  *     capability goes, no_new_privs, and a seccomp filter of what a poll
  *     loop over sockets needs;
  *   - "ready" (one byte 0) is written once all of that is done; an error
@@ -242,6 +243,8 @@ publish (struct helper *h, const struct net_plan *np, urun_err *err)
       struct sockaddr_storage g = { 0 };
       socklen_t glen;
       int flags = p->udp ? SLIRP_HOSTFWD_UDP : 0;
+      if (!p->udp)
+        continue; /* TCP: the forwarder's (fwd.c) */
       if (p->host.ss_family == AF_INET6)
         {
           struct sockaddr_in6 *a = (struct sockaddr_in6 *) &g;
@@ -548,8 +551,14 @@ net_helper_wait (int sock, urun_err *err)
   if (poll (&pf, 1, 10000) <= 0)
     return urun_fail (err, ETIMEDOUT, "network: the helper did not come up");
   n = read (sock, buf, sizeof buf - 1);
-  if (n == 1 && buf[0] == '\0')
-    return 0;
+  if (n >= 1 && buf[0] == '\0')
+    {
+      /* up, with something to say */
+      buf[n] = '\0';
+      if (n > 1)
+        urun_warn ("%s", buf + 1);
+      return 0;
+    }
   if (n <= 0)
     return urun_fail (err, 0, "network: the helper ended before the network was up");
   buf[n] = '\0';

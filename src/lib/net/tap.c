@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fib_rules.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -26,6 +27,7 @@ struct nl_req
     struct ifinfomsg link;
     struct ifaddrmsg addr;
     struct rtmsg route;
+    struct fib_rule_hdr rule;
   } u;
   char attrs[256];
 };
@@ -103,6 +105,51 @@ route_default (int fd, int family, int index, const void *gw, urun_err *err)
   nl_attr (&r, RTA_GATEWAY, gw, family == AF_INET ? 4 : 16);
   nl_attr (&r, RTA_OIF, &oif, sizeof oif);
   return nl_call (fd, &r, family == AF_INET ? "add the default route" : "add the IPv6 default route", err);
+}
+
+/* ip rule add fwmark NET_FWD_MARK lookup NET_FWD_TABLE pref NET_FWD_PREF */
+static int
+rule_mark (int fd, int family, urun_err *err)
+{
+  struct nl_req r = { .h = { .nlmsg_len = NLMSG_LENGTH (sizeof (struct fib_rule_hdr)), .nlmsg_type = RTM_NEWRULE,
+                             .nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL } };
+  uint32_t mark = NET_FWD_MARK, pref = NET_FWD_PREF;
+  r.u.rule.family = (unsigned char) family;
+  r.u.rule.table = NET_FWD_TABLE;
+  r.u.rule.action = FR_ACT_TO_TBL;
+  nl_attr (&r, FRA_FWMARK, &mark, sizeof mark);
+  nl_attr (&r, FRA_PRIORITY, &pref, sizeof pref);
+  return nl_call (fd, &r, "add the rule of the port forwarder's mark", err);
+}
+
+/* ip route add local default dev lo table NET_FWD_TABLE */
+static int
+route_local (int fd, int family, urun_err *err)
+{
+  struct nl_req r = { .h = { .nlmsg_len = NLMSG_LENGTH (sizeof (struct rtmsg)), .nlmsg_type = RTM_NEWROUTE,
+                             .nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL } };
+  int oif = (int) if_nametoindex ("lo");
+  r.u.route.rtm_family = (unsigned char) family;
+  r.u.route.rtm_table = NET_FWD_TABLE;
+  r.u.route.rtm_protocol = RTPROT_BOOT;
+  r.u.route.rtm_scope = RT_SCOPE_HOST;
+  r.u.route.rtm_type = RTN_LOCAL;
+  nl_attr (&r, RTA_OIF, &oif, sizeof oif);
+  return nl_call (fd, &r, "add the port forwarder's local route", err);
+}
+
+int
+net_mark_routes (const struct net_plan *np, urun_err *err)
+{
+  cleanup_close int nl = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (nl < 0)
+    return urun_fail (err, errno, "network: netlink socket");
+  for (int v6 = 0; v6 <= (np->ipv6 ? 1 : 0); v6++)
+    if (rule_mark (nl, v6 ? AF_INET6 : AF_INET, err) < 0 || route_local (nl, v6 ? AF_INET6 : AF_INET, err) < 0)
+      return -1;
+  /* an accepted connection has the mark of its first packet, so do the
+   * server's answers (this network namespace's own setting) */
+  return write_file_at (AT_FDCWD, "/proc/sys/net/ipv4/tcp_fwmark_accept", "1", 1, err);
 }
 
 static int
