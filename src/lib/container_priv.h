@@ -66,6 +66,7 @@ struct created
   struct net_plan net;   /* net/net.h */
   pid_t net_pid;         /* the network helper, 0 if none */
   int net_ready;         /* its report, until read; -1 */
+  json_node *ann_doc;    /* the annotations with --network/-p's, if given */
   pid_t fwd_pid;         /* the TCP port forwarder (net/fwd.c), 0 if none */
   int fwd_ready;         /* its report, until read; -1 */
 };

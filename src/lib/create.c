@@ -71,6 +71,8 @@ created_free (struct created *c)
   seccomp_filter_free (c->seccomp);
   cgroup_free (&c->cg);
   net_plan_free (&c->net);
+  json_free (c->ann_doc);
+  c->ann_doc = NULL;
   if (c->net_ready >= 0)
     close (steal_fd (&c->net_ready));
   if (c->fwd_ready >= 0)
@@ -310,6 +312,57 @@ add_resolv_conf (struct created *c, urun_err *err)
   return spec_mount_parse_options (m, "mounts (/etc/resolv.conf)", err);
 }
 
+/* What --network and -p chose, in the annotations the state shows (and
+ * hooks get), as if the config had said it: run.urun.network and
+ * run.urun.network.ports. */
+static int
+net_annotations (const struct create_opts *o, struct created *c, urun_err *err)
+{
+  json_writer *w;
+  cleanup_json json_node *over = NULL;
+  char *text;
+  size_t len;
+  if (o->net.mode == NULL && o->net.n_ports == 0)
+    return 0;
+  w = json_writer_new (false);
+  json_w_open_object (w);
+  if (o->net.mode)
+    {
+      json_w_key (w, NET_ANN_MODE);
+      json_w_string (w, !c->net.enabled ? "none" : c->net.allow_host_loopback ? "slirp:allow-host-loopback" : "slirp");
+    }
+  if (o->net.n_ports)
+    {
+      cleanup_free char *ports = NULL;
+      for (size_t i = 0; i < o->net.n_ports; i++)
+        {
+          char *next = xasprintf ("%s%s%s", ports ? ports : "", ports ? "," : "", o->net.ports[i]);
+          free (ports);
+          ports = next;
+        }
+      json_w_key (w, NET_ANN_PORTS);
+      json_w_string (w, ports);
+    }
+  json_w_close_object (w);
+  text = json_writer_finish (w, false, &len);
+  over = json_parse (text, len, err);
+  free (text);
+  if (over == NULL)
+    return -1;
+  w = json_writer_new (false);
+  if (c->st.annotations)
+    json_w_merged (w, c->st.annotations, over);
+  else
+    json_w_node (w, over);
+  text = json_writer_finish (w, false, &len);
+  c->ann_doc = json_parse (text, len, err);
+  free (text);
+  if (c->ann_doc == NULL)
+    return -1;
+  c->st.annotations = c->ann_doc;
+  return 0;
+}
+
 static int
 create_state_dir (struct urun_context *ctx, const struct create_opts *o, bool run_mode, struct created *c,
                   urun_err *err)
@@ -335,7 +388,7 @@ create_state_dir (struct urun_context *ctx, const struct create_opts *o, bool ru
   c->st.owner = ctx->host.euid;
   c->st.annotations = json_get (c->spec->doc, "annotations");
   c->st.rootless = c->plan.rootless;
-  return 0;
+  return net_annotations (o, c, err);
 }
 
 /* ---- 4. spawn ------------------------------------------------------------ */

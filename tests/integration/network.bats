@@ -200,6 +200,12 @@ urun_with_resolv_conf() {
     [ "$output" = from-the-container ]
     fetch curl -s -m 5 -g "http://[::1]:$p6/index.html"
     [ "$output" = from-the-container ]
+    # state and list show what the flags chose, in the annotations
+    run urun state n1
+    [ "$(jq -r '.annotations["run.urun.network"]' <<<"$output")" = slirp ]
+    [ "$(jq -r '.annotations["run.urun.network.ports"]' <<<"$output")" = "127.0.0.1:$p4:80,[::1]:$p6:80" ]
+    run urun list --format json
+    [ "$(jq -r '.[0].annotations["run.urun.network.ports"]' <<<"$output")" = "127.0.0.1:$p4:80,[::1]:$p6:80" ]
     # the clients' real addresses, not the gateway's
     run urun exec n1 cat /tmp/httpd.log
     echo "$output"
@@ -481,6 +487,20 @@ urun_with_resolv_conf() {
     [ "$status" -eq 1 ]
     assert_one_error_line "-p" "--network slirp"
     assert_no_state
+}
+
+@test "network: --network none over the annotation: loopback only, and the state says none (the config's other annotations kept)" {
+    need_tun
+    setup_bundle sh -c 'ip -o link | grep -c tap0 || true'
+    update_config '.annotations["run.urun.network"] = "slirp" | .annotations["org.example.kept"] = "yes"'
+    set_args sleep 30
+    urun_run_detached --network none n1
+    run urun state n1
+    echo "$output"
+    [ "$(jq -r '.annotations["run.urun.network"]' <<<"$output")" = none ]
+    [ "$(jq -r '.annotations["org.example.kept"]' <<<"$output")" = yes ]
+    run urun exec n1 sh -c 'ip -o link | grep -c tap0 || true'
+    [ "$output" = 0 ]
 }
 
 @test "network: a config without a network namespace of its own is left alone; --network slirp there is refused" {
