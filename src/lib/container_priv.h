@@ -135,8 +135,9 @@ int procs_of_container (const struct container_state *st, pid_t **out, size_t *n
 /* Signal the container's init, never a recycled pid. */
 int procs_signal_init (pid_t pid, unsigned long long start_time, int sig, urun_err *err);
 /* Kill and reap every child of ours (the subreaper's orphans too), again
- * until none is left, bounded; false when some were still there. */
-bool procs_kill_children (void);
+ * until none is left, bounded; false when some were still there.  SPARE
+ * (if > 0) is killed but not waited for. */
+bool procs_kill_children (pid_t spare);
 /* Kill every process of the container and wait (bounded) for the init. */
 int procs_kill_all (const struct container_state *st, urun_err *err);
 

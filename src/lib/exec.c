@@ -303,7 +303,7 @@ exec_spawn (struct exec_run *x, urun_err *err)
   if (x->pid > 0)
     kill (x->pid, SIGKILL);
   /* M, and X if M died before naming it (we are X's subreaper then) */
-  procs_kill_children ();
+  procs_kill_children (0);
   return -1;
 }
 

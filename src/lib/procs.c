@@ -236,8 +236,24 @@ now_ms (void)
  * subreaper), so the list is read again until it is empty, bounded (5 s,
  * 5000 rounds).  Killing by pid is safe here: a child of ours keeps its
  * pid until we reap it, and only we do. */
+/* Until PID has exited (it need not be reaped) or END (now_ms) passed. */
+static void
+wait_one_exit (pid_t pid, long long end)
+{
+  int fd = (int) syscall (SYS_pidfd_open, pid, 0);
+  long long left = end - now_ms ();
+  if (fd < 0)
+    {
+      usleep (1000);
+      return;
+    }
+  struct pollfd pf = { .fd = fd, .events = POLLIN };
+  poll (&pf, 1, left < 0 ? 0 : left > 100 ? 100 : (int) left);
+  close (fd);
+}
+
 bool
-procs_kill_children (void)
+procs_kill_children (pid_t spare)
 {
   long long end = now_ms () + 5000;
   for (int round = 0; round < 5000; round++)
@@ -248,17 +264,25 @@ procs_kill_children (void)
       while (waitpid (-1, &st, WNOHANG | __WALL) > 0)
         reaped++;
       own_children (&v, &n);
+      /* SPARE: killed, not waited for */
+      for (size_t i = 0; spare > 0 && i < n; i++)
+        if (v[i] == spare)
+          {
+            kill (spare, SIGKILL);
+            v[i--] = v[--n];
+          }
       if (n == 0)
         return true;
       for (size_t i = 0; i < n; i++)
         kill (v[i], SIGKILL);
       if (now_ms () > end)
         break;
-      /* dying takes a moment: reap what did, else wait a little */
+      /* dying takes a moment: reap what did, else wait for one of them
+       * (its pidfd; bounded) */
       while (waitpid (-1, &st, WNOHANG | __WALL) > 0)
         reaped++;
       if (reaped == 0)
-        usleep (1000);
+        wait_one_exit (v[0], end);
     }
   return false;
 }

@@ -114,7 +114,15 @@ TEST (plan_modes)
   CHECK (net_plan_build (plain, &priv, true, 0, &np, &err) == 0 && np.n_ports == 1);
   net_plan_free (&np);
   CHECK (net_plan_build (plain, &ok, true, 1024, &np, &err) == 0 && np.n_ports == 1);
+  /* TCP: the forwarder's; no UDP port: the helper holds no host port */
+  CHECK (net_plan_has_tcp (&np) && !net_plan_has_udp (&np));
   net_plan_free (&np);
+  {
+    char *udp[] = { "127.0.0.1:18080:80/udp" };
+    struct net_flags u = { .mode = "slirp", .ports = udp, .n_ports = 1 };
+    CHECK (net_plan_build (plain, &u, true, 1024, &np, &err) == 0 && !net_plan_has_tcp (&np) && net_plan_has_udp (&np));
+    net_plan_free (&np);
+  }
   CHECK (net_plan_build (plain, &no_mode, true, 1024, &np, &err) < 0 && strstr (err->msg, "--network slirp"));
   urun_err_free (&err);
   /* odd subnets and names */

@@ -472,15 +472,6 @@ fwd_main (const struct net_plan *np, int sock, int pidfd, pid_t parent)
   fwd_loop (&f);
 }
 
-bool
-net_plan_has_tcp (const struct net_plan *np)
-{
-  for (size_t i = 0; i < np->n_ports; i++)
-    if (!np->ports[i].udp)
-      return true;
-  return false;
-}
-
 pid_t
 net_fwd_start (const struct net_plan *np, pid_t init, int *sock, urun_err *err)
 {

@@ -105,6 +105,7 @@ int net_helper_wait (int sock, urun_err *err);
  * each client from its own address (its report: as the helper's, to
  * net_helper_wait).  net_plan_has_tcp: there is a TCP port to forward. */
 bool net_plan_has_tcp (const struct net_plan *np);
+bool net_plan_has_udp (const struct net_plan *np);
 pid_t net_fwd_start (const struct net_plan *np, pid_t init, int *sock, urun_err *err);
 /* tap.c, in the container's network namespace: what the forwarder's
  * transparent sockets need: packets with NET_FWD_MARK go to the local

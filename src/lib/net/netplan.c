@@ -266,3 +266,21 @@ net_host_probe (bool *ipv6, int *unpriv_start)
   if (read_file_at (AT_FDCWD, "/proc/sys/net/ipv4/ip_unprivileged_port_start", &port, &len, &e2) == 0)
     *unpriv_start = atoi (port);
 }
+
+bool
+net_plan_has_tcp (const struct net_plan *np)
+{
+  for (size_t i = 0; i < np->n_ports; i++)
+    if (!np->ports[i].udp)
+      return true;
+  return false;
+}
+
+bool
+net_plan_has_udp (const struct net_plan *np)
+{
+  for (size_t i = 0; i < np->n_ports; i++)
+    if (np->ports[i].udp)
+      return true;
+  return false;
+}
