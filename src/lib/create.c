@@ -89,10 +89,15 @@ created_abort (struct created *c)
   if (c->pid > 0)
     kill (c->pid, SIGKILL);
   /* it would go with the container's process too (its pidfd) */
-  if (c->net_pid > 0)
-    kill (c->net_pid, SIGKILL);
-  if (c->fwd_pid > 0)
-    kill (c->fwd_pid, SIGKILL);
+  /* and waited for: their ports are free when create fails */
+  for (pid_t *h = (pid_t[]){ c->net_pid, c->fwd_pid }, *e = h + 2; h < e; h++)
+    if (*h > 0)
+      {
+        int st;
+        kill (*h, SIGKILL);
+        wait_for_pid (*h, &st);
+      }
+  c->net_pid = c->fwd_pid = 0;
   if (c->direct_child > 0)
     {
       int st;
@@ -604,7 +609,12 @@ on_net_tap (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
       c->fwd_pid = 0;
       return -1;
     }
-  return state_write_pid_file (c->dirfd, FWD_PID_FILE, c->fwd_pid, proc_start_time (c->fwd_pid), err);
+  if (state_write_pid_file (c->dirfd, FWD_PID_FILE, c->fwd_pid, proc_start_time (c->fwd_pid), err) < 0)
+    return -1;
+  /* recorded: it may outlive us from now on (it waits for this) */
+  if (write (c->fwd_ready, "g", 1) != 1)
+    return urun_fail (err, errno, "network: start the port forwarder");
+  return 0;
 }
 
 
@@ -633,14 +643,14 @@ create_protocol (struct created *c, urun_err *err)
   /* the network is up before the container's program runs */
   if (c->net_ready >= 0)
     {
-      int r = net_helper_wait (c->net_ready, err);
+      int r = net_helper_wait (c->net_ready, "the network helper", err);
       close (steal_fd (&c->net_ready));
       if (r < 0)
         return r;
     }
   if (c->fwd_ready >= 0)
     {
-      int r = net_helper_wait (c->fwd_ready, err);
+      int r = net_helper_wait (c->fwd_ready, "the port forwarder", err);
       close (steal_fd (&c->fwd_ready));
       return r;
     }

@@ -230,12 +230,6 @@ now_ms (void)
   return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The subreaper's end (run, exec): every process that is still our child
- * is the container's (or exec's) or was orphaned below us, and goes.  A
- * killed process's own children become ours in turn (we are their
- * subreaper), so the list is read again until it is empty, bounded (5 s,
- * 5000 rounds).  Killing by pid is safe here: a child of ours keeps its
- * pid until we reap it, and only we do. */
 /* Until PID has exited (it need not be reaped) or END (now_ms) passed. */
 static void
 wait_one_exit (pid_t pid, long long end)
@@ -252,6 +246,12 @@ wait_one_exit (pid_t pid, long long end)
   close (fd);
 }
 
+/* The subreaper's end (run, exec): every process that is still our child
+ * is the container's (or exec's) or was orphaned below us, and goes.  A
+ * killed process's own children become ours in turn (we are their
+ * subreaper), so the list is read again until it is empty, bounded (5 s,
+ * 5000 rounds).  Killing by pid is safe here: a child of ours keeps its
+ * pid until we reap it, and only we do. */
 bool
 procs_kill_children (pid_t spare)
 {

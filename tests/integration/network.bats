@@ -234,16 +234,16 @@ urun_with_resolv_conf() {
     done
     [ "$(readlink "/proc/$helper/fd/1")" = /dev/null ]
     [ "$(ls "/proc/$helper/fd" | wc -l)" -le 8 ]
-    # the TCP forwarder: CAP_NET_RAW alone (bit 13, for IP_TRANSPARENT and
-    # SO_MARK, in the container's namespaces), its seccomp filter, nobody
-    # as root; in the container's network namespace, not its mount or pid
+    # the TCP forwarder: no capability (both ports are on the host's
+    # loopback: no transparent socket), its seccomp filter, nobody as
+    # root; in the container's network namespace, not its mount or pid
     # namespace; fds: /dev/null, the pidfd, the two listeners, its epoll.
     # Not dumpable (a container sharing the host's pid namespace cannot
     # ptrace it): its fds and namespaces are root's to look at.
     fwd=$(awk '{ print $1 }' "$BATS_TEST_TMPDIR/state/n1/fwd.pid")
     [ -n "$fwd" ]
-    grep -qx $'CapEff:\t0000000000002000' "/proc/$fwd/status"
-    grep -qx $'CapPrm:\t0000000000002000' "/proc/$fwd/status"
+    grep -qx $'CapEff:\t0000000000000000' "/proc/$fwd/status"
+    grep -qx $'CapPrm:\t0000000000000000' "/proc/$fwd/status"
     grep -qx $'NoNewPrivs:\t1' "/proc/$fwd/status"
     grep -qx $'Seccomp:\t2' "/proc/$fwd/status"
     if ! is_rootless; then
@@ -314,7 +314,7 @@ urun_with_resolv_conf() {
     local n=$(( $$ % 200 + 20 ))
     ip addr add "fd77:$n::1/64" dev "ut$$h" nodad
     ip -n "$TNS" addr add "fd77:$n::2/64" dev "ut$$n" nodad
-    urun_run_detached --network slirp -p "$TG:$p:80" -p "[fd77:$n::1]:$p:80" n1
+    urun_run_detached --network slirp -p "$TG:$p:80" -p "[fd77:$n::1]:$p:80" -p "$TG:$((p + 1)):82" n1
     fetch ip netns exec "$TNS" curl -s -m 5 "http://$TG:$p/index.html"
     [ "$output" = hi ]
     fetch ip netns exec "$TNS" curl -s -m 5 -g "http://[fd77:$n::1]:$p/index.html"
@@ -327,6 +327,15 @@ urun_with_resolv_conf() {
     # the rule that brings the answers back, inside
     run urun exec n1 ip rule
     [[ "$output" = *"fwmark 0x75726e lookup 117"* ]]
+    # the forwarder keeps CAP_NET_RAW (bit 13) alone, for the transparent sockets
+    local fwd
+    fwd=$(awk '{ print $1 }' "$BATS_TEST_TMPDIR/state/n1/fwd.pid")
+    grep -qx $'CapEff:\t0000000000002000' "/proc/$fwd/status"
+    # nothing listens on 82 inside: the test host's client is refused at
+    # once (the reset comes back through the mark), not after a timeout
+    run ip netns exec "$TNS" curl -s -m 8 "http://$TG:$((p + 1))/"
+    [ "$status" -ne 0 ]
+    [ "$status" -ne 28 ]
 }
 
 @test "network: -p HOSTPORT:CONTAINERPORT/udp: a UDP server inside gets datagrams from the host's loopback (IPv4, IPv6) and its replies come back" {

@@ -14,9 +14,10 @@
  *     the local table, so that it comes back to the forwarder;
  *   - the bytes go between the two sockets by splice, never through
  *     user-mode TCP: a published port is as fast as the host's loopback;
- *   - then it keeps CAP_NET_RAW only (what IP_TRANSPARENT and SO_MARK need),
- *     as nobody where it was root, no_new_privs, and a seccomp filter of
- *     its loop; it exits with the container's process (pidfd). */
+ *   - then it keeps CAP_NET_RAW alone (what IP_TRANSPARENT and SO_MARK need),
+ *     or nothing when every port is on the host's loopback, as nobody
+ *     where it was root, not dumpable, no_new_privs, and a seccomp filter
+ *     of its loop; it exits with the container's process (pidfd). */
 #include <config.h>
 #include "net.h"
 #include "util.h"
@@ -46,7 +47,9 @@
 #endif
 
 #define FWD_NOFILE 4096
-#define FWD_MAX_CONNS 600 /* 6 fds each, within FWD_NOFILE */
+/* 6 fds each, and two pipes (16 pages each: 256 connections take half of
+ * the user's default pipe-user-pages-soft) */
+#define FWD_MAX_CONNS 256
 #define FWD_ROUNDS 8      /* splices of one connection per turn: the others get theirs */
 
 enum kind
@@ -87,8 +90,10 @@ struct fwd
   int ep;
   struct lsn lsn[NET_MAX_PORTS];
   size_t n_lsn;
-  size_t n_conns;
+  size_t n_conns, max_conns;
+  bool transparent; /* a listener not on the host's loopback */
   bool marked; /* SO_MARK and IP_TRANSPARENT work */
+  bool paused; /* the listeners, after an accept that failed (no fd left) */
   struct conn *again, *dead;
 };
 
@@ -111,8 +116,11 @@ listen_all (struct fwd *f, urun_err *err)
       if (p->host.ss_family == AF_INET6)
         setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
       if (bind (fd, (const struct sockaddr *) &p->host, p->host_len) < 0 || listen (fd, 128) < 0)
-        return urun_fail (err, errno, "network: -p `%s`: %s", p->spec,
-                          errno == EADDRINUSE ? "the host's port is in use" : "cannot listen on the host's port");
+        {
+          if (errno == EADDRINUSE)
+            return urun_fail (err, 0, "network: -p `%s`: the host's port is in use", p->spec);
+          return urun_fail (err, errno, "network: -p `%s`: cannot listen on the host's port", p->spec);
+        }
     }
   return 0;
 }
@@ -120,34 +128,59 @@ listen_all (struct fwd *f, urun_err *err)
 /* Into the container's network namespace, and its user namespace where it
  * has one of its own (then the forwarder has CAP_NET_ADMIN there). */
 static int
-enter (int pidfd, bool *userns, urun_err *err)
+enter (int pidfd, urun_err *err)
 {
-  *userns = true;
   if (setns (pidfd, CLONE_NEWUSER | CLONE_NEWNET) == 0)
     return 0;
   /* EINVAL: the container is in the forwarder's own user namespace */
-  *userns = false;
   if (errno == EINVAL && setns (pidfd, CLONE_NEWNET) == 0)
     return 0;
   return urun_fail (err, errno, "network: the port forwarder cannot join the container's network namespace");
 }
 
+/* Root: nobody from here on, with its capabilities still (to join the
+ * namespaces); root of a user namespace without 65534 mapped (urun
+ * nested) keeps its id, as the helper does. */
 static int
-drop_to_net_raw (bool root, urun_err *err)
+become_nobody (urun_err *err)
+{
+  cap_t caps;
+  int r;
+  if (geteuid () != 0)
+    return 0;
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups (0, NULL) < 0 || setresgid (65534, 65534, 65534) < 0
+      || setresuid (65534, 65534, 65534) < 0)
+    return 0;
+  /* the change of uid cleared the effective set: again from the permitted */
+  caps = cap_get_proc ();
+  if (caps == NULL)
+    return urun_fail (err, errno, "network: capabilities");
+  for (cap_value_t v = 0; v <= CAP_LAST_CAP; v++)
+    {
+      cap_flag_value_t on = CAP_CLEAR;
+      if (cap_get_flag (caps, v, CAP_PERMITTED, &on) == 0 && on == CAP_SET)
+        cap_set_flag (caps, CAP_EFFECTIVE, 1, &v, CAP_SET);
+    }
+  r = cap_set_proc (caps);
+  cap_free (caps);
+  if (r < 0)
+    return urun_fail (err, errno, "network: the port forwarder's capabilities as nobody");
+  return 0;
+}
+
+/* CAP_NET_RAW alone where a client may need a transparent socket, else
+ * nothing. */
+static int
+drop_caps (bool keep_raw, urun_err *err)
 {
   cap_value_t raw = CAP_NET_RAW;
   cap_t caps;
   int r;
-  if (root)
-    {
-      if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups (0, NULL) < 0 || setresgid (65534, 65534, 65534) < 0
-          || setresuid (65534, 65534, 65534) < 0)
-        return urun_fail (err, errno, "network: the port forwarder cannot become nobody");
-    }
   caps = cap_init ();
   if (caps == NULL)
     return urun_fail (err, errno, "network: capabilities");
-  r = cap_set_flag (caps, CAP_PERMITTED, 1, &raw, CAP_SET) == 0 && cap_set_flag (caps, CAP_EFFECTIVE, 1, &raw, CAP_SET) == 0
+  r = !keep_raw || (cap_set_flag (caps, CAP_PERMITTED, 1, &raw, CAP_SET) == 0
+                    && cap_set_flag (caps, CAP_EFFECTIVE, 1, &raw, CAP_SET) == 0)
           ? cap_set_proc (caps)
           : -1;
   cap_free (caps);
@@ -162,11 +195,14 @@ static int
 confine (urun_err *err)
 {
   static const char *const allowed[] = {
-    "read", "write", "close", "accept4", "bind", "connect", "setsockopt", "getsockopt", "getsockname",
-    "getpeername", "shutdown", "splice", "pipe2", "fcntl", "epoll_wait", "epoll_pwait", "epoll_ctl",
-    "clock_gettime", "futex", "brk", "mmap", "munmap", "mremap", "madvise", "exit", "exit_group",
-    "rt_sigreturn", "rt_sigprocmask", "restart_syscall", "getpid", "gettid",
+    "read", "write", "close", "accept4", "bind", "connect", "getsockopt", "getpeername", "shutdown",
+    "splice", "pipe2", "epoll_wait", "epoll_pwait", "epoll_ctl", "clock_gettime", "futex", "brk", "mmap",
+    "munmap", "mremap", "madvise", "exit", "exit_group", "rt_sigreturn", "rt_sigprocmask", "restart_syscall",
+    "getpid", "gettid",
   };
+  /* setsockopt: what a socket inside needs, nothing else */
+  static const int opts[][2] = { { SOL_SOCKET, SO_MARK }, { SOL_SOCKET, SO_LINGER }, { SOL_IP, IP_TRANSPARENT },
+                                 { SOL_IPV6, IPV6_TRANSPARENT } };
   scmp_filter_ctx ctx = seccomp_init (SCMP_ACT_ERRNO (EPERM));
   int r = 0;
   if (ctx == NULL)
@@ -179,8 +215,11 @@ confine (urun_err *err)
     }
   /* TCP sockets alone: no raw socket, whatever CAP_NET_RAW allows */
   for (int fam = 0; fam < 2 && r == 0; fam++)
-    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (socket), 2, SCMP_A0 (SCMP_CMP_EQ, fam ? AF_INET6 : AF_INET),
-                          SCMP_A1 (SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM));
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (socket), 3, SCMP_A0 (SCMP_CMP_EQ, fam ? AF_INET6 : AF_INET),
+                          SCMP_A1 (SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM), SCMP_A2 (SCMP_CMP_EQ, 0));
+  for (size_t i = 0; i < sizeof opts / sizeof *opts && r == 0; i++)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (setsockopt), 2, SCMP_A1 (SCMP_CMP_EQ, opts[i][0]),
+                          SCMP_A2 (SCMP_CMP_EQ, opts[i][1]));
   /* prctl only to drop the death signal, once ready */
   if (r == 0)
     r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (prctl), 2, SCMP_A0 (SCMP_CMP_EQ, PR_SET_PDEATHSIG),
@@ -195,6 +234,19 @@ confine (urun_err *err)
 
 /* ---- the connections --------------------------------------------------------- */
 
+/* Accepting again (or not, while no fd is left: a failing accept would
+ * wake the loop at once, forever). */
+static void
+listeners_on (struct fwd *f, bool on)
+{
+  for (size_t i = 0; i < f->n_lsn; i++)
+    {
+      struct epoll_event ev = { .events = on ? EPOLLIN : 0, .data.ptr = &f->lsn[i] };
+      epoll_ctl (f->ep, EPOLL_CTL_MOD, f->lsn[i].fd, &ev);
+    }
+  f->paused = !on;
+}
+
 static void
 conn_close (struct fwd *f, struct conn *c)
 {
@@ -203,19 +255,36 @@ conn_close (struct fwd *f, struct conn *c)
     if (fds[i] >= 0)
       close (fds[i]);
   f->n_conns--;
+  if (f->paused)
+    listeners_on (f, true);
   /* events of this turn may still name it: freed after the turn */
   c->kind = K_DEAD;
   c->next_dead = f->dead;
   f->dead = c;
 }
 
+/* This direction is over: what it holds cannot be delivered.  The other
+ * direction goes on (a server's answer to a client whose upload it
+ * refused still reaches the client). */
+static int
+pump_end (struct pump *p)
+{
+  p->done = true;
+  p->held = 0;
+  shutdown (p->to, SHUT_WR);
+  shutdown (p->from, SHUT_RD);
+  return 1;
+}
+
 /* Move what there is; 1 once this direction has nothing more to do for
- * now (would block, or done), 0 to go on, -1 on an error. */
+ * now (would block, or done), 0 to go on. */
 static int
 pump_step (struct pump *p)
 {
   ssize_t n;
-  if (p->held == 0 && !p->done)
+  if (p->done)
+    return 1;
+  if (p->held == 0)
     {
       n = splice (p->from, NULL, p->pipe[1], NULL, 1 << 20, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (n == 0)
@@ -225,16 +294,23 @@ pump_step (struct pump *p)
           return 1;
         }
       if (n < 0)
-        return errno == EAGAIN || errno == EINTR ? 1 : -1;
+        return errno == EAGAIN || errno == EINTR ? 1 : pump_end (p);
       p->held = (size_t) n;
     }
-  if (p->held == 0)
-    return 1;
   n = splice (p->pipe[0], NULL, p->to, NULL, p->held, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
   if (n < 0)
-    return errno == EAGAIN || errno == EINTR ? 1 : -1;
+    return errno == EAGAIN || errno == EINTR ? 1 : pump_end (p);
   p->held -= (size_t) n;
   return 0;
+}
+
+/* The client's connection ends with a reset, as a refused one would. */
+static void
+conn_refuse (struct fwd *f, struct conn *c)
+{
+  struct linger l = { .l_onoff = 1, .l_linger = 0 };
+  setsockopt (c->client, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  conn_close (f, c);
 }
 
 /* Both directions, a bounded number of rounds; a connection that could
@@ -248,7 +324,7 @@ conn_run (struct fwd *f, struct conn *c)
       socklen_t len = sizeof e;
       if (getsockopt (c->inside, SOL_SOCKET, SO_ERROR, &e, &len) < 0 || e != 0)
         {
-          conn_close (f, c);
+          conn_refuse (f, c);
           return;
         }
       struct sockaddr_storage peer;
@@ -260,7 +336,7 @@ conn_run (struct fwd *f, struct conn *c)
   for (int round = 0; round < FWD_ROUNDS; round++)
     {
       int a = pump_step (&c->up), b = pump_step (&c->down);
-      if (a < 0 || b < 0 || (c->up.done && c->down.done && c->up.held == 0 && c->down.held == 0))
+      if (c->up.done && c->down.done)
         {
           conn_close (f, c);
           return;
@@ -346,7 +422,7 @@ accept_one (struct fwd *f, struct lsn *l, int client, struct sockaddr_storage *p
 {
   struct conn *c;
   struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET };
-  if (f->n_conns >= FWD_MAX_CONNS || (c = calloc (1, sizeof *c)) == NULL)
+  if (f->n_conns >= f->max_conns || (c = calloc (1, sizeof *c)) == NULL)
     {
       close (client);
       return;
@@ -374,7 +450,12 @@ accept_all (struct fwd *f, struct lsn *l)
       socklen_t len = sizeof peer;
       int fd = accept4 (l->fd, (struct sockaddr *) &peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0)
-        return;
+        {
+          /* no fd or memory left: not again until a connection ends */
+          if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS)
+            listeners_on (f, f->n_conns == 0);
+          return;
+        }
       accept_one (f, l, fd, &peer, len);
     }
 }
@@ -416,19 +497,53 @@ fwd_loop (struct fwd *f)
     }
 }
 
+/* SO_MARK and IP_TRANSPARENT with the capabilities left (before 5.17,
+ * SO_MARK needs CAP_NET_ADMIN). */
+static bool
+mark_works (urun_err *warn)
+{
+  static const uint32_t mark = NET_FWD_MARK;
+  int one = 1, fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  bool ok = fd >= 0 && setsockopt (fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) == 0
+            && setsockopt (fd, SOL_IP, IP_TRANSPARENT, &one, sizeof one) == 0;
+  if (!ok)
+    urun_fail (warn, errno, "network: the port forwarder cannot mark its sockets (SO_MARK, IP_TRANSPARENT)");
+  if (fd >= 0)
+    close (fd);
+  return ok;
+}
+
+/* A listener not on the host's loopback: its clients need a transparent
+ * socket inside. */
+static bool
+any_transparent (const struct fwd *f)
+{
+  for (size_t i = 0; i < f->n_lsn; i++)
+    {
+      const struct sockaddr_storage *a = &f->lsn[i].p->host;
+      if (a->ss_family == AF_INET ? (ntohl (((const struct sockaddr_in *) a)->sin_addr.s_addr) >> 24) != 127
+                                  : !IN6_IS_ADDR_LOOPBACK (&((const struct sockaddr_in6 *) a)->sin6_addr))
+        return true;
+    }
+  return false;
+}
+
 static int
 fwd_setup (struct fwd *f, int pidfd, pid_t parent, urun_err *warn, urun_err *err)
 {
   static enum kind pid_kind = K_PIDFD;
   struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &pid_kind };
-  bool root = geteuid () == 0, userns;
-  if (listen_all (f, err) < 0 || enter (pidfd, &userns, err) < 0)
+  if (listen_all (f, err) < 0 || become_nobody (err) < 0 || enter (pidfd, err) < 0)
     return -1;
+  f->transparent = any_transparent (f);
   /* the rule and route that bring marked packets back (net_mark_routes) */
-  f->marked = net_mark_routes (f->np, warn) == 0;
-  if (drop_to_net_raw (root && !userns, err) < 0)
+  f->marked = f->transparent && net_mark_routes (f->np, warn) == 0;
+  if (drop_caps (f->marked, err) < 0)
     return -1;
-  /* new credentials dropped the death signal: again, until ready */
+  if (f->marked && !mark_works (warn))
+    f->marked = false;
+  /* new credentials reset these: again (the death signal until ready) */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (getppid () != parent)
     _exit (1);
@@ -449,16 +564,31 @@ fwd_main (const struct net_plan *np, int sock, int pidfd, pid_t parent)
   static struct fwd f;
   cleanup_err urun_err err = NULL;
   cleanup_err urun_err warn = NULL;
+  struct rlimit nofile = { 0, 0 };
+  char go;
   f.np = np;
-  setrlimit (RLIMIT_NOFILE, &(struct rlimit){ FWD_NOFILE, FWD_NOFILE });
+  /* as many fds as the user may have, up to FWD_NOFILE; the connections
+   * fit in them (6 each, besides the listeners) */
+  getrlimit (RLIMIT_NOFILE, &nofile);
+  nofile.rlim_cur = nofile.rlim_max < FWD_NOFILE ? nofile.rlim_max : FWD_NOFILE;
+  setrlimit (RLIMIT_NOFILE, &nofile);
+  getrlimit (RLIMIT_NOFILE, &nofile);
+  f.max_conns = nofile.rlim_cur > NET_MAX_PORTS + 16 ? (nofile.rlim_cur - NET_MAX_PORTS - 16) / 6 : 1;
+  if (f.max_conns > FWD_MAX_CONNS)
+    f.max_conns = FWD_MAX_CONNS;
   /* the container's processes must not ptrace it where they see it */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (fwd_setup (&f, pidfd, parent, &warn, &err) < 0)
     {
-      if (write (sock, err->msg, strlen (err->msg)) < 0)
+      /* the error, once urun's byte is read: a byte left unread at our
+       * end would make urun's read fail (ECONNRESET) instead */
+      if (read (sock, &go, 1) < 0 || write (sock, err->msg, strlen (err->msg)) < 0)
         _exit (1);
       _exit (1);
     }
+  /* urun has recorded its pid (fwd.pid): from here on it outlives urun */
+  if (read (sock, &go, 1) != 1)
+    _exit (1);
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   /* ready: a byte 0, then a warning if the clients' addresses cannot be kept */
   {
@@ -489,8 +619,10 @@ net_fwd_start (const struct net_plan *np, pid_t init, int *sock, urun_err *err)
     {
       sigset_t none;
       int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
-      /* its socket and the pidfd alone (as the helper: slirp.c) */
-      if (null < 0 || dup2 (sv[1], 3) < 0 || dup2 (pidfd, 4) < 0)
+      /* its socket and the pidfd alone (as the helper: slirp.c), moved
+       * above 4 first: neither may be overwritten by the other's dup2 */
+      int s = fcntl (sv[1], F_DUPFD_CLOEXEC, 5), pf = fcntl (pidfd, F_DUPFD_CLOEXEC, 5);
+      if (null < 0 || s < 0 || pf < 0 || dup2 (s, 3) < 0 || dup2 (pf, 4) < 0)
         _exit (1);
       for (int i = 0; i < 3; i++)
         dup2 (null, i);

@@ -97,13 +97,14 @@ int net_resolv_tree (const char *text, const char *stage_dir, urun_err *err);
  * report: one byte 0 once the network is up, or an error line. */
 pid_t net_helper_start (const struct net_plan *np, int *sock, urun_err *err);
 int net_helper_give (int sock, int tap, pid_t init, urun_err *err);
-int net_helper_wait (int sock, urun_err *err);
+int net_helper_wait (int sock, const char *who, urun_err *err);
 
 /* fwd.c: the forwarder of published TCP ports, forked by urun once the
  * container's process INIT has its namespaces: it listens on the host's
  * ports, joins the container's user and network namespaces and connects
- * each client from its own address (its report: as the helper's, to
- * net_helper_wait).  net_plan_has_tcp: there is a TCP port to forward. */
+ * each client from its own address.  It waits for one byte on *sock
+ * (urun has recorded its pid), then reports as the helper does, to
+ * net_helper_wait.  net_plan_has_tcp/udp: there is a TCP/UDP port. */
 bool net_plan_has_tcp (const struct net_plan *np);
 bool net_plan_has_udp (const struct net_plan *np);
 pid_t net_fwd_start (const struct net_plan *np, pid_t init, int *sock, urun_err *err);

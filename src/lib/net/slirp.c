@@ -542,14 +542,14 @@ net_helper_give (int sock, int tap, pid_t init, urun_err *err)
 }
 
 int
-net_helper_wait (int sock, urun_err *err)
+net_helper_wait (int sock, const char *who, urun_err *err)
 {
   char buf[1024];
   struct pollfd pf = { .fd = sock, .events = POLLIN };
   ssize_t n;
   /* bounded: libslirp's set-up is quick; 10 s means something is wrong */
   if (poll (&pf, 1, 10000) <= 0)
-    return urun_fail (err, ETIMEDOUT, "network: the helper did not come up");
+    return urun_fail (err, ETIMEDOUT, "network: %s did not come up", who);
   n = read (sock, buf, sizeof buf - 1);
   if (n >= 1 && buf[0] == '\0')
     {
@@ -560,7 +560,7 @@ net_helper_wait (int sock, urun_err *err)
       return 0;
     }
   if (n <= 0)
-    return urun_fail (err, 0, "network: the helper ended before the network was up");
+    return urun_fail (err, 0, "network: %s ended before the network was up", who);
   buf[n] = '\0';
   return urun_fail (err, 0, "%s", buf);
 }

@@ -148,8 +148,12 @@ net_mark_routes (const struct net_plan *np, urun_err *err)
     if (rule_mark (nl, v6 ? AF_INET6 : AF_INET, err) < 0 || route_local (nl, v6 ? AF_INET6 : AF_INET, err) < 0)
       return -1;
   /* an accepted connection has the mark of its first packet, so do the
-   * server's answers (this network namespace's own setting) */
-  return write_file_at (AT_FDCWD, "/proc/sys/net/ipv4/tcp_fwmark_accept", "1", 1, err);
+   * server's answers, and so does a reset or ICMP error that answers a
+   * packet (a refused connection); this network namespace's own settings */
+  if (write_file_at (AT_FDCWD, "/proc/sys/net/ipv4/tcp_fwmark_accept", "1", 1, err) < 0
+      || write_file_at (AT_FDCWD, "/proc/sys/net/ipv4/fwmark_reflect", "1", 1, err) < 0)
+    return -1;
+  return np->ipv6 ? write_file_at (AT_FDCWD, "/proc/sys/net/ipv6/fwmark_reflect", "1", 1, err) : 0;
 }
 
 static int
