@@ -57,4 +57,10 @@ fault_point (int step, enum fault_kind kind)
       __builtin_trap ();
     }
 }
+
+const char *
+fault_probe (const char *name)
+{
+  return getenv (name);
+}
 #endif

@@ -18,7 +18,15 @@ enum fault_kind { FAULT_AT, FAULT_RECV };
 #ifdef URUN_FAULT_INJECTION
 void fault_init (void);
 void fault_point (int step, enum fault_kind kind);
+/* The value of the environment variable NAME (a test's probe), or NULL. */
+const char *fault_probe (const char *name);
 #else
+static inline const char *
+fault_probe (const char *name)
+{
+  (void) name;
+  return NULL;
+}
 static inline void
 fault_init (void)
 {

@@ -55,6 +55,7 @@ teardown() {
     [ -z "${HTTPD_PID:-}" ] || kill "$HTTPD_PID" 2>/dev/null || true
     [ -z "${TH_PID:-}" ] || kill "$TH_PID" 2>/dev/null || true
     [ -z "${SRV_PID:-}" ] || kill "$SRV_PID" 2>/dev/null || true
+    [ -z "${SECRET_DIR:-}" ] || rm -rf "$SECRET_DIR"
     if [ -n "${TNS:-}" ]; then
         ip link del "ut$$h" 2>/dev/null || true
         ip netns del "$TNS" 2>/dev/null || true
@@ -496,6 +497,29 @@ urun_with_resolv_conf() {
     [ "$status" -eq 1 ]
     assert_one_error_line "-p" "--network slirp"
     assert_no_state
+}
+
+@test "network: the helper can read no file of the user's, only beneath /etc (Landlock)" {
+    need_tun
+    if ! "$URUN_TOOLS/nettool" landlock >/dev/null; then
+        skip "the kernel has no Landlock: the helper has its seccomp filter alone"
+    fi
+    # a file the helper's user may read (the user's own; as root, the
+    # helper is nobody: world-readable, in a directory all may enter)
+    SECRET_DIR=$(mktemp -d /tmp/urun-landlock.XXXXXX)
+    chmod 755 "$SECRET_DIR"
+    echo secret > "$SECRET_DIR/secret"
+    chmod 644 "$SECRET_DIR/secret"
+    setup_bundle true
+    urun_split_env URUN_FAULT_NET_OPEN="$SECRET_DIR/secret" -- --root "$BATS_TEST_TMPDIR/state" run --network slirp n1
+    echo "$err"
+    if [[ "$err" != *"network helper: open"* ]]; then
+        skip "urun was built without --enable-fault-injection (the probe is a test build's)"
+    fi
+    [ "$status" -eq 0 ]
+    [[ "$err" = *"open $SECRET_DIR/secret: Permission denied"* ]]
+    urun_split_env URUN_FAULT_NET_OPEN=/etc/resolv.conf -- --root "$BATS_TEST_TMPDIR/state" run --network slirp n1
+    [[ "$err" = *"open /etc/resolv.conf: ok"* ]]
 }
 
 @test "network: --network none over the annotation: loopback only, and the state says none (the config's other annotations kept)" {

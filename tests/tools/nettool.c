@@ -20,7 +20,9 @@
  *   nettool dns-query SERVER NAME [PORT]
  *       an A query for NAME to SERVER:PORT (53), asked again each second,
  *       5 s in all; prints each address; "NXDOMAIN" and 3 for no such
- *       name, 1 for no answer */
+ *       name, 1 for no answer
+ *   nettool landlock
+ *       prints the kernel's Landlock ABI version; 1 where it has none */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -28,6 +30,8 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -430,6 +434,17 @@ dns_query (int argc, char **argv)
   return 0;
 }
 
+static int
+landlock_abi (void)
+{
+  /* landlock_create_ruleset (NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) */
+  long v = syscall (444, NULL, 0, 1U);
+  if (v < 1)
+    return 1;
+  printf ("%ld\n", v);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -443,9 +458,12 @@ main (int argc, char **argv)
     return dns_serve (n, argv + 2);
   if (strcmp (cmd, "dns-query") == 0 && n >= 2 && n <= 3)
     return dns_query (n, argv + 2);
+  if (strcmp (cmd, "landlock") == 0 && n == 0)
+    return landlock_abi ();
   fprintf (stderr, "usage: nettool udp-echo PORT [COUNT [SECONDS [ADDR]]]\n"
                    "       nettool udp-send HOST PORT TEXT [SRCPORT]\n"
                    "       nettool dns-serve ADDR PORT NAME IPV4 [COUNT [SECONDS]]\n"
-                   "       nettool dns-query SERVER NAME [PORT]\n");
+                   "       nettool dns-query SERVER NAME [PORT]\n"
+                   "       nettool landlock\n");
   return 2;
 }

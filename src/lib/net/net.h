@@ -98,6 +98,10 @@ int net_resolv_tree (const char *text, const char *stage_dir, urun_err *err);
 pid_t net_helper_start (const struct net_plan *np, int *sock, urun_err *err);
 int net_helper_give (int sock, int tap, pid_t init, urun_err *err);
 int net_helper_wait (int sock, const char *who, urun_err *err);
+/* files.c, in the helper: from here on, only files beneath /etc (and the
+ * directory /etc/resolv.conf leads to) can be opened, for reading
+ * (Landlock); *done false where the kernel has no Landlock. */
+int net_limit_files (bool *done, urun_err *err);
 
 /* fwd.c: the forwarder of published TCP ports, forked by urun once the
  * container's process INIT has its namespaces: it listens on the host's

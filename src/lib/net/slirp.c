@@ -20,6 +20,7 @@
 #include <config.h>
 #include "net.h"
 #include "udploop.h"
+#include "fault.h"
 #include "log.h"
 #include "util.h"
 #include <dlfcn.h>
@@ -290,6 +291,7 @@ confine (urun_err *err)
   cap_t none;
   scmp_filter_ctx ctx;
   int r = 0;
+  bool limited;
   /* root: nobody from here on (the ports are bound); root of a user
    * namespace without 65534 mapped (urun nested, unshare -Ur) keeps its
    * id, without any capability either */
@@ -305,6 +307,9 @@ confine (urun_err *err)
   cap_free (none);
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return urun_fail (err, errno, "network: no_new_privs");
+  /* reading the host's files: /etc only (files.c) */
+  if (net_limit_files (&limited, err) < 0)
+    return -1;
   ctx = seccomp_init (SCMP_ACT_ERRNO (EPERM));
   if (ctx == NULL)
     return urun_fail (err, 0, "network: seccomp_init");
@@ -469,8 +474,21 @@ helper_main (const struct net_plan *np, int sock)
   /* from here it goes with the container's process, not with urun's
    * (create returns; the container runs on) */
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  if (write (sock, "", 1) != 1)
-    _exit (1);
+  {
+    /* test builds: what opening a file gives now (files.c) */
+    char buf[512] = "";
+    const char *probe = fault_probe ("URUN_FAULT_NET_OPEN");
+    int n = 0;
+    if (probe)
+      {
+        int fd = open (probe, O_RDONLY | O_CLOEXEC);
+        n = snprintf (buf + 1, sizeof buf - 1, "network helper: open %s: %s", probe, fd >= 0 ? "ok" : strerror (errno));
+        if (fd >= 0)
+          close (fd);
+      }
+    if (write (sock, buf, 1 + (size_t) (n > 0 ? n : 0)) < 1)
+      _exit (1);
+  }
   close (sock);
   run_loop (&h);
 }
