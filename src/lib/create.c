@@ -611,8 +611,9 @@ on_net_tap (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
     }
   if (state_write_pid_file (c->dirfd, FWD_PID_FILE, c->fwd_pid, proc_start_time (c->fwd_pid), err) < 0)
     return -1;
-  /* recorded: it may outlive us from now on (it waits for this) */
-  if (write (c->fwd_ready, "g", 1) != 1)
+  /* recorded: it may outlive us from now on (it waits for this); EPIPE:
+   * it ended, and net_helper_wait says so */
+  if (send (c->fwd_ready, "g", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
     return urun_fail (err, errno, "network: start the port forwarder");
   return 0;
 }

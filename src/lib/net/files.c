@@ -6,7 +6,8 @@
  * container sends from reading the user's own files (their home, their
  * keys): only files beneath /etc and beneath the directory
  * /etc/resolv.conf's link leads to (systemd-resolved's
- * /run/systemd/resolve) can be read, no directory listed, nothing run. */
+ * /run/systemd/resolve; the file alone if that is not a resolver's
+ * directory) can be read, no directory listed, nothing run. */
 #include <config.h>
 #include "net.h"
 #include "util.h"
@@ -15,6 +16,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <linux/landlock.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -45,17 +47,52 @@ all_rights (long abi)
   return r;
 }
 
+/* Reading of the files beneath DIR (or of DIR itself, a file). */
 static int
 allow_read_beneath (int ruleset, const char *dir)
 {
   struct landlock_path_beneath_attr pb = { .allowed_access = LANDLOCK_ACCESS_FS_READ_FILE };
   int r;
-  pb.parent_fd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  pb.parent_fd = open (dir, O_PATH | O_CLOEXEC);
   if (pb.parent_fd < 0)
     return errno == ENOENT ? 0 : -1;
   r = (int) syscall (SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
   close (pb.parent_fd);
   return r;
+}
+
+/* A directory where a resolver's manager keeps the file (systemd-resolved's
+ * /run/systemd/resolve, NetworkManager's, resolvconf's) may be read whole:
+ * the file may be replaced there later.  Anywhere else (/, /tmp, a home),
+ * the file alone. */
+static bool
+resolver_dir (const char *dir)
+{
+  static const char *const homes[] = { "/run/", "/var/run/", "/var/lib/", "/etc/" };
+  for (size_t i = 0; i < sizeof homes / sizeof *homes; i++)
+    if (strncmp (dir, homes[i], strlen (homes[i])) == 0)
+      return true;
+  return false;
+}
+
+/* Where /etc/resolv.conf leads (a link to a file that may not be there
+ * yet: its directory, if that is).  Beneath /etc needs nothing more. */
+static int
+allow_resolv_target (int ruleset)
+{
+  char link[PATH_MAX], cand[PATH_MAX + 8], dir[PATH_MAX];
+  ssize_t n = readlink ("/etc/resolv.conf", link, sizeof link - 1);
+  if (n <= 0)
+    return 0;
+  link[n] = '\0';
+  snprintf (cand, sizeof cand, "%s%s", link[0] == '/' ? "" : "/etc/", link);
+  if (realpath (dirname (cand), dir) == NULL)
+    return 0;
+  if (resolver_dir (dir))
+    return allow_read_beneath (ruleset, dir);
+  /* the file itself, resolved (links within links) */
+  snprintf (cand, sizeof cand, "%s%s", link[0] == '/' ? "" : "/etc/", link);
+  return realpath (cand, dir) != NULL ? allow_read_beneath (ruleset, dir) : 0;
 }
 
 int
@@ -64,7 +101,6 @@ net_limit_files (bool *done, urun_err *err)
   long abi = syscall (SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
   struct landlock_ruleset_attr ra = { 0 };
   cleanup_close int ruleset = -1;
-  char target[PATH_MAX];
   *done = false;
   /* no Landlock here (not built, or not on): seccomp alone */
   if (abi < 1)
@@ -75,8 +111,8 @@ net_limit_files (bool *done, urun_err *err)
     return urun_fail (err, errno, "network: landlock ruleset");
   if (allow_read_beneath (ruleset, "/etc") < 0)
     return urun_fail (err, errno, "network: landlock rule for /etc");
-  if (realpath ("/etc/resolv.conf", target) != NULL && allow_read_beneath (ruleset, dirname (target)) < 0)
-    return urun_fail (err, errno, "network: landlock rule for the directory of /etc/resolv.conf");
+  if (allow_resolv_target (ruleset) < 0)
+    return urun_fail (err, errno, "network: landlock rule for where /etc/resolv.conf leads");
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || syscall (SYS_landlock_restrict_self, ruleset, 0) < 0)
     return urun_fail (err, errno, "network: landlock");
   *done = true;

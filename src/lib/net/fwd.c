@@ -422,7 +422,7 @@ accept_one (struct fwd *f, struct lsn *l, int client, struct sockaddr_storage *p
 {
   struct conn *c;
   struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET };
-  if (f->n_conns >= f->max_conns || (c = calloc (1, sizeof *c)) == NULL)
+  if ((c = calloc (1, sizeof *c)) == NULL)
     {
       close (client);
       return;
@@ -451,12 +451,19 @@ accept_all (struct fwd *f, struct lsn *l)
       int fd = accept4 (l->fd, (struct sockaddr *) &peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0)
         {
-          /* no fd or memory left: not again until a connection ends */
+          /* no fd or memory left: not again until a connection ends, or
+           * for a moment (fwd_loop) */
           if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS)
-            listeners_on (f, f->n_conns == 0);
+            listeners_on (f, false);
           return;
         }
       accept_one (f, l, fd, &peer, len);
+      /* at the cap, the next clients wait in the backlog */
+      if (f->n_conns >= f->max_conns)
+        {
+          listeners_on (f, false);
+          return;
+        }
     }
 }
 
@@ -466,9 +473,11 @@ fwd_loop (struct fwd *f)
   struct epoll_event evs[64];
   for (;;)
     {
-      int n = epoll_wait (f->ep, evs, 64, f->again ? 0 : -1);
+      int n = epoll_wait (f->ep, evs, 64, f->again ? 0 : f->paused ? 100 : -1);
       struct conn *list = f->again;
       f->again = NULL;
+      if (n == 0 && f->paused && f->n_conns < f->max_conns)
+        listeners_on (f, true);
       for (int i = 0; i < n; i++)
         {
           enum kind *k = evs[i].data.ptr;
@@ -540,8 +549,13 @@ fwd_setup (struct fwd *f, int pidfd, pid_t parent, urun_err *warn, urun_err *err
   f->marked = f->transparent && net_mark_routes (f->np, warn) == 0;
   if (drop_caps (f->marked, err) < 0)
     return -1;
+  /* before 5.17 SO_MARK wants CAP_NET_ADMIN: then nothing is kept */
   if (f->marked && !mark_works (warn))
-    f->marked = false;
+    {
+      f->marked = false;
+      if (drop_caps (false, err) < 0)
+        return -1;
+    }
   /* new credentials reset these: again (the death signal until ready) */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -582,7 +596,8 @@ fwd_main (const struct net_plan *np, int sock, int pidfd, pid_t parent)
     {
       /* the error, once urun's byte is read: a byte left unread at our
        * end would make urun's read fail (ECONNRESET) instead */
-      if (read (sock, &go, 1) < 0 || write (sock, err->msg, strlen (err->msg)) < 0)
+      const char *msg = err ? err->msg : "network: the port forwarder could not be set up";
+      if (read (sock, &go, 1) < 0 || write (sock, msg, strlen (msg)) < 0)
         _exit (1);
       _exit (1);
     }

@@ -482,7 +482,8 @@ helper_main (const struct net_plan *np, int sock)
     if (probe)
       {
         int fd = open (probe, O_RDONLY | O_CLOEXEC);
-        n = snprintf (buf + 1, sizeof buf - 1, "network helper: open %s: %s", probe, fd >= 0 ? "ok" : strerror (errno));
+        snprintf (buf + 1, sizeof buf - 1, "network helper: open %s: %s", probe, fd >= 0 ? "ok" : strerror (errno));
+        n = (int) strnlen (buf + 1, sizeof buf - 1);
         if (fd >= 0)
           close (fd);
       }
@@ -569,6 +570,9 @@ net_helper_wait (int sock, const char *who, urun_err *err)
   if (poll (&pf, 1, 10000) <= 0)
     return urun_fail (err, ETIMEDOUT, "network: %s did not come up", who);
   n = read (sock, buf, sizeof buf - 1);
+  /* it ended with our message unread: its own, if any, comes next */
+  if (n < 0 && errno == ECONNRESET)
+    n = read (sock, buf, sizeof buf - 1);
   if (n >= 1 && buf[0] == '\0')
     {
       /* up, with something to say */
