@@ -323,14 +323,23 @@ add_resolv_conf (struct created *c, urun_err *err)
 static int
 net_annotations (const struct create_opts *o, struct created *c, urun_err *err)
 {
+  const json_node *ann = c->st.annotations;
   json_writer *w;
-  cleanup_json json_node *over = NULL;
   char *text;
   size_t len;
   if (o->net.mode == NULL && o->net.n_ports == 0)
     return 0;
   w = json_writer_new (false);
   json_w_open_object (w);
+  /* the config's own, but those the flags set */
+  for (size_t i = 0; json_kind (ann) == JSON_OBJECT && i < json_len (ann); i++)
+    {
+      const char *k = json_key_at (ann, i);
+      if ((o->net.mode && strcmp (k, NET_ANN_MODE) == 0) || (o->net.n_ports && strcmp (k, NET_ANN_PORTS) == 0))
+        continue;
+      json_w_key (w, k);
+      json_w_node (w, json_at (ann, i));
+    }
   if (o->net.mode)
     {
       json_w_key (w, NET_ANN_MODE);
@@ -349,16 +358,6 @@ net_annotations (const struct create_opts *o, struct created *c, urun_err *err)
       json_w_string (w, ports);
     }
   json_w_close_object (w);
-  text = json_writer_finish (w, false, &len);
-  over = json_parse (text, len, err);
-  free (text);
-  if (over == NULL)
-    return -1;
-  w = json_writer_new (false);
-  if (c->st.annotations)
-    json_w_merged (w, c->st.annotations, over);
-  else
-    json_w_node (w, over);
   text = json_writer_finish (w, false, &len);
   c->ann_doc = json_parse (text, len, err);
   free (text);
@@ -618,7 +617,6 @@ on_net_tap (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
   return 0;
 }
 
-
 const struct sync_step create_sequence[] = {
   { STEP_PID, SYNC_PID, SYNC_IF_FORK, on_pid },
   { STEP_NET_TAP, SYNC_NET_TAP, SYNC_IF_NET, on_net_tap },
@@ -628,6 +626,18 @@ const struct sync_step create_sequence[] = {
   { STEP_READY, SYNC_READY, 0, NULL },
 };
 const size_t create_sequence_len = sizeof create_sequence / sizeof *create_sequence;
+
+/* The report of one of the network's processes, if it has one to read. */
+static int
+wait_ready (int *fd, const char *who, urun_err *err)
+{
+  int r;
+  if (*fd < 0)
+    return 0;
+  r = net_helper_wait (*fd, who, err);
+  close (steal_fd (fd));
+  return r;
+}
 
 static int
 create_protocol (struct created *c, urun_err *err)
@@ -642,20 +652,9 @@ create_protocol (struct created *c, urun_err *err)
   if (sync_run (c->sync_fd, &c->seq, c, c->cancel_fd, err) < 0)
     return -1;
   /* the network is up before the container's program runs */
-  if (c->net_ready >= 0)
-    {
-      int r = net_helper_wait (c->net_ready, "the network helper", err);
-      close (steal_fd (&c->net_ready));
-      if (r < 0)
-        return r;
-    }
-  if (c->fwd_ready >= 0)
-    {
-      int r = net_helper_wait (c->fwd_ready, "the port forwarder", err);
-      close (steal_fd (&c->fwd_ready));
-      return r;
-    }
-  return 0;
+  if (wait_ready (&c->net_ready, "the network helper", err) < 0)
+    return -1;
+  return wait_ready (&c->fwd_ready, "the port forwarder", err);
 }
 
 /* ---- 6. record ------------------------------------------------------------ */

@@ -20,6 +20,7 @@
  *     of its loop; it exits with the container's process (pidfd). */
 #include <config.h>
 #include "net.h"
+#include "netproc.h"
 #include "util.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -203,16 +204,10 @@ confine (urun_err *err)
   /* setsockopt: what a socket inside needs, nothing else */
   static const int opts[][2] = { { SOL_SOCKET, SO_MARK }, { SOL_SOCKET, SO_LINGER }, { SOL_IP, IP_TRANSPARENT },
                                  { SOL_IPV6, IPV6_TRANSPARENT } };
-  scmp_filter_ctx ctx = seccomp_init (SCMP_ACT_ERRNO (EPERM));
-  int r = 0;
+  int r;
+  scmp_filter_ctx ctx = net_filter_new (allowed, sizeof allowed / sizeof *allowed, &r);
   if (ctx == NULL)
-    return urun_fail (err, 0, "network: seccomp_init");
-  for (size_t i = 0; i < sizeof allowed / sizeof *allowed && r == 0; i++)
-    {
-      int nr = seccomp_syscall_resolve_name (allowed[i]);
-      if (nr != __NR_SCMP_ERROR)
-        r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, nr, 0);
-    }
+    return net_filter_load (ctx, r, "the port forwarder", err);
   /* TCP sockets alone: no raw socket, whatever CAP_NET_RAW allows */
   for (int fam = 0; fam < 2 && r == 0; fam++)
     r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (socket), 3, SCMP_A0 (SCMP_CMP_EQ, fam ? AF_INET6 : AF_INET),
@@ -220,16 +215,7 @@ confine (urun_err *err)
   for (size_t i = 0; i < sizeof opts / sizeof *opts && r == 0; i++)
     r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (setsockopt), 2, SCMP_A1 (SCMP_CMP_EQ, opts[i][0]),
                           SCMP_A2 (SCMP_CMP_EQ, opts[i][1]));
-  /* prctl only to drop the death signal, once ready */
-  if (r == 0)
-    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (prctl), 2, SCMP_A0 (SCMP_CMP_EQ, PR_SET_PDEATHSIG),
-                          SCMP_A1 (SCMP_CMP_EQ, 0));
-  if (r == 0)
-    r = seccomp_load (ctx);
-  seccomp_release (ctx);
-  if (r < 0)
-    return urun_fail (err, -r, "network: load the port forwarder's seccomp filter");
-  return 0;
+  return net_filter_load (ctx, r, "the port forwarder", err);
 }
 
 /* ---- the connections --------------------------------------------------------- */
@@ -605,12 +591,12 @@ fwd_main (const struct net_plan *np, int sock, int pidfd, pid_t parent)
   if (read (sock, &go, 1) != 1)
     _exit (1);
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  /* ready: a byte 0, then a warning if the clients' addresses cannot be kept */
+  /* ready, with a warning if the clients' addresses cannot be kept */
   {
-    char buf[512] = "";
-    int n = warn ? snprintf (buf + 1, sizeof buf - 1, "%s: a client not on the host's loopback is seen inside as "
-                             "the container's own address", warn->msg) : 0;
-    if (write (sock, buf, 1 + (n > 0 ? strnlen (buf + 1, sizeof buf - 1) : 0)) < 1)
+    cleanup_free char *note = warn ? xasprintf ("%s: a client not on the host's loopback is seen inside as the "
+                                                "container's own address", warn->msg)
+                                   : NULL;
+    if (net_report_up (sock, note) < 0)
       _exit (1);
   }
   close (sock);
@@ -620,44 +606,13 @@ fwd_main (const struct net_plan *np, int sock, int pidfd, pid_t parent)
 pid_t
 net_fwd_start (const struct net_plan *np, pid_t init, int *sock, urun_err *err)
 {
-  int sv[2], pidfd = (int) syscall (SYS_pidfd_open, init, 0);
   pid_t pid, parent = getpid ();
+  int pidfd = (int) syscall (SYS_pidfd_open, init, 0);
   if (pidfd < 0)
     return urun_fail (err, errno, "network: pidfd of the container's process");
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-    {
-      close (pidfd);
-      return urun_fail (err, errno, "network: socketpair");
-    }
-  pid = fork ();
+  pid = net_fork (pidfd, "the port forwarder", sock, err);
   if (pid == 0)
-    {
-      sigset_t none;
-      int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
-      /* its socket and the pidfd alone (as the helper: slirp.c), moved
-       * above 4 first: neither may be overwritten by the other's dup2 */
-      int s = fcntl (sv[1], F_DUPFD_CLOEXEC, 5), pf = fcntl (pidfd, F_DUPFD_CLOEXEC, 5);
-      if (null < 0 || s < 0 || pf < 0 || dup2 (s, 3) < 0 || dup2 (pf, 4) < 0)
-        _exit (1);
-      for (int i = 0; i < 3; i++)
-        dup2 (null, i);
-      syscall (SYS_close_range, 5U, ~0U, 0U);
-      sigemptyset (&none);
-      sigprocmask (SIG_SETMASK, &none, NULL);
-      signal (SIGPIPE, SIG_IGN);
-      prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-      if (getppid () != parent)
-        _exit (1);
-      setsid ();
-      fwd_main (np, 3, 4, parent);
-    }
+    fwd_main (np, 3, 4, parent);
   close (pidfd);
-  close (sv[1]);
-  if (pid < 0)
-    {
-      close (sv[0]);
-      return urun_fail (err, errno, "network: fork the port forwarder");
-    }
-  *sock = sv[0];
   return pid;
 }

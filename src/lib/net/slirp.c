@@ -19,6 +19,7 @@
  *     otherwise refused (udp_loopback_reply). */
 #include <config.h>
 #include "net.h"
+#include "netproc.h"
 #include "udploop.h"
 #include "fault.h"
 #include "log.h"
@@ -290,7 +291,7 @@ confine (urun_err *err)
   };
   cap_t none;
   scmp_filter_ctx ctx;
-  int r = 0;
+  int r;
   bool limited;
   /* root: nobody from here on (the ports are bound); root of a user
    * namespace without 65534 mapped (urun nested, unshare -Ur) keeps its
@@ -310,16 +311,8 @@ confine (urun_err *err)
   /* reading the host's files: /etc only (files.c) */
   if (net_limit_files (&limited, err) < 0)
     return -1;
-  ctx = seccomp_init (SCMP_ACT_ERRNO (EPERM));
-  if (ctx == NULL)
-    return urun_fail (err, 0, "network: seccomp_init");
-  for (size_t i = 0; i < sizeof allowed / sizeof *allowed && r == 0; i++)
-    {
-      int nr = seccomp_syscall_resolve_name (allowed[i]);
-      if (nr != __NR_SCMP_ERROR)
-        r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, nr, 0);
-    }
-  if (r == 0)
+  ctx = net_filter_new (allowed, sizeof allowed / sizeof *allowed, &r);
+  if (ctx && r == 0)
     r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (socket), 1, SCMP_A0 (SCMP_CMP_EQ, AF_INET));
   if (r == 0)
     r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (socket), 1, SCMP_A0 (SCMP_CMP_EQ, AF_INET6));
@@ -331,16 +324,7 @@ confine (urun_err *err)
     r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (ioctl), 1, SCMP_A1 (SCMP_CMP_EQ, FIONREAD));
   if (r == 0)
     r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (ioctl), 1, SCMP_A1 (SCMP_CMP_EQ, FIONBIO));
-  /* prctl only to drop the death signal, once the container's pidfd came */
-  if (r == 0)
-    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (prctl), 2, SCMP_A0 (SCMP_CMP_EQ, PR_SET_PDEATHSIG),
-                          SCMP_A1 (SCMP_CMP_EQ, 0));
-  if (r == 0)
-    r = seccomp_load (ctx);
-  seccomp_release (ctx);
-  if (r < 0)
-    return urun_fail (err, -r, "network: load the helper's seccomp filter");
-  return 0;
+  return net_filter_load (ctx, r, "the helper", err);
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -476,18 +460,16 @@ helper_main (const struct net_plan *np, int sock)
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   {
     /* test builds: what opening a file gives now (files.c) */
-    char buf[512] = "";
+    cleanup_free char *note = NULL;
     const char *probe = fault_probe ("URUN_FAULT_NET_OPEN");
-    int n = 0;
     if (probe)
       {
         int fd = open (probe, O_RDONLY | O_CLOEXEC);
-        snprintf (buf + 1, sizeof buf - 1, "network helper: open %s: %s", probe, fd >= 0 ? "ok" : strerror (errno));
-        n = (int) strnlen (buf + 1, sizeof buf - 1);
+        note = xasprintf ("network helper: open %s: %s", probe, fd >= 0 ? "ok" : strerror (errno));
         if (fd >= 0)
           close (fd);
       }
-    if (write (sock, buf, 1 + (size_t) (n > 0 ? n : 0)) < 1)
+    if (net_report_up (sock, note) < 0)
       _exit (1);
   }
   close (sock);
@@ -497,43 +479,10 @@ helper_main (const struct net_plan *np, int sock)
 pid_t
 net_helper_start (const struct net_plan *np, int *sock, urun_err *err)
 {
-  int sv[2];
-  pid_t pid;
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-    return urun_fail (err, errno, "network: socketpair");
-  pid = fork ();
-  if (pid < 0)
-    {
-      close (sv[0]), close (sv[1]);
-      return urun_fail (err, errno, "network: fork the helper");
-    }
+  /* it dies with urun until it has the container's pidfd (helper_main) */
+  pid_t pid = net_fork (-1, "the helper", sock, err);
   if (pid == 0)
-    {
-      sigset_t none;
-      int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
-      /* only its socket: nothing of urun's state directory, lock or
-       * other sockets stays open in the helper, nor the container's stdio
-       * (an engine's pipes stay its own) */
-      if (null < 0 || dup2 (sv[1], 3) < 0)
-        _exit (1);
-      for (int i = 0; i < 3; i++)
-        dup2 (null, i);
-      syscall (SYS_close_range, 4U, ~0U, 0U);
-      sigemptyset (&none);
-      sigprocmask (SIG_SETMASK, &none, NULL);
-      /* libslirp writes to the host's sockets with plain send(): a peer
-       * that closed with data unread (iperf3's server at the end of a
-       * test) makes that EPIPE, which libslirp handles, but the SIGPIPE
-       * first would kill the helper and take the container's network */
-      signal (SIGPIPE, SIG_IGN);
-      /* dies with urun until it has the container's pidfd */
-      prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-      /* not in the caller's process group: a ^C at `urun run` is for the container */
-      setsid ();
-      helper_main (np, 3);
-    }
-  close (sv[1]);
-  *sock = sv[0];
+    helper_main (np, 3);
   return pid;
 }
 

@@ -91,20 +91,31 @@ addr_add (int fd, int family, int index, const void *addr, int prefix, urun_err 
   return nl_call (fd, &r, family == AF_INET ? "add the IPv4 address" : "add the IPv6 address", err);
 }
 
+/* A route to everywhere (dst 0/0) of TYPE in TABLE out of OIF, via GW if
+ * not NULL: the default route (RTN_UNICAST), or the forwarder's local one
+ * (RTN_LOCAL, scope host). */
 static int
-route_default (int fd, int family, int index, const void *gw, urun_err *err)
+route_add (int fd, int family, unsigned char table, unsigned char type, const void *gw, int oif, const char *what,
+           urun_err *err)
 {
   struct nl_req r = { .h = { .nlmsg_len = NLMSG_LENGTH (sizeof (struct rtmsg)), .nlmsg_type = RTM_NEWROUTE,
                              .nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL } };
-  int oif = index;
   r.u.route.rtm_family = (unsigned char) family;
-  r.u.route.rtm_table = RT_TABLE_MAIN;
+  r.u.route.rtm_table = table;
   r.u.route.rtm_protocol = RTPROT_BOOT;
-  r.u.route.rtm_scope = RT_SCOPE_UNIVERSE;
-  r.u.route.rtm_type = RTN_UNICAST;
-  nl_attr (&r, RTA_GATEWAY, gw, family == AF_INET ? 4 : 16);
+  r.u.route.rtm_scope = type == RTN_LOCAL ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
+  r.u.route.rtm_type = type;
+  if (gw)
+    nl_attr (&r, RTA_GATEWAY, gw, family == AF_INET ? 4 : 16);
   nl_attr (&r, RTA_OIF, &oif, sizeof oif);
-  return nl_call (fd, &r, family == AF_INET ? "add the default route" : "add the IPv6 default route", err);
+  return nl_call (fd, &r, what, err);
+}
+
+static int
+route_default (int fd, int family, int index, const void *gw, urun_err *err)
+{
+  return route_add (fd, family, RT_TABLE_MAIN, RTN_UNICAST, gw, index,
+                    family == AF_INET ? "add the default route" : "add the IPv6 default route", err);
 }
 
 /* ip rule add fwmark NET_FWD_MARK lookup NET_FWD_TABLE pref NET_FWD_PREF */
@@ -122,30 +133,19 @@ rule_mark (int fd, int family, urun_err *err)
   return nl_call (fd, &r, "add the rule of the port forwarder's mark", err);
 }
 
-/* ip route add local default dev lo table NET_FWD_TABLE */
-static int
-route_local (int fd, int family, urun_err *err)
-{
-  struct nl_req r = { .h = { .nlmsg_len = NLMSG_LENGTH (sizeof (struct rtmsg)), .nlmsg_type = RTM_NEWROUTE,
-                             .nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL } };
-  int oif = (int) if_nametoindex ("lo");
-  r.u.route.rtm_family = (unsigned char) family;
-  r.u.route.rtm_table = NET_FWD_TABLE;
-  r.u.route.rtm_protocol = RTPROT_BOOT;
-  r.u.route.rtm_scope = RT_SCOPE_HOST;
-  r.u.route.rtm_type = RTN_LOCAL;
-  nl_attr (&r, RTA_OIF, &oif, sizeof oif);
-  return nl_call (fd, &r, "add the port forwarder's local route", err);
-}
-
 int
 net_mark_routes (const struct net_plan *np, urun_err *err)
 {
   cleanup_close int nl = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  int lo = (int) if_nametoindex ("lo");
   if (nl < 0)
     return urun_fail (err, errno, "network: netlink socket");
+  /* and: ip route add local default dev lo table NET_FWD_TABLE */
   for (int v6 = 0; v6 <= (np->ipv6 ? 1 : 0); v6++)
-    if (rule_mark (nl, v6 ? AF_INET6 : AF_INET, err) < 0 || route_local (nl, v6 ? AF_INET6 : AF_INET, err) < 0)
+    if (rule_mark (nl, v6 ? AF_INET6 : AF_INET, err) < 0
+        || route_add (nl, v6 ? AF_INET6 : AF_INET, NET_FWD_TABLE, RTN_LOCAL, NULL, lo,
+                      "add the port forwarder's local route", err)
+               < 0)
       return -1;
   /* an accepted connection has the mark of its first packet, so do the
    * server's answers, and so does a reset or ICMP error that answers a

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* urun: the network's own processes: fork, filter, report (netproc.h). */
+#include <config.h>
+#include "netproc.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* In the child: its fds, its signals, its session. */
+static void
+child_setup (int sock, int keep, pid_t parent)
+{
+  sigset_t none;
+  int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  /* moved above 4 first: neither may be overwritten by the other's dup2 */
+  int s = fcntl (sock, F_DUPFD_CLOEXEC, 5), k = keep >= 0 ? fcntl (keep, F_DUPFD_CLOEXEC, 5) : -1;
+  if (null < 0 || s < 0 || (keep >= 0 && k < 0) || dup2 (s, 3) < 0 || (keep >= 0 && dup2 (k, 4) < 0))
+    _exit (1);
+  for (int i = 0; i < 3; i++)
+    dup2 (null, i);
+  syscall (SYS_close_range, keep >= 0 ? 5U : 4U, ~0U, 0U);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  signal (SIGPIPE, SIG_IGN);
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (getppid () != parent)
+    _exit (1);
+  setsid ();
+}
+
+pid_t
+net_fork (int keep, const char *what, int *sock, urun_err *err)
+{
+  int sv[2];
+  pid_t pid, parent = getpid ();
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return urun_fail (err, errno, "network: socketpair");
+  pid = fork ();
+  if (pid == 0)
+    {
+      child_setup (sv[1], keep, parent);
+      return 0;
+    }
+  close (sv[1]);
+  if (pid < 0)
+    {
+      close (sv[0]);
+      return urun_fail (err, errno, "network: fork %s", what);
+    }
+  *sock = sv[0];
+  return pid;
+}
+
+scmp_filter_ctx
+net_filter_new (const char *const *allowed, size_t n, int *r)
+{
+  scmp_filter_ctx ctx = seccomp_init (SCMP_ACT_ERRNO (EPERM));
+  *r = 0;
+  if (ctx == NULL)
+    return NULL;
+  for (size_t i = 0; i < n && *r == 0; i++)
+    {
+      int nr = seccomp_syscall_resolve_name (allowed[i]);
+      if (nr != __NR_SCMP_ERROR)
+        *r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, nr, 0);
+    }
+  /* sigaltstack: asked, not changed, by ASan before a call that does not
+   * return (the loops); an alternative signal stack is the process's own */
+  if (*r == 0)
+    *r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (sigaltstack), 0);
+  /* prctl only to drop the death signal, once ready */
+  if (*r == 0)
+    *r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (prctl), 2, SCMP_A0 (SCMP_CMP_EQ, PR_SET_PDEATHSIG),
+                           SCMP_A1 (SCMP_CMP_EQ, 0));
+  return ctx;
+}
+
+int
+net_filter_load (scmp_filter_ctx ctx, int r, const char *who, urun_err *err)
+{
+  if (ctx == NULL)
+    return urun_fail (err, 0, "network: seccomp_init");
+  if (r == 0)
+    r = seccomp_load (ctx);
+  seccomp_release (ctx);
+  if (r < 0)
+    return urun_fail (err, -r, "network: load %s's seccomp filter", who);
+  return 0;
+}
+
+int
+net_report_up (int sock, const char *note)
+{
+  char buf[512] = "";
+  size_t n = 0;
+  if (note)
+    {
+      snprintf (buf + 1, sizeof buf - 1, "%s", note);
+      n = strnlen (buf + 1, sizeof buf - 1);
+    }
+  return write (sock, buf, 1 + n) < 1 ? -1 : 0;
+}
