@@ -13,6 +13,8 @@
 #ifndef URUN_FAULT_H
 #define URUN_FAULT_H
 
+#include <stddef.h>
+
 enum fault_kind { FAULT_AT, FAULT_RECV };
 
 #ifdef URUN_FAULT_INJECTION
