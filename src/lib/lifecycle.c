@@ -341,6 +341,14 @@ container_pause (struct urun_context *ctx, const char *id, bool pause, urun_err 
     return urun_fail (err, 0, "cannot pause container `%s`: it is %s, not running", id, state_status_name (status));
   if (!pause && status != STATUS_PAUSED)
     return urun_fail (err, 0, "cannot resume container `%s`: it is %s, not paused", id, state_status_name (status));
+  {
+    struct urun_cgroup cg;
+    bool none = cgroup_load (dirfd, &cg) == 0 && cg.kind == CGROUP_NONE;
+    cgroup_free (&cg);
+    if (none)
+      return urun_fail (err, 0, "cannot %s container `%s`: it has no cgroup of its own: %s", pause ? "pause" : "resume",
+                        id, cgroup_none_reason (&ctx->host));
+  }
   if (cgroup_freeze_at (dirfd, pause, err) < 0)
     return urun_err_wrap (err, "cannot %s container `%s`", pause ? "pause" : "resume", id);
   return 0;

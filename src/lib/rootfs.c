@@ -306,7 +306,8 @@ do_mount (struct rootfs_ctx *c, const struct spec_mount *m, int srcfd, urun_err 
     {
       /* cgroup2 in our cgroup namespace where the host is unified; else (a
        * cgroup v1 or hybrid host, or not allowed) the host's hierarchy,
-       * bound read-only as runc and crun do rootless. */
+       * bound read-only as runc and crun do rootless: read-only whatever
+       * the config says, as none of it is the container's own. */
       unsigned long f = (m->flags | nodev) & ~(MS_BIND | MS_REC | MS_REMOUNT);
       if (c->cg && c->cg->kind == CGROUP_V1 && strcmp (type, "cgroup2") != 0)
         return mount_own_cgroups (c, m, destfd, err);
@@ -318,7 +319,7 @@ do_mount (struct rootfs_ctx *c, const struct spec_mount *m, int srcfd, urun_err 
       struct spec_mount b = *m;
       b.bind = true;
       b.flags |= MS_BIND | MS_REC;
-      return finish_mount (c, &b, nodev, err);
+      return finish_mount (c, &b, nodev | MS_RDONLY | MS_NOSUID | MS_NOEXEC, err);
     }
 
   if (m->copyup)

@@ -91,6 +91,21 @@ save_in_config (int dirfd, const json_node *given, urun_err *err)
   return write_file_atomic_at (dirfd, CONFIG_COPY, out, len, 0600, err);
 }
 
+/* The container's own linux.resources.memory.checkBeforeUpdate (runc
+ * keeps it from the config for every later update). */
+static bool
+config_checks_before_update (int dirfd)
+{
+  cleanup_free char *text = NULL;
+  cleanup_json json_node *doc = NULL;
+  cleanup_err urun_err e = NULL;
+  size_t len;
+  if (read_file_at (dirfd, CONFIG_COPY, &text, &len, &e) < 0 || (doc = json_parse (text, len, &e)) == NULL)
+    return false;
+  return json_bool (json_get (json_get (json_get (json_get (doc, "linux"), "resources"), "memory"),
+                              "checkBeforeUpdate"));
+}
+
 int
 container_update (struct urun_context *ctx, const char *id, const json_node *resources, urun_err *err)
 {
@@ -114,7 +129,7 @@ container_update (struct urun_context *ctx, const char *id, const json_node *res
   if (cg.kind == CGROUP_NONE)
     return urun_fail (err, 0, "cannot update container `%s`: it has no cgroup of its own: %s", id,
                       cgroup_none_reason (&ctx->host));
-  r = cgroup_update (&cg, resources, err);
+  r = cgroup_update (&cg, resources, config_checks_before_update (dirfd), err);
   cgroup_free (&cg);
   if (r < 0)
     return urun_err_wrap (err, "cannot update container `%s`", id);

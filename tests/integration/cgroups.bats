@@ -131,13 +131,16 @@ load helpers
     need_v1_root
     setup_bundle sh -c 'mknod /dev/blk7 b 7 0 && echo made; head -c 1 /dev/blk7 >/dev/null 2>&1 && echo opened-made; head -c 1 /img7 >/dev/null 2>&1 && echo opened-image; head -c 1 /dev/zero | wc -c'
     mknod "$BUNDLE/rootfs/img7" b 7 0
-    # every device allowed but block 7 (loop): no nodev, the controller decides
-    update_config '.linux.resources.devices = [{"allow": true, "access": "rwm"}, {"allow": false, "type": "b", "major": 7, "access": "rwm"}]
+    # every device allowed but reading and writing block 7 (loop): no
+    # nodev, the controller decides; mknod (m) stays allowed, so the node
+    # is made and its open is what is refused
+    update_config '.linux.resources.devices = [{"allow": true, "access": "rwm"}, {"allow": false, "type": "b", "major": 7, "access": "rw"}]
         | .process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"]
         | .process.capabilities.permitted += ["CAP_MKNOD"]'
     run urun run c1
     echo "$output"
     [ "$status" -eq 0 ]
+    [ "${lines[0]}" = made ]
     [[ "$output" != *opened* ]]
     [ "${lines[-1]}" = 1 ]
 }
@@ -201,14 +204,26 @@ b'; do
     [ "$(urun state c1 | jq -r .status)" = running ]
 }
 
-@test "--cgroup-manager disabled as root: no cgroup, pause says why" {
+@test "--cgroup-manager disabled as root: no cgroup, pause says why; the host's hierarchies inside are read-only even when the config's mount is rw" {
     if is_rootless; then skip "rootless: never a cgroup on this host"; fi
     setup_bundle sleep 30
+    update_config '(.mounts[] | select(.destination == "/sys/fs/cgroup") | .options) |= (map(select(. != "ro")) + ["rw"])'
+    jq -c '.mounts[] | select(.destination == "/sys/fs/cgroup")' "$BUNDLE/config.json"
     urun --cgroup-manager disabled run -d c1 </dev/null >/dev/null 2>&1
     [ ! -e "$BATS_TEST_TMPDIR/state/c1/cgroup" ]
     urun_split pause c1
     [ "$status" -eq 1 ]
-    assert_one_error_line "no cgroup of its own"
+    assert_one_error_line "no cgroup of its own" "--cgroup-manager=disabled"
+    local h
+    for h in pids memory unified; do
+        [ -d "/sys/fs/cgroup/$h" ] || continue
+        run urun exec c1 mkdir "/sys/fs/cgroup/$h/urun-escape"
+        echo "$h: $output"
+        [ "$status" -ne 0 ]
+        [[ "$output" = *"Read-only file system"* ]]
+        [ ! -e "/sys/fs/cgroup/$h/urun-escape" ]
+    done
+    urun delete -f c1
 }
 
 @test "v1 root: runc's systemd form of linux.cgroupsPath with --systemd-cgroup: one warning, nested slices as systemd names them" {

@@ -141,6 +141,13 @@ sctl() {
     echo "$output"
     [ "$status" -eq 0 ]
     [ "$output" = lc-open ]
+    # in PID 1's scope too: urun's program is on the sub-cgroup systemd
+    # delegated (systemd's own DeviceAllow is not used)
+    update_config '.linux.resources.devices = [] | .linux.cgroupsPath = "system.slice:urun-test:v2dev"'
+    run urun --systemd-cgroup run v2dev
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" = *lc-denied* ]]
 }
 
 @test "v2 root: --systemd-cgroup puts the container in a scope of PID 1 under system.slice" {
@@ -156,6 +163,11 @@ sctl() {
     [ "$dir" = /sys/fs/cgroup/system.slice/urun-test-v2sd.scope/container ]
     [ "$(cat "$dir/pids.max")" = 25 ]
     [ "$(systemctl show -P TasksMax urun-test-v2sd.scope)" = 25 ]
+    run urun update --pids-limit 40 --memory 67108864 v2sd
+    [ "$status" -eq 0 ]
+    [ "$(cat "$dir/pids.max")" = 40 ]
+    [ "$(systemctl show -P TasksMax urun-test-v2sd.scope)" = 40 ]
+    [ "$(systemctl show -P MemoryMax urun-test-v2sd.scope)" = 67108864 ]
     run urun delete -f v2sd
     [ "$status" -eq 0 ]
     [ ! -e /sys/fs/cgroup/system.slice/urun-test-v2sd.scope ]
@@ -185,6 +197,17 @@ sctl() {
     [ "$(cat "$dir/pids.max")" = 30 ]
     run urun exec v2up cat /sys/fs/cgroup/memory.max
     [ "$output" = 67108864 ]
+    if is_rootless; then
+        # the scope around the sub-cgroup was raised too: its old limits
+        # would still cap the container
+        [ "$(sctl show -P MemoryMax "$(cg_unit v2up)")" = 67108864 ]
+        [ "$(sctl show -P TasksMax "$(cg_unit v2up)")" = 30 ]
+    fi
+    # 26 processes: past the old limit, within the new one
+    run urun exec v2up sh -c 'i=0; while [ $i -lt 24 ]; do sleep 30 & i=$((i+1)); done; echo started'
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = started ]
     out=$(urun events --stats v2up)
     echo "$out"
     printf '%s' "$out" | jq -e '.type == "stats" and .id == "v2up"'
@@ -212,4 +235,94 @@ sctl() {
     cat "$out"
     [ "$rc" -eq 0 ]
     [ "$(grep -c '^{"type":"oom","id":"v2ev"}$' "$out")" -ge 1 ]
+}
+
+@test "v2: org.systemd.property.* annotations are the scope's properties (runc's ...Sec in seconds as ...USec)" {
+    need_v2
+    setup_bundle sleep 60
+    update_config '.annotations["org.systemd.property.TimeoutStopSec"] = "uint64 15"
+        | .annotations["org.systemd.property.CPUWeight"] = "uint64 42"'
+    local flags=() unit=urun-v2prop.scope
+    if ! is_rootless; then
+        # root: PID 1's scope (the default as root is cgroupfs)
+        update_config '.linux.cgroupsPath = "system.slice:urun-test:v2prop"'
+        flags=(--systemd-cgroup)
+        unit=urun-test-v2prop.scope
+    fi
+    "$URUN" --root "$BATS_TEST_TMPDIR/state" "${flags[@]}" run -d v2prop </dev/null >"$BATS_TEST_TMPDIR/run.log" 2>&1 \
+        || { cat "$BATS_TEST_TMPDIR/run.log"; false; }
+    [ "$(cg_unit v2prop)" = "$unit" ]
+    [ "$(sctl show -P TimeoutStopUSec "$unit")" = 15s ]
+    [ "$(sctl show -P CPUWeight "$unit")" = 42 ]
+    run urun delete -f v2prop
+    [ "$status" -eq 0 ]
+    # not a number of seconds: one line naming the annotation, nothing left
+    update_config '.annotations["org.systemd.property.TimeoutStopSec"] = "soon"'
+    urun_split "${flags[@]}" run v2prop
+    echo "$err"
+    [ "$status" -ne 0 ]
+    assert_one_error_line "org.systemd.property.TimeoutStopSec"
+    assert_no_state
+    run sctl is-active "$unit"
+    [ "$output" != active ]
+}
+
+@test "v2 rootless: without a user bus, the limits are not applied: the container runs, one warning saying why" {
+    need_v2
+    if ! is_rootless; then skip "rootless only: root's manager is cgroupfs"; fi
+    setup_bundle echo ran
+    update_config '.linux.resources.memory = {"limit": 33554432}'
+    mkdir "$BATS_TEST_TMPDIR/nobus"
+    urun_split_env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/nobus" -- \
+        --root "$BATS_TEST_TMPDIR/state" run v2nobus
+    echo "status=$status out=$out err=$err"
+    [ "$status" -eq 0 ]
+    [ "$out" = ran ]
+    assert_one_error_line "warning" "linux.resources (memory) not applied" "no systemd user session"
+}
+
+@test "v2: hugepageLimits: hugetlb.SIZE.max as root; rootless, where hugetlb is not delegated, one warning naming it" {
+    need_v2
+    setup_bundle sh -c 'cat /sys/fs/cgroup/hugetlb.2MB.max 2>/dev/null || echo none'
+    update_config '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+    if is_rootless; then
+        # the guest delegates cpu, cpuset, io, memory and pids (tests/vm)
+        urun_split run v2huge
+        echo "status=$status out=$out err=$err"
+        [ "$status" -eq 0 ]
+        [ "$out" = none ]
+        assert_one_error_line "warning" "hugepageLimits" "controller hugetlb not delegated"
+        return
+    fi
+    if ! grep -qw hugetlb /sys/fs/cgroup/cgroup.controllers; then
+        skip "this kernel has no hugetlb controller"
+    fi
+    run urun run v2huge
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = 4194304 ]
+}
+
+@test "v2: cpu burst and idle, and blockIO throttles as io.max lines of the disk" {
+    need_v2
+    local dev maj min
+    dev=$(lsblk -dn -o MAJ:MIN "$(findmnt -n -o SOURCE /)" 2>/dev/null | tr -d ' ')
+    [ -n "$dev" ] || dev=$(cat /sys/block/vda/dev 2>/dev/null || true)
+    [ -n "$dev" ] || skip "no block device under / to throttle"
+    maj=${dev%:*} min=${dev#*:}
+    # io.max takes a whole disk, not a partition
+    if [ -e "/sys/dev/block/$dev/partition" ]; then
+        dev=$(cat "/sys/dev/block/$dev/../dev")
+        maj=${dev%:*} min=${dev#*:}
+    fi
+    setup_bundle sh -c 'cat /sys/fs/cgroup/cpu.max.burst /sys/fs/cgroup/cpu.idle; cat /sys/fs/cgroup/io.max'
+    update_config --argjson ma "$maj" --argjson mi "$min" '.linux.resources.cpu = {"quota": 50000, "period": 100000, "burst": 20000, "idle": 1}
+        | .linux.resources.blockIO = {"throttleReadBpsDevice": [{"major": $ma, "minor": $mi, "rate": 10485760}],
+                                      "throttleWriteIOPSDevice": [{"major": $ma, "minor": $mi, "rate": 100}]}'
+    run urun run v2io
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 20000 ]
+    [ "${lines[1]}" = 1 ]
+    [[ "${lines[2]}" = "$maj:$min rbps=10485760 wbps=max riops=max wiops=100"* ]]
 }

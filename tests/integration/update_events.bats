@@ -91,6 +91,23 @@ config_copy() { cat "$BATS_TEST_TMPDIR/state/$1/config.json"; }
     [ "$(cat "$mem/memory.limit_in_bytes")" = 41943040 ]
 }
 
+@test "update: the config's checkBeforeUpdate holds for a later update given without it (runc's)" {
+    need_v1_root
+    setup_bundle sleep 60
+    update_config '.linux.resources.memory = {"limit": 41943040, "checkBeforeUpdate": true}'
+    urun_run_detached ue-cbu
+    local mem
+    mem=$(cgroup_dir ue-cbu memory)
+    urun_split update --memory 4096 ue-cbu
+    [ "$status" -eq 1 ]
+    assert_one_error_line "linux.resources.memory.limit" "checkBeforeUpdate"
+    [ "$(cat "$mem/memory.limit_in_bytes")" = 41943040 ]
+    urun_split update --memory 50m ue-cbu
+    [ "$status" -eq 0 ]
+    [ "$(cat "$mem/memory.limit_in_bytes")" = 52428800 ]
+    urun delete -f ue-cbu
+}
+
 @test "update: memory and memory+swap are written in the order the kernel accepts, both ways" {
     need_v1_root
     setup_bundle sleep 60

@@ -119,7 +119,7 @@ plan_v1 (const struct spec *s, const char *id, const struct plan_host *h, enum c
   cleanup_free char *rel = NULL;
   if (plan_is_rootless (h))
     {
-      warn_unmanaged (s, "this host's cgroups are v1, and rootless cgroups need v2 (delegated by systemd)");
+      warn_unmanaged (s, "cgroup v1 host: rootless cgroups need v2 (delegated by systemd)");
       return 0;
     }
   if (m == CGROUP_MANAGER_SYSTEMD)
@@ -295,8 +295,7 @@ cgroup_freeze (const struct urun_cgroup *cg, bool frozen, urun_err *err)
 {
   const struct cgroup_ops *o = ops_of (cg);
   if (o == NULL)
-    return urun_fail (err, 0, "it has no cgroup of its own (as root urun always makes one; rootless, cgroup v2 and "
-                      "a systemd user session are needed)");
+    return urun_fail (err, 0, "it has no cgroup of its own");
   return o->freeze (cg, frozen, err);
 }
 
@@ -460,16 +459,18 @@ cgroup_frozen_at (int dirfd)
 /* ---- update ------------------------------------------------------------ */
 
 /* linux.resources.memory.checkBeforeUpdate (runc's): a new limit below
- * what the container already uses is refused, not left to the OOM killer. */
+ * what the container already uses is refused, not left to the OOM killer.
+ * The update's own flag, else the container's config's (check). */
 static int
-check_before_update (const struct urun_cgroup *cg, const json_node *res, urun_err *err)
+check_before_update (const struct urun_cgroup *cg, const json_node *res, bool check, urun_err *err)
 {
-  const json_node *m = json_get (res, "memory");
+  const json_node *m = json_get (res, "memory"), *given = json_get (m, "checkBeforeUpdate");
   const char *dir = cg_dir_of (cg, "memory");
   cleanup_free char *cur = NULL;
   long long limit, used;
-  if (!json_bool (json_get (m, "checkBeforeUpdate")) || !json_integer (json_get (m, "limit"), &limit) || limit <= 0
-      || dir == NULL)
+  if (given)
+    check = json_bool (given);
+  if (!check || !json_integer (json_get (m, "limit"), &limit) || limit <= 0 || dir == NULL)
     return 0;
   cur = cg_read (dir, cg->kind == CGROUP_V2 ? "memory.current" : "memory.usage_in_bytes");
   if (cur && (used = strtoll (cur, NULL, 10)) > limit)
@@ -479,28 +480,16 @@ check_before_update (const struct urun_cgroup *cg, const json_node *res, urun_er
 }
 
 int
-cgroup_update (const struct urun_cgroup *cg, const json_node *resources, urun_err *err)
+cgroup_update (const struct urun_cgroup *cg, const json_node *resources, bool check, urun_err *err)
 {
   const struct cgroup_ops *o = ops_of (cg);
   if (o == NULL)
     return urun_fail (err, 0, "it has no cgroup of its own");
-  if (check_before_update (cg, resources, err) < 0)
+  if (check_before_update (cg, resources, check, err) < 0)
     return -1;
   if (o->update == NULL)
     return urun_fail (err, 0, "its cgroup manager cannot change limits yet");
   return o->update (cg, resources, err);
-}
-
-int
-cgroup_update_at (int dirfd, const json_node *resources, urun_err *err)
-{
-  struct urun_cgroup cg;
-  int r;
-  if (cgroup_load (dirfd, &cg) < 0)
-    return urun_fail (err, 0, "the cgroup record of the container is unreadable");
-  r = cgroup_update (&cg, resources, err);
-  cgroup_free (&cg);
-  return r;
 }
 
 /* The same cases as cgroup_plan's. */

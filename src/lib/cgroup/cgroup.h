@@ -115,9 +115,9 @@ int cgroup_kill (const struct urun_cgroup *cg, int sig, urun_err *err);
 int cgroup_kill_at (int dirfd, int sig, urun_err *err);
 /* `urun update`: write linux.resources (only the members present, as
  * create maps them; not the device rules) to the live cgroup, through the
- * manager's update op.  Errors name the field; fails for CGROUP_NONE. */
-int cgroup_update (const struct urun_cgroup *cg, const json_node *resources, urun_err *err);
-int cgroup_update_at (int dirfd, const json_node *resources, urun_err *err);
+ * manager's update op.  Errors name the field; fails for CGROUP_NONE.
+ * check: the config's memory.checkBeforeUpdate, for an update without one. */
+int cgroup_update (const struct urun_cgroup *cg, const json_node *resources, bool check, urun_err *err);
 /* Why a container of this caller on this host has no cgroup of its own
  * and what would give it one (for messages: one clause, no period). */
 const char *cgroup_none_reason (const struct plan_host *h);

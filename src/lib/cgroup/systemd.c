@@ -187,6 +187,26 @@ append_variant (sd_bus_message *m, const char *name, const char *v, urun_err *er
   return -EINVAL;
 }
 
+/* runc's rule: a property named ...xSec (x a lowercase letter) is given in
+ * seconds and passed as ...xUSec, in microseconds.  Returns the new name
+ * (and *usec), NULL if the rule does not apply, or "" for a bad value. */
+static char *
+sec_to_usec (const char *k, const char *v, uint64_t *usec)
+{
+  size_t n = strlen (k);
+  const char *num = strchr (v, ' ') ? strchr (v, ' ') + 1 : v;
+  char *end;
+  double d;
+  if (n < 4 || strcmp (k + n - 3, "Sec") != 0 || k[n - 4] < 'a' || k[n - 4] > 'z')
+    return NULL;
+  errno = 0;
+  d = strtod (num, &end);
+  if (*num == '\0' || *end != '\0' || errno != 0 || !(d >= 0 && d * 1e6 < 18446744073709551615.0))
+    return xstrdup ("");
+  *usec = (uint64_t) (d * 1e6);
+  return xasprintf ("%.*sUSec", (int) (n - 3), k);
+}
+
 static int
 append_annotations (sd_bus_message *m, const struct spec *s, urun_err *err)
 {
@@ -204,14 +224,37 @@ append_annotations (sd_bus_message *m, const struct spec *s, urun_err *err)
         return urun_fail (err, 0, "annotation `org.systemd.property.%s`: urun sets this property itself", k);
       if (*k == '\0' || strspn (k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != strlen (k))
         return urun_fail (err, 0, "annotation `org.systemd.property.%s`: not a property name", k);
-      if ((r = sdl.sd_bus_message_open_container (m, 'r', "sv")) < 0 || (r = sdl.sd_bus_message_append (m, "s", k)) < 0)
-        return urun_fail (err, -r, "systemd: build the unit's properties");
-      if ((r = append_variant (m, k, v, err)) < 0)
-        return *err ? -1 : urun_fail (err, -r, "systemd: build the unit's properties");
+      {
+        uint64_t usec = 0;
+        cleanup_free char *us = sec_to_usec (k, v, &usec);
+        if (us && *us == '\0')
+          return urun_fail (err, 0, "annotation `org.systemd.property.%s`: `%s` is not a number of seconds", k,
+                            quote (v));
+        if ((r = sdl.sd_bus_message_open_container (m, 'r', "sv")) < 0
+            || (r = sdl.sd_bus_message_append (m, "s", us ? us : k)) < 0)
+          return urun_fail (err, -r, "systemd: build the unit's properties");
+        if (us)
+          r = sdl.sd_bus_message_append (m, "v", "t", usec);
+        else if ((r = append_variant (m, k, v, err)) < 0 && *err)
+          return -1;
+        if (r < 0)
+          return urun_fail (err, -r, "systemd: build the unit's properties");
+      }
       if ((r = sdl.sd_bus_message_close_container (m)) < 0)
         return urun_fail (err, -r, "systemd: build the unit's properties");
     }
   return 0;
+}
+
+/* runc's CPUQuotaPerSecUSec: per second, rounded up to systemd's 10 ms
+ * steps. */
+static uint64_t
+quota_per_sec (unsigned long long quota, unsigned long long period)
+{
+  unsigned long long q = quota * 1000000ULL / period;
+  if (q % 10000)
+    q = (q / 10000 + 1) * 10000;
+  return q;
 }
 
 /* The main limits as the unit's own properties (the sub-cgroup gets them
@@ -231,13 +274,8 @@ append_limits (sd_bus_message *m, const struct spec *s)
     r = sdl.sd_bus_message_append (m, "(sv)", "CPUWeight", "t", (uint64_t) cgroup_v2_shares_to_weight ((unsigned long long) v));
   json_integer (json_get (cpu, "period"), &period);
   if (r >= 0 && json_integer (json_get (cpu, "quota"), &v) && v > 0 && period > 0)
-    {
-      /* runc's: per second, rounded up to systemd's 10 ms steps */
-      unsigned long long q = (unsigned long long) v * 1000000ULL / (unsigned long long) period;
-      if (q % 10000)
-        q = (q / 10000 + 1) * 10000;
-      r = sdl.sd_bus_message_append (m, "(sv)", "CPUQuotaPerSecUSec", "t", (uint64_t) q);
-    }
+    r = sdl.sd_bus_message_append (m, "(sv)", "CPUQuotaPerSecUSec", "t",
+                                   quota_per_sec ((unsigned long long) v, (unsigned long long) period));
   return r;
 }
 
@@ -452,6 +490,90 @@ sd_thaw (const struct urun_cgroup *cg)
   cgroup_v2_ops.thaw (cg);
 }
 
+/* A limit file of the sub-cgroup as systemd's number ("max": infinity). */
+static bool
+leaf_limit (const char *leaf, const char *file, uint64_t *v, uint64_t *second)
+{
+  cleanup_free char *t = cg_read (leaf, file);
+  char *end;
+  if (t == NULL)
+    return false;
+  if (strncmp (t, "max", 3) == 0)
+    {
+      *v = UINT64_MAX;
+      end = t + 3;
+    }
+  else
+    {
+      errno = 0;
+      *v = strtoull (t, &end, 10);
+      if (errno != 0 || end == t)
+        return false;
+    }
+  if (second)
+    *second = strtoull (end, NULL, 10);
+  return true;
+}
+
+/* The scope's own properties for the limits an update changed, as the
+ * sub-cgroup has them now: the scope got them at its start (append_limits)
+ * and, as the parent, caps what the sub-cgroup may have.  Returns how many
+ * it appended, or < 0. */
+static int
+scope_limits (sd_bus_message *m, const char *leaf, const json_node *res)
+{
+  const json_node *mem = json_get (res, "memory"), *cpu = json_get (res, "cpu");
+  uint64_t v, period = 0;
+  int r = 0, n = 0;
+  if (json_get (mem, "limit") && leaf_limit (leaf, "memory.max", &v, NULL) && ++n)
+    r = sdl.sd_bus_message_append (m, "(sv)", "MemoryMax", "t", v);
+  if (r >= 0 && json_get (json_get (res, "pids"), "limit") && leaf_limit (leaf, "pids.max", &v, NULL) && ++n)
+    r = sdl.sd_bus_message_append (m, "(sv)", "TasksMax", "t", v);
+  if (r >= 0 && json_get (cpu, "shares") && leaf_limit (leaf, "cpu.weight", &v, NULL) && ++n)
+    r = sdl.sd_bus_message_append (m, "(sv)", "CPUWeight", "t", v);
+  if (r >= 0 && (json_get (cpu, "quota") || json_get (cpu, "period")) && leaf_limit (leaf, "cpu.max", &v, &period)
+      && period > 0 && ++n)
+    r = sdl.sd_bus_message_append (m, "(sv)", "CPUQuotaPerSecUSec", "t",
+                                   v == UINT64_MAX ? v : quota_per_sec (v, period));
+  return r < 0 ? r : n;
+}
+
+/* update: the sub-cgroup's files (what the container sees), then the
+ * scope's properties to match, or a raised limit would stay capped by the
+ * scope's old one (runc sets both too). */
+static int
+sd_update (const struct urun_cgroup *cg, const json_node *res, urun_err *err)
+{
+  __attribute__ ((cleanup (bus_unrefp))) sd_bus *bus = NULL;
+  __attribute__ ((cleanup (msg_unrefp))) sd_bus_message *m = NULL;
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  int r, n;
+  if (cgroup_v2_update (cg, res, err) < 0)
+    return -1;
+  if (cg->unit == NULL)
+    return 0;
+  if (bus_open (cg->user_bus, &bus, err) < 0)
+    return urun_err_wrap (err, "the limits of %s", cg->unit);
+  r = sdl.sd_bus_message_new_method_call (bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "SetUnitProperties");
+  if (r >= 0)
+    r = sdl.sd_bus_message_append (m, "sb", cg->unit, 1);
+  if (r >= 0)
+    r = sdl.sd_bus_message_open_container (m, 'a', "(sv)");
+  if (r >= 0 && (r = n = scope_limits (m, cg->dirs[0].path, res)) >= 0)
+    r = sdl.sd_bus_message_close_container (m);
+  if (r < 0)
+    return urun_fail (err, -r, "systemd: build the SetUnitProperties call");
+  if (n == 0)
+    return 0;
+  if ((r = sdl.sd_bus_call (bus, m, JOB_TIMEOUT_US, &e, NULL)) < 0)
+    {
+      urun_fail (err, -r, "systemd: set the limits of %s: %s", cg->unit, e.message ? e.message : strerror (-r));
+      sdl.sd_bus_error_free (&e);
+      return -1;
+    }
+  return 0;
+}
+
 const struct cgroup_ops cgroup_systemd_ops = {
   .create = sd_create,
   .enter = sd_enter,
@@ -460,7 +582,7 @@ const struct cgroup_ops cgroup_systemd_ops = {
   .destroy = sd_destroy,
   .thaw = sd_thaw,
   .place = sd_place,
-  .update = cgroup_v2_update,
+  .update = sd_update,
 };
 
 /* ---- names --------------------------------------------------------------- */
