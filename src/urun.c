@@ -3,6 +3,7 @@
 #include <config.h>
 #include "cmd/commands.h"
 #include "fault.h"
+#include "keeper.h"
 #include "log.h"
 #include "plan.h"
 #include "selfexe.h"
@@ -81,20 +82,22 @@ usage (FILE *f)
               "  --systemd-cgroup       the same as --cgroup-manager systemd\n"
               "  --cgroup-manager cgroupfs|systemd|disabled  the cgroup manager\n"
               "  --rootless true|false|auto  accepted for runc compatibility\n"
+              "  --userns-keeper on|off  rootless: keep a user namespace with the subordinate ids\n"
+              "                         (default on; $URUN_USERNS_KEEPER)\n"
+              "  --userns-keeper-idle SECONDS  how long an unused keeper stays (default 300;\n"
+              "                         $URUN_USERNS_KEEPER_IDLE)\n"
               "  -v, --version          print the version\n"
               "  -h, --help             print this help\n\n"
               "See urun(1) and urun-COMMAND(1).\n");
 }
 
-int
-main (int argc, char **argv)
+/* The global options into g; returns -1 to go on, else the exit code. */
+static int
+parse_global (int argc, char **argv, struct global_opts *g, const char **log_level)
 {
-  struct global_opts g = { 0 };
-  cleanup_err urun_err err = NULL;
-  enum urun_log_level level = URUN_LOG_WARNING;
-  const char *log_level = NULL;
-  int c, r;
-  enum { O_ROOT = 256, O_LOG, O_LOG_FORMAT, O_LOG_LEVEL, O_DEBUG, O_SYSTEMD, O_CGROUP_MANAGER, O_ROOTLESS, O_CRIU };
+  int c;
+  enum { O_ROOT = 256, O_LOG, O_LOG_FORMAT, O_LOG_LEVEL, O_DEBUG, O_SYSTEMD, O_CGROUP_MANAGER, O_ROOTLESS, O_CRIU,
+         O_KEEPER, O_KEEPER_IDLE };
   static const struct option opts[] = {
     { "root", required_argument, NULL, O_ROOT },
     { "log", required_argument, NULL, O_LOG },
@@ -105,37 +108,38 @@ main (int argc, char **argv)
     { "cgroup-manager", required_argument, NULL, O_CGROUP_MANAGER },
     { "rootless", required_argument, NULL, O_ROOTLESS },
     { "criu", required_argument, NULL, O_CRIU },
+    { "userns-keeper", required_argument, NULL, O_KEEPER },
+    { "userns-keeper-idle", required_argument, NULL, O_KEEPER_IDLE },
     { "version", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
 
-  fault_init ();
   opterr = 0;
   while ((c = getopt_long (argc, argv, "+vh", opts, NULL)) != -1)
     {
       switch (c)
         {
         case O_ROOT:
-          g.root = optarg;
+          g->root = optarg;
           break;
         case O_LOG:
-          g.log = optarg;
+          g->log = optarg;
           break;
         case O_LOG_FORMAT:
-          g.log_format = optarg;
+          g->log_format = optarg;
           break;
         case O_LOG_LEVEL:
-          log_level = optarg;
+          *log_level = optarg;
           break;
         case O_DEBUG:
-          g.debug = true;
+          g->debug = true;
           break;
         case O_SYSTEMD:
-          g.cgroup_manager = CGROUP_MANAGER_SYSTEMD;
+          g->cgroup_manager = CGROUP_MANAGER_SYSTEMD;
           break;
         case O_CGROUP_MANAGER:
-          if ((g.cgroup_manager = cgroup_manager_parse (optarg)) < 0)
+          if ((g->cgroup_manager = cgroup_manager_parse (optarg)) < 0)
             {
               fprintf (stderr, "urun: --cgroup-manager: `%s` is not cgroupfs, systemd or disabled\n", quote (optarg));
               return 1;
@@ -150,6 +154,12 @@ main (int argc, char **argv)
           break;
         case O_CRIU:
           break;
+        case O_KEEPER:
+          g->keeper = optarg;
+          break;
+        case O_KEEPER_IDLE:
+          g->keeper_idle = optarg;
+          break;
         case 'v':
           printf ("urun version %s\nspec: %s\n", PACKAGE_VERSION, SPEC_OCI_VERSION_MAX);
           return 0;
@@ -161,11 +171,32 @@ main (int argc, char **argv)
           return 1;
         }
     }
-  if (g.log_format && strcmp (g.log_format, "text") && strcmp (g.log_format, "json"))
+  if (g->log_format && strcmp (g->log_format, "text") && strcmp (g->log_format, "json"))
     {
-      fprintf (stderr, "urun: --log-format: `%s` is not text or json\n", quote (g.log_format));
+      fprintf (stderr, "urun: --log-format: `%s` is not text or json\n", quote (g->log_format));
       return 1;
     }
+  return -1;
+}
+
+int
+main (int argc, char **argv)
+{
+  struct global_opts g = { 0 };
+  cleanup_err urun_err err = NULL;
+  enum urun_log_level level = URUN_LOG_WARNING;
+  const char *log_level = NULL;
+  int r;
+
+  fault_init ();
+  if (argc > 0)
+    {
+      /* where ps reads our command line (the keeper renames itself there) */
+      urun_argv_area = argv[0];
+      urun_argv_len = (size_t) (argv[argc - 1] + strlen (argv[argc - 1]) + 1 - argv[0]);
+    }
+  if ((r = parse_global (argc, argv, &g, &log_level)) >= 0)
+    return r;
   if (log_level && urun_log_parse_level (log_level, &level) < 0)
     {
       fprintf (stderr, "urun: --log-level: unknown level `%s`\n", quote (log_level));

@@ -167,6 +167,8 @@ complete -c urun -n $g -l debug -d 'Log debug messages'
 complete -c urun -n $g -l systemd-cgroup -d 'Use the systemd cgroup manager'
 complete -c urun -n $g -l cgroup-manager -x -a 'cgroupfs systemd disabled' -d 'The cgroup manager'
 complete -c urun -n $g -l rootless -x -a 'true false auto' -d 'Rootless mode (runc compatibility)'
+complete -c urun -n $g -l userns-keeper -x -a 'on off' -d 'Keep a user namespace with the subordinate ids'
+complete -c urun -n $g -l userns-keeper-idle -x -d 'Seconds an unused keeper stays'
 complete -c urun -n $g -s v -l version -d 'Print the version'
 complete -c urun -n $g -s h -l help -d 'Print help'
 

@@ -15,6 +15,7 @@ struct global_opts
   const char *log_format;
   bool debug;
   int cgroup_manager; /* enum cgroup_manager */
+  const char *keeper, *keeper_idle; /* --userns-keeper, --userns-keeper-idle */
 };
 
 /* Probe the caller and resolve the state root into ctx (cmd/common.c). */

@@ -27,7 +27,7 @@ cmd_context (struct global_opts *g, struct urun_context *ctx, char **root_buf, u
   ctx->state_root = *root_buf;
   ctx->cgroup_manager = g->cgroup_manager;
   ctx->notify_socket = getenv ("NOTIFY_SOCKET");
-  return 0;
+  return keeper_opts_parse (g->keeper, g->keeper_idle, &ctx->keeper, err);
 }
 
 int

@@ -69,6 +69,9 @@ struct created
   json_node *ann_doc;    /* the annotations with --network/-p's, if given */
   pid_t fwd_pid;         /* the TCP port forwarder (net/fwd.c), 0 if none */
   int fwd_ready;         /* its report, until read; -1 */
+  struct keeper_opts keeper_opts; /* keeper.h */
+  struct keeper_use keeper; /* the keeper the container is made in (pidfd -1: none) */
+  bool keeper_mapped;    /* its maps were written there */
 };
 
 /* validate, plan, state directory, spawn, parent protocol, record.  On

@@ -5,6 +5,7 @@
  * process, already in its new namespaces (child.c). */
 #include <config.h>
 #include "container_priv.h"
+#include "pidfd.h"
 #include "bindsrc.h"
 #include "cgroup/cgroup.h"
 #include "fault.h"
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -38,9 +40,6 @@
 
 #ifndef SYS_clone3
 #define SYS_clone3 435
-#endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
 #endif
 
 /* The descriptors of the parent's side; the child keeps the start socket. */
@@ -77,6 +76,7 @@ created_free (struct created *c)
     close (steal_fd (&c->net_ready));
   if (c->fwd_ready >= 0)
     close (steal_fd (&c->fwd_ready));
+  keeper_use_close (&c->keeper);
   c->spec = NULL;
   c->bundle = c->rootfs = c->config_text = c->st.created = c->state_dir = NULL;
   c->seccomp = NULL;
@@ -402,7 +402,9 @@ create_state_dir (struct urun_context *ctx, const struct create_opts *o, bool ru
 static long long
 clone_child (int flags, int cgfd, bool *into)
 {
-  struct clone_args ca = { .flags = (unsigned long long) flags, .exit_signal = SIGCHLD };
+  /* CLONE_PARENT (clone_in_keeper): the child gets our exit signal, and
+   * clone3 wants none given */
+  struct clone_args ca = { .flags = (unsigned long long) flags, .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD };
   long long r;
   *into = false;
   if (cgfd >= 0)
@@ -422,6 +424,100 @@ clone_child (int flags, int cgfd, bool *into)
   if (r < 0 && errno == ENOSYS && !(flags & CLONE_NEWTIME))
     r = syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, 0);
   return r;
+}
+
+/* The container's process made inside the keeper's user namespace
+ * (keeper.h) by a short-lived fork of ours: its clone has CLONE_PARENT, so
+ * the container is our child as ever, and it writes the container's maps
+ * there, which needs no setuid helper. */
+struct in_keeper
+{
+  long long pid;
+  int into, errnum, gone;
+  char msg[256];
+};
+
+/* The fork's part (it shares our memory: vfork); never returns. */
+static void __attribute__ ((noreturn, noinline))
+spawn_in_keeper (struct created *c, int cgfd, struct child_ctx *cc, struct in_keeper *r)
+{
+  urun_err e = NULL;
+  bool in = false;
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (setns (c->keeper.pidfd, CLONE_NEWUSER) < 0)
+    {
+      r->errnum = errno;
+      r->gone = errno == ESRCH || errno == EINVAL;
+    }
+  else if ((r->pid = clone_child (c->plan.clone_flags | CLONE_PARENT, cgfd, &in)) == 0)
+    {
+      /* the container's process, with memory of its own */
+      keeper_use_close (&c->keeper);
+      close_fds (c, true);
+      child_main (cc);
+    }
+  else if (r->pid < 0)
+    r->errnum = errno;
+  else if (keeper_write_maps ((pid_t) r->pid, &c->keeper, &e) < 0)
+    {
+      snprintf (r->msg, sizeof r->msg, "in the user namespace keeper: %s", e->msg);
+      r->errnum = e->errnum;
+      urun_err_free (&e);
+      kill ((pid_t) r->pid, SIGKILL);
+      r->pid = -1;
+    }
+  r->into = in;
+  _exit (0);
+}
+
+/* Returns the pid as clone_child, or -2 when the keeper is gone (the
+ * caller maps the old way).  vfork: no page tables copied for a process
+ * that only clones once more, and we go on once it has exited, its
+ * findings in r. */
+static long long
+clone_in_keeper (struct created *c, int cgfd, bool *into, struct child_ctx *cc, urun_err *err)
+{
+  static struct in_keeper r;
+  int st;
+  pid_t s;
+  memset (&r, 0, sizeof r);
+  r.pid = -1;
+  if ((s = vfork ()) == 0)
+    spawn_in_keeper (c, cgfd, cc, &r);
+  if (s < 0)
+    return urun_fail (err, errno, "fork into the user namespace keeper");
+  wait_for_pid (s, &st);
+  *into = r.into;
+  if (r.gone)
+    return -2;
+  if (r.pid < 0 && r.msg[0])
+    return urun_fail (err, r.errnum, "%s", r.msg);
+  errno = r.errnum;
+  return r.pid;
+}
+
+/* Rootless maps that would need newuidmap and newgidmap: through the
+ * keeper, if one serves. */
+static long long
+clone_container (struct created *c, int cgfd, bool *into, struct child_ctx *cc, urun_err *err)
+{
+  long long pid;
+  int k;
+  if (c->plan.new_userns && !c->plan.joins_userns
+      && (c->plan.uid_map == PLAN_MAP_HELPER || c->plan.gid_map == PLAN_MAP_HELPER))
+    {
+      if ((k = keeper_for (c->rootfd, c->spec, &c->keeper_opts, &c->keeper, err)) < 0)
+        return -3;
+      if (k > 0 && (pid = clone_in_keeper (c, cgfd, into, cc, err)) != -2)
+        {
+          c->keeper_mapped = pid > 0;
+          if (pid > 0)
+            fault_point (STEP_KEEPER_CLONE, FAULT_AT);
+          return pid < 0 && *err ? -3 : pid;
+        }
+      keeper_use_close (&c->keeper);
+    }
+  return clone_child (c->plan.clone_flags, cgfd, into);
 }
 
 static void
@@ -492,7 +588,9 @@ create_spawn (const struct create_opts *o, struct created *c, const sigset_t *ma
     return -1;
   fill_child_ctx (o, c, child_sock, mask, &cc);
   cgfd = cgroup_clone_fd (&c->cg);
-  pid = clone_child (c->plan.clone_flags, cgfd, &into);
+  pid = clone_container (c, cgfd, &into, &cc, err);
+  if (pid == -3)
+    return -1;
   if (pid < 0)
     return urun_fail (err, errno, "clone the container process with namespaces (%s)",
                       c->plan.rootless ? "are unprivileged user namespaces enabled?" : "flags 0x%x");
@@ -642,7 +740,8 @@ wait_ready (int *fd, const char *who, urun_err *err)
 static int
 create_protocol (struct created *c, urun_err *err)
 {
-  if (c->plan.new_userns && idmap_write_maps (c->pid, c->spec, c->plan.uid_map, c->plan.gid_map, err) < 0)
+  if (c->plan.new_userns && !c->keeper_mapped
+      && idmap_write_maps (c->pid, c->spec, c->plan.uid_map, c->plan.gid_map, err) < 0)
     return -1;
   if (sync_send (c->sync_fd, STEP_MAPS_DONE, SYNC_MAPS_DONE, 0, NULL, -1, err) < 0)
     return -1;
@@ -735,6 +834,8 @@ create_prepare (struct urun_context *ctx, const struct create_opts *o, bool run_
   memset (c, 0, sizeof *c);
   c->rootfd = c->dirfd = c->sync_fd = c->start_fd = c->console_sock = c->cancel_fd = c->master = c->net_ready = c->fwd_ready = -1;
   c->seq.watch_fd = -1;
+  c->keeper.pidfd = -1;
+  c->keeper_opts = ctx->keeper;
   c->st.id = (char *) o->id;
 
   if (create_validate (&ctx->host, o, run_mode, c, err) < 0 || create_plan (ctx, c, err) < 0)

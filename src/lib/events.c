@@ -6,6 +6,7 @@
  * the cgroup's OOM fd (cgroup_oom_watch) and on the interval's time. */
 #include <config.h>
 #include "container_priv.h"
+#include "pidfd.h"
 #include "util.h"
 #include <errno.h>
 #include <poll.h>
@@ -14,22 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-
 /* After an OOM notification, how long and how often the kill counter is
  * looked at (the kernel counts the kill just after it notifies). */
 #define OOM_SETTLE_MS 1000
 #define OOM_STEP_MS 50
-
-static long long
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct watch
 {
@@ -73,12 +62,12 @@ check_oom (struct watch *wt, bool final)
   bool rose = wt->counted && cgroup_oom_kills (wt->cg, &n) && n > wt->kills;
   if (rose)
     wt->kills = n;
-  if (rose || (wt->oom_until && (final || now_ms () >= wt->oom_until) && wt->cg->kind == CGROUP_V1))
+  if (rose || (wt->oom_until && (final || clock_ms (CLOCK_MONOTONIC) >= wt->oom_until) && wt->cg->kind == CGROUP_V1))
     {
       wt->oom_until = 0;
       return emit_event (wt, "oom", false);
     }
-  if (wt->oom_until && (final || now_ms () >= wt->oom_until))
+  if (wt->oom_until && (final || clock_ms (CLOCK_MONOTONIC) >= wt->oom_until))
     wt->oom_until = 0;
   return 0;
 }
@@ -89,7 +78,7 @@ static void
 oom_notified (struct watch *wt, int oomfd)
 {
   if (cgroup_oom_drain (wt->cg, oomfd))
-    wt->oom_until = now_ms () + OOM_SETTLE_MS;
+    wt->oom_until = clock_ms (CLOCK_MONOTONIC) + OOM_SETTLE_MS;
 }
 
 /* Wait until the next stats line is due: 0, or 1 when the container's
@@ -98,11 +87,11 @@ static int
 wait_interval (struct watch *wt, const struct container_state *st, int pidfd, int oomfd, long long interval_ms,
                urun_err *err)
 {
-  long long due = now_ms () + interval_ms;
+  long long due = clock_ms (CLOCK_MONOTONIC) + interval_ms;
   for (;;)
     {
       struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = oomfd, .events = POLLIN } };
-      long long left = due - now_ms ();
+      long long left = due - clock_ms (CLOCK_MONOTONIC);
       int r;
       if (wt->oom_until && left > OOM_STEP_MS)
         left = OOM_STEP_MS;
@@ -114,9 +103,9 @@ wait_interval (struct watch *wt, const struct container_state *st, int pidfd, in
       if (check_oom (wt, false) < 0)
         return urun_fail (err, errno, "write an event");
       /* without a pidfd (an old kernel): the state says, each interval */
-      if ((r > 0 && (p[0].revents & (POLLIN | POLLHUP))) || (pidfd < 0 && now_ms () >= due && !state_pid_alive (st)))
+      if ((r > 0 && (p[0].revents & (POLLIN | POLLHUP))) || (pidfd < 0 && clock_ms (CLOCK_MONOTONIC) >= due && !state_pid_alive (st)))
         return 1;
-      if (now_ms () >= due)
+      if (clock_ms (CLOCK_MONOTONIC) >= due)
         return 0;
     }
 }

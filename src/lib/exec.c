@@ -9,6 +9,7 @@
  * child when M exits and its exit status comes back to us. */
 #include <config.h>
 #include "container_priv.h"
+#include "pidfd.h"
 #include "cgroup/cgroup.h"
 #include "fault.h"
 #include "log.h"
@@ -28,11 +29,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-
 
 static char **
 strv_copy (char *const *v)

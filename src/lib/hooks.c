@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
 #include "hooks.h"
+#include "pidfd.h"
 #include "log.h"
 #include "util.h"
 #include <errno.h>
@@ -18,24 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-
 extern char **environ;
 
 const char *
 hooks_kind_name (enum spec_hook_kind k)
 {
   return spec_hook_name (k);
-}
-
-static long long
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 /* The hook's process: a vfork-like clone (no copy of our memory) that dies
@@ -101,7 +90,7 @@ static int
 feed_and_wait (pid_t pid, int pidfd, int *wfd, const char *data, int timeout, int cancel_fd, const char *field,
                const char *path, urun_err *err)
 {
-  long long deadline = timeout > 0 ? now_ms () + timeout * 1000LL : -1;
+  long long deadline = timeout > 0 ? clock_ms (CLOCK_MONOTONIC) + timeout * 1000LL : -1;
   size_t left = strlen (data);
   int status;
 
@@ -112,7 +101,7 @@ feed_and_wait (pid_t pid, int pidfd, int *wfd, const char *data, int timeout, in
       struct pollfd p[3] = { { .fd = pidfd, .events = POLLIN },
                              { .fd = *wfd, .events = POLLOUT },
                              { .fd = cancel_fd, .events = POLLIN } };
-      long long ms = deadline < 0 ? -1 : deadline - now_ms ();
+      long long ms = deadline < 0 ? -1 : deadline - clock_ms (CLOCK_MONOTONIC);
       if (deadline >= 0 && ms <= 0)
         {
           kill (pid, SIGKILL);

@@ -82,6 +82,44 @@ idmap_is_own_only (const struct spec_id_mapping *m, size_t n, unsigned long own)
   return n == 1 && m[0].size == 1 && m[0].host_id == own;
 }
 
+/* The parent's line holding host id h, or NULL. */
+static const struct spec_id_mapping *
+parent_line (unsigned long h, const struct spec_id_mapping *parent, size_t np)
+{
+  for (size_t i = 0; i < np; i++)
+    if (h >= parent[i].host_id && h - parent[i].host_id < parent[i].size)
+      return &parent[i];
+  return NULL;
+}
+
+ssize_t
+idmap_translate (const struct spec_id_mapping *m, size_t n, const struct spec_id_mapping *parent,
+                 size_t np, struct spec_id_mapping *out, size_t max)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      unsigned long done = 0;
+      while (done < m[i].size)
+        {
+          unsigned long h = (unsigned long) m[i].host_id + done;
+          const struct spec_id_mapping *p = parent_line (h, parent, np);
+          unsigned long off, len;
+          if (p == NULL || k == max)
+            return -1;
+          off = h - p->host_id;
+          len = p->size - off;
+          if (len > m[i].size - done)
+            len = m[i].size - done;
+          out[k++] = (struct spec_id_mapping){ .container_id = (uint32_t) (m[i].container_id + done),
+                                               .host_id = (uint32_t) (p->container_id + off),
+                                               .size = (uint32_t) len };
+          done += len;
+        }
+    }
+  return (ssize_t) k;
+}
+
 char *
 idmap_format (const struct spec_id_mapping *m, size_t n)
 {
@@ -245,6 +283,14 @@ write_map_file (int procfd, pid_t pid, const char *file, const struct spec_id_ma
 int
 idmap_write_maps (pid_t pid, const struct spec *s, enum plan_idmap uid_how, enum plan_idmap gid_how, urun_err *err)
 {
+  return idmap_write_maps_of (pid, s->uid_mappings, s->n_uid_mappings, s->gid_mappings, s->n_gid_mappings, uid_how,
+                              gid_how, err);
+}
+
+int
+idmap_write_maps_of (pid_t pid, const struct spec_id_mapping *um, size_t nu, const struct spec_id_mapping *gm,
+                     size_t ng, enum plan_idmap uid_how, enum plan_idmap gid_how, urun_err *err)
+{
   bool uid_direct = uid_how != PLAN_MAP_HELPER;
   bool gid_direct = gid_how != PLAN_MAP_HELPER;
   bool privileged = gid_how == PLAN_MAP_DIRECT;
@@ -256,9 +302,9 @@ idmap_write_maps (pid_t pid, const struct spec *s, enum plan_idmap uid_how, enum
     return -1;
   /* newuidmap and newgidmap run at the same time: each is a setuid exec of
    * about a millisecond and they touch different files. */
-  if (!uid_direct && spawn_helper (&hu, "newuidmap", pid, s->uid_mappings, s->n_uid_mappings, err) < 0)
+  if (!uid_direct && spawn_helper (&hu, "newuidmap", pid, um, nu, err) < 0)
     return -1;
-  if (!gid_direct && spawn_helper (&hg, "newgidmap", pid, s->gid_mappings, s->n_gid_mappings, err) < 0)
+  if (!gid_direct && spawn_helper (&hg, "newgidmap", pid, gm, ng, err) < 0)
     ret = -1;
 
   if (ret == 0 && gid_direct)
@@ -272,15 +318,15 @@ idmap_write_maps (pid_t pid, const struct spec *s, enum plan_idmap uid_how, enum
             ret = -1;
         }
       if (ret == 0)
-        ret = write_map_file (procfd, pid, "gid_map", s->gid_mappings, s->n_gid_mappings, err);
+        ret = write_map_file (procfd, pid, "gid_map", gm, ng, err);
     }
   if (ret == 0 && uid_direct)
-    ret = write_map_file (procfd, pid, "uid_map", s->uid_mappings, s->n_uid_mappings, err);
+    ret = write_map_file (procfd, pid, "uid_map", um, nu, err);
 
   if (hu.pid > 0)
     {
       cleanup_err urun_err e2 = NULL;
-      if (finish_helper (&hu, "/etc/subuid", s->uid_mappings, s->n_uid_mappings, &e2) < 0 && ret == 0)
+      if (finish_helper (&hu, "/etc/subuid", um, nu, &e2) < 0 && ret == 0)
         {
           urun_err_move (err, &e2);
           ret = -1;
@@ -289,7 +335,7 @@ idmap_write_maps (pid_t pid, const struct spec *s, enum plan_idmap uid_how, enum
   if (hg.pid > 0)
     {
       cleanup_err urun_err e2 = NULL;
-      if (finish_helper (&hg, "/etc/subgid", s->gid_mappings, s->n_gid_mappings, &e2) < 0 && ret == 0)
+      if (finish_helper (&hg, "/etc/subgid", gm, ng, &e2) < 0 && ret == 0)
         {
           urun_err_move (err, &e2);
           ret = -1;

@@ -28,6 +28,15 @@ size_t idmap_rootless_map (unsigned long own, const struct subid_range *r, size_
 /* True when the map holds only `own` (writable without a setuid helper). */
 bool idmap_is_own_only (const struct spec_id_mapping *m, size_t n, unsigned long own);
 
+/* A map of host ids (m: container -> host) as the same map relative to a
+ * parent user namespace whose own map is `parent` (parent id -> host):
+ * what a process in that parent writes for a child.  A line of m may become
+ * several, as each written line must lie inside one line of the parent's
+ * map.  Returns the lines written to out, or -1 when some host id of m is
+ * not in `parent` (or out has no room). */
+ssize_t idmap_translate (const struct spec_id_mapping *m, size_t n, const struct spec_id_mapping *parent,
+                         size_t np, struct spec_id_mapping *out, size_t max);
+
 /* The /proc/PID/uid_map text for a map. */
 char *idmap_format (const struct spec_id_mapping *m, size_t n);
 
@@ -39,6 +48,8 @@ char *idmap_missing_lines (const struct spec_id_mapping *m, size_t n, unsigned l
 /* Write the uid and gid maps of pid, each as the plan says: directly, or
  * through newuidmap / newgidmap. */
 int idmap_write_maps (pid_t pid, const struct spec *s, enum plan_idmap uid_how, enum plan_idmap gid_how, urun_err *err);
+int idmap_write_maps_of (pid_t pid, const struct spec_id_mapping *um, size_t nu, const struct spec_id_mapping *gm,
+                         size_t ng, enum plan_idmap uid_how, enum plan_idmap gid_how, urun_err *err);
 
 /* Read the calling user's ranges from /etc/subuid or /etc/subgid. */
 size_t idmap_read_user_ranges (const char *file, const char *user, unsigned long id,

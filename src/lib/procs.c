@@ -4,6 +4,7 @@
  * subreaper's end, which kills and reaps what is left below urun. */
 #include <config.h>
 #include "container_priv.h"
+#include "pidfd.h"
 #include "util.h"
 #include <dirent.h>
 #include <errno.h>
@@ -18,13 +19,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 static bool
 same_ns (const char *ns, pid_t a, pid_t b)
@@ -222,20 +216,12 @@ own_children (pid_t **out, size_t *n)
     children_from_proc (out, n);
 }
 
-static long long
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Until PID has exited (it need not be reaped) or END (now_ms) passed. */
+/* Until PID has exited (it need not be reaped) or END (clock_ms) passed. */
 static void
 wait_one_exit (pid_t pid, long long end)
 {
   int fd = (int) syscall (SYS_pidfd_open, pid, 0);
-  long long left = end - now_ms ();
+  long long left = end - clock_ms (CLOCK_MONOTONIC);
   if (fd < 0)
     {
       usleep (1000);
@@ -255,7 +241,7 @@ wait_one_exit (pid_t pid, long long end)
 bool
 procs_kill_children (pid_t spare)
 {
-  long long end = now_ms () + 5000;
+  long long end = clock_ms (CLOCK_MONOTONIC) + 5000;
   for (int round = 0; round < 5000; round++)
     {
       cleanup_free pid_t *v = NULL;
@@ -275,7 +261,7 @@ procs_kill_children (pid_t spare)
         return true;
       for (size_t i = 0; i < n; i++)
         kill (v[i], SIGKILL);
-      if (now_ms () > end)
+      if (clock_ms (CLOCK_MONOTONIC) > end)
         break;
       /* dying takes a moment: reap what did, else wait for one of them
        * (its pidfd; bounded) */

@@ -47,6 +47,15 @@
  *  23    X->E   PTY_MASTER    [terminal]
  *  24    X->E   SECCOMP_FD    [notify]
  *  25    X->E   (end)         the program runs; or ERROR
+ *  the user namespace keeper (keeper.h; rootless, maps by the helpers)
+ *  41    P      -             [no keeper] the keeper forked (K), in its own
+ *                             user namespace; K waits for P's byte
+ *  42    P      -             K's maps written by newuidmap/newgidmap
+ *  43    P      -             K recorded in the state root; P's byte: K
+ *                             may outlive P (it reads end-of-file before)
+ *  44    P      -             [keeper] step 1 done by a fork of P inside
+ *                             K's namespace (CLONE_PARENT: C is P's child),
+ *                             which writes C's maps there itself
  *  delete (and the end of `run`)
  *  31    D      -             the container's processes are killed
  *  32    D      -             poststop hooks ran
@@ -97,6 +106,10 @@ enum sync_step_no
   STEP_EXEC = 12,
   STEP_POSTSTART = 13,
   STEP_NET_TAP = 14,
+  STEP_KEEPER_FORK = 41,  /* keeper.c: the keeper forked, not mapped yet */
+  STEP_KEEPER_MAPS = 42,  /* its maps written, not recorded */
+  STEP_KEEPER_GO = 43,    /* recorded, not told to go on */
+  STEP_KEEPER_CLONE = 44, /* create.c: the container cloned in a keeper's namespace */
   STEP_EXEC_FORK = 21,
   STEP_EXEC_PID = 22,
   STEP_EXEC_PTY = 23,

@@ -241,6 +241,14 @@ mkdir_p (const char *path, mode_t mode, urun_err *err)
   return 0;
 }
 
+long long
+clock_ms (clockid_t clock)
+{
+  struct timespec ts;
+  clock_gettime (clock, &ts);
+  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 unsigned long long
 proc_start_time (pid_t pid)
 {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 #include "error.h"
 
 void cleanup_freep (void *p);
@@ -60,6 +61,9 @@ int write_all (int fd, const void *data, size_t len);
 
 /* Create every missing directory of an absolute host path with mode. */
 int mkdir_p (const char *path, mode_t mode, urun_err *err);
+
+/* The time of `clock` (CLOCK_MONOTONIC, CLOCK_REALTIME) in milliseconds. */
+long long clock_ms (clockid_t clock);
 
 /* Process start time (field 22 of /proc/PID/stat), 0 if the process is gone. */
 unsigned long long proc_start_time (pid_t pid);

@@ -17,12 +17,16 @@
 #          the ranges through newuidmap/newgidmap) and as root, next to the
 #          floor: `unshare` with the config's namespaces and the same id maps
 #          (as root: the same namespaces without the user namespace), and the
-#          bare `unshare -Ur` beside it.  Rows run interleaved
+#          bare `unshare -Ur` beside it; rootless, urun three ways: with
+#          its user namespace keeper warm (the default, row urun), with
+#          --userns-keeper=off, and cold (a new state root per run, so
+#          every run makes a keeper).  Rows run interleaved
 #          (A B C A B C ...), N rounds (BENCH_N, default 50) after warm-up
 #          rounds (BENCH_WARMUP, default 5); medians, p10/p90 and MAD, and the
 #          ratios urun/crun, urun/runc, urun/floor;
 #       2. the create / start / delete split (as in youki's benchmark);
-#       3. peak RSS of one run;
+#       3. peak RSS of one run (rootless also with the keeper off), and
+#          the keeper's own resident memory;
 #       4. `exec` latency into a running container (urun vs crun, runc too);
 #       5. scale: BENCH_SCALE (default 50) detached containers started at
 #          once, then deleted at once: wall time, failures (must be 0), and
@@ -143,6 +147,12 @@ cleanup() {
             done
         done
     done
+    # the user namespace keepers urun made in the bench's state roots (by
+    # the pids their records name)
+    local rec
+    for rec in $(find "$stage/state" -name .userns-keeper 2>/dev/null); do
+        kill -9 "$(awk '$1 == "pid" { print $2 }' "$rec")" 2>/dev/null
+    done
     # the network rows' processes (by pid) and the bench's own tun node
     local p
     for p in "${NET_PIDS[@]}" "${NET_SERVERS[@]}"; do kill -9 "$p" 2>/dev/null; done
@@ -262,7 +272,7 @@ for mode in "${MODES[@]}"; do
     mkdir -p "$stage/state/$mode"
     make_bundle "$mode" true '["/bin/true"]' && make_bundle "$mode" sleep '["/bin/sleep","3600"]' || {
         say "bench: cannot write the $mode bundle with '$URUN spec'"; exit 0; }
-    for rt in "${RUNTIMES[@]}"; do
+    for rt in "${RUNTIMES[@]}" urun-off cold; do
         mkdir -p "$stage/state/$mode/$rt"
         [ "$mode" = rootless ] && chown "$user_uid:$user_gid" "$stage/state/$mode/$rt"
     done
@@ -356,7 +366,17 @@ bench_run() {
         add_row floor unshare --pid --mount --uts --ipc --net --cgroup --fork --root="$rootfs" /bin/true
     fi
     add_row "unshare-Ur" unshare -Ur /bin/true
+    if [ "$mode" = rootless ] && [ -n "${OK[urun,rootless]:-}" ]; then
+        # the user namespace keeper (urun above: warm, made by the check
+        # run): off, and cold (a new state root each time, so each run
+        # makes a keeper; it goes 1 s after)
+        add_row urun-keeper-off "${RT_BIN[urun]}" --root "$stage/state/rootless/urun-off" --userns-keeper=off \
+            run -b "$b" "roff-@N@"
+        add_row urun-cold "${RT_BIN[urun]}" --root "$stage/state/rootless/cold/@N@" --userns-keeper-idle 1 \
+            run -b "$b" "rcold-@N@"
+    fi
     ratio urun crun; ratio urun runc; ratio urun floor; ratio crun floor; ratio runc floor
+    ratio urun-keeper-off crun; ratio urun-keeper-off floor; ratio urun-cold crun; ratio urun urun-keeper-off
     local floor_desc="unshare with the config's namespaces and id maps (newuidmap), --root=rootfs"
     [ "$mode" = root ] && floor_desc="unshare --pid --mount --uts --ipc --net --cgroup --fork --root=rootfs (no user ns)"
     measure "$mode" "run_$mode" "[1] run /bin/true, start to exit, $mode (N=$N, warm-up $WARM, interleaved); floor = $floor_desc" \
@@ -386,6 +406,20 @@ bench_rss() {
         printf '  %-34s %9s\n' "$rt" "${out:--}" | tee -a "$TABLE"
         printf '{"mode": "%s", "runtime": "%s", "gnu_time_maxrss_kib": %s}\n' "$mode" "$rt" "${out:-null}" >> "$stage/json/rss.jsonl"
     done
+    if [ "$mode" = rootless ] && [ -n "${OK[urun,rootless]:-}" ]; then
+        local k rss
+        mapfile -t cmd < <(rt_cmd urun rootless)
+        try rootless "$GNU_TIME" -f 'MAXRSS %M' "${cmd[@]}" --userns-keeper=off run -b "$stage/bundles/$mode/true" "moff"
+        out=$(sed -n 's/^MAXRSS //p' "$stage/try.out")
+        printf '  %-34s %9s\n' "urun --userns-keeper=off" "${out:--}" | tee -a "$TABLE"
+        printf '{"mode": "%s", "runtime": "urun-keeper-off", "gnu_time_maxrss_kib": %s}\n' "$mode" "${out:-null}" >> "$stage/json/rss.jsonl"
+        # the keeper's own resident memory (it is a fork of urun: mostly
+        # pages it shares with every other urun process)
+        k=$(awk '$1 == "pid" { print $2 }' "$stage/state/rootless/urun/.userns-keeper" 2>/dev/null)
+        rss=$( [ -n "$k" ] && awk '$1 == "VmRSS:" { print $2 }' "/proc/$k/status" 2>/dev/null)
+        printf '  %-34s %9s\n' "the user namespace keeper (VmRSS)" "${rss:--}" | tee -a "$TABLE"
+        printf '{"mode": "%s", "runtime": "urun-userns-keeper", "vmrss_kib": %s}\n' "$mode" "${rss:-null}" >> "$stage/json/rss.jsonl"
+    fi
     say | tee -a "$TABLE"
 }
 

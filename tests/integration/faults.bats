@@ -43,12 +43,12 @@ steps_of() {
 assert_no_container_process() {
     local i
     for i in $(seq 1 100); do
-        if ! pgrep -f -- "$BATS_TEST_TMPDIR/state" >/dev/null && ! pgrep -x -f "sleep $MARK" >/dev/null; then
+        if [ -z "$(pids_of_state_root)" ] && ! pgrep -x -f "sleep $MARK" >/dev/null; then
             return 0
         fi
         sleep 0.05
     done
-    ps -o pid,stat,args -p "$( (pgrep -f -- "$BATS_TEST_TMPDIR/state"; pgrep -x -f "sleep $MARK") | tr '\n' , | sed 's/,$//')" >&2 || true
+    ps -o pid,stat,args -p "$( (pids_of_state_root; pgrep -x -f "sleep $MARK") | tr '\n' , | sed 's/,$//')" >&2 || true
     return 1
 }
 
@@ -283,4 +283,33 @@ listener_run_c1() { new_listener; urun_run_detached -b "$BUNDLE" c1; }
     run urun delete c1
     [ "$status" -eq 0 ]
     assert_no_state
+}
+
+# No keeper in this test's state root (the next rootless create makes one).
+no_keeper() {
+    local k
+    k=$(keeper_pid)
+    if [ -n "$k" ]; then
+        kill "$k"
+        wait_pid_gone "$k"
+    fi
+    rm -f "$BATS_TEST_TMPDIR/state/.userns-keeper"
+}
+
+@test "faults: rootless create killed at every step of making a user namespace keeper and of making the container in it" {
+    if ! is_rootless; then skip "root maps ids itself: no keeper"; fi
+    no_keeper
+    local steps keeper_steps
+    steps=$(steps_of urun create -b "$BUNDLE" c1)
+    urun delete -f c1
+    keeper_steps=$(printf '%s\n' $steps | grep -x -e 41 -e 42 -e 43 -e 44 | tr '\n' ' ')
+    echo "keeper steps: $keeper_steps"
+    [ "$keeper_steps" = "41 42 43 44 " ]
+    # each time a keeper to make: killed while making it, nothing is left
+    # untracked (a keeper alive is the one its record names) and the next
+    # create makes one again
+    fault_each no_keeper "$keeper_steps" urun create -b "$BUNDLE" c1
+    # and with one alive: killed right after the container was made in it
+    fault_each : 44 urun create -b "$BUNDLE" c1
+    [ -n "$(keeper_pid)" ]
 }

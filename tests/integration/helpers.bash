@@ -81,7 +81,8 @@ host_uid_of_container_root() {
 # Fail if the state root holds anything (no container left behind).
 assert_no_state() {
     local left
-    left=$(ls -A "$BATS_TEST_TMPDIR/state" 2>/dev/null || true)
+    # the user namespace keeper's record is the state root's, not a container's
+    left=$(ls -A "$BATS_TEST_TMPDIR/state" 2>/dev/null | grep -v -x -e .userns-keeper -e .userns-keeper.lock || true)
     if [ -n "$left" ]; then
         echo "state left behind: $left" >&2
         return 1
@@ -104,6 +105,26 @@ teardown_containers() {
     local id
     for id in $(urun list -q 2>/dev/null); do
         urun delete --force "$id" >/dev/null 2>&1 || true
+    done
+    kill_keepers
+}
+
+# The pid of the user namespace keeper recorded in state root $1 (default
+# this test's), if that process is alive and is a keeper; else nothing.
+keeper_pid() {
+    local rec=${1:-$BATS_TEST_TMPDIR/state}/.userns-keeper pid
+    pid=$(awk '$1 == "pid" { print $2 }' "$rec" 2>/dev/null || true)
+    [ -n "$pid" ] || return 0
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = urun-keeper ]; then echo "$pid"; fi
+}
+
+# The keepers urun made for this test (each state root under its
+# directory), killed by their recorded pids.
+kill_keepers() {
+    local rec pid
+    for rec in $(find "$BATS_TEST_TMPDIR" -name .userns-keeper 2>/dev/null); do
+        pid=$(keeper_pid "${rec%/.userns-keeper}")
+        [ -z "$pid" ] || kill "$pid" 2>/dev/null || true
     done
 }
 
@@ -218,12 +239,20 @@ assert_json() {
     printf '%s\n' "$output" | jq -e "$filter" >/dev/null
 }
 
+# The processes with this test's state root on their command line, but
+# for the keeper its record names (which shows the root it serves).
+pids_of_state_root() {
+    local k
+    k=$(keeper_pid)
+    pgrep -f -- "$BATS_TEST_TMPDIR/state" | grep -v -x -e "${k:-none}" || true
+}
+
 # Fail if any process still has this test's state root on its command
 # line (a container process left behind by a failed command: urun's
 # container processes keep urun's arguments).
 assert_no_process() {
     local left
-    left=$(pgrep -f -- "$BATS_TEST_TMPDIR/state" || true)
+    left=$(pids_of_state_root)
     if [ -n "$left" ]; then
         ps -o pid,args -p "$(echo $left | tr ' ' ,)" >&2 || true
         return 1

@@ -38,11 +38,26 @@ need_subids() {
     [ "$(jq -r '.linux.devices // [] | length' "$c")" = 0 ]
 }
 
-@test "uid_map and gid_map inside: the caller at 0, the subordinate range from 1" {
+@test "uid_map and gid_map: the caller at 0, the subordinate range from 1 (inside, relative to the keeper's namespace)" {
     need_subids
-    setup_bundle sh -c 'cat /proc/self/uid_map /proc/self/gid_map'
-    run urun run c1
-    echo "$output"
+    setup_bundle sleep 60
+    urun_run_detached c1
+    # from the host: the host's ids
+    norm=$(cat "/proc/$(container_pid c1)/uid_map" "/proc/$(container_pid c1)/gid_map" | awk '{print $1, $2, $3}')
+    echo "$norm"
+    [ "$(echo "$norm" | sed -n 1p)" = "0 $(id -u) 1" ]
+    [ "$(echo "$norm" | sed -n 2p)" = "1 $SUBUID 65536" ]
+    [ "$(echo "$norm" | sed -n 3p)" = "0 $(id -g) 1" ]
+    [ "$(echo "$norm" | sed -n 4p)" = "1 $SUBGID 65536" ]
+    # from inside: relative to the user namespace keeper's, which maps the
+    # caller's own ids and its ranges the same way
+    norm=$(urun exec c1 cat /proc/self/uid_map /proc/self/gid_map | awk '{print $1, $2, $3}')
+    echo "$norm"
+    [ "$(echo "$norm" | tr '\n' ,)" = "0 0 1,1 1 65536,0 0 1,1 1 65536," ]
+    urun delete -f c1
+    # without a keeper: the host's ids inside too
+    update_config '.process.args = ["sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map"]'
+    run urun --userns-keeper=off run c2
     [ "$status" -eq 0 ]
     norm=$(echo "$output" | awk '{print $1, $2, $3}')
     [ "$(echo "$norm" | sed -n 1p)" = "0 $(id -u) 1" ]
@@ -173,7 +188,8 @@ root_config_bundle() {
 @test "a config without a user namespace runs: urun makes one, uid 0 inside is the caller" {
     need_subids
     root_config_bundle sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map'
-    urun_split run c1
+    # the host's ids inside: no user namespace keeper (keeper.bats)
+    urun_split --userns-keeper=off run c1
     echo "$out$err"
     [ "$status" -eq 0 ]
     [ -z "$err" ]

@@ -225,6 +225,58 @@ TEST (missing_lines_partial_overlap_is_missing)
   free (s);
 }
 
+/* The keeper's map (own uid, then two subordinate ranges from 1 on). */
+static const struct spec_id_mapping keeper_map[] = {
+  { 0, 1000, 1 }, { 1, 100000, 65536 }, { 65537, 300000, 1000 },
+};
+
+TEST (translate_rootless_map)
+{
+  struct spec_id_mapping m[] = { { 0, 1000, 1 }, { 1, 100000, 65536 } }, out[8];
+  ssize_t n = idmap_translate (m, 2, keeper_map, 3, out, 8);
+  CHECK (n == 2);
+  CHECK (out[0].container_id == 0 && out[0].host_id == 0 && out[0].size == 1);
+  CHECK (out[1].container_id == 1 && out[1].host_id == 1 && out[1].size == 65536);
+}
+
+TEST (translate_inside_one_line)
+{
+  /* container 0 is host 100999: keeper id 1000 */
+  struct spec_id_mapping m[] = { { 0, 100999, 10 } }, out[8];
+  CHECK (idmap_translate (m, 1, keeper_map, 3, out, 8) == 1);
+  CHECK (out[0].container_id == 0 && out[0].host_id == 1000 && out[0].size == 10);
+}
+
+TEST (translate_splits_across_parent_lines)
+{
+  /* 1000 and 100000.. are adjacent in the keeper, not on the host; a
+   * line over two of the keeper's lines becomes two */
+  struct spec_id_mapping parent[] = { { 0, 5000, 10 }, { 10, 5010, 10 } }, out[8];
+  struct spec_id_mapping m[] = { { 0, 5005, 10 } };
+  CHECK (idmap_translate (m, 1, parent, 2, out, 8) == 2);
+  CHECK (out[0].container_id == 0 && out[0].host_id == 5 && out[0].size == 5);
+  CHECK (out[1].container_id == 5 && out[1].host_id == 10 && out[1].size == 5);
+}
+
+TEST (translate_not_covered)
+{
+  struct spec_id_mapping out[8];
+  struct spec_id_mapping outside[] = { { 0, 200000, 1 } };
+  struct spec_id_mapping past_end[] = { { 0, 165535, 2 } }; /* 165536 is not the keeper's */
+  struct spec_id_mapping own_plus[] = { { 0, 999, 2 } };
+  CHECK (idmap_translate (outside, 1, keeper_map, 3, out, 8) == -1);
+  CHECK (idmap_translate (past_end, 1, keeper_map, 3, out, 8) == -1);
+  CHECK (idmap_translate (own_plus, 1, keeper_map, 3, out, 8) == -1);
+  CHECK (idmap_translate (outside, 1, NULL, 0, out, 8) == -1);
+}
+
+TEST (translate_respects_max)
+{
+  struct spec_id_mapping m[] = { { 0, 1000, 1 }, { 1, 100000, 1 } }, out[1];
+  CHECK (idmap_translate (m, 2, keeper_map, 3, out, 1) == -1);
+  CHECK (idmap_translate (m, 1, keeper_map, 3, out, 1) == 1);
+}
+
 int
 main (void)
 {
@@ -246,5 +298,10 @@ main (void)
   RUN (missing_lines_several);
   RUN (missing_lines_null_when_covered);
   RUN (missing_lines_partial_overlap_is_missing);
+  RUN (translate_rootless_map);
+  RUN (translate_inside_one_line);
+  RUN (translate_splits_across_parent_lines);
+  RUN (translate_not_covered);
+  RUN (translate_respects_max);
   UNIT_DONE ();
 }

@@ -1,0 +1,244 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# The per-user namespace keeper (keeper.h): a rootless container whose maps
+# need newuidmap/newgidmap is made in a user namespace of its own nested
+# under the keeper's, which holds the user's subordinate ranges; its maps
+# are written there with no setuid helper.
+load helpers
+
+teardown() {
+    teardown_containers
+    if [ -n "${SUBUID_SAVED:-}" ] && [ -f "$SUBUID_SAVED" ]; then cat "$SUBUID_SAVED" > /etc/subuid; fi
+    if [ -n "${KDIR:-}" ]; then
+        local k
+        k=$(keeper_pid "$KDIR/state")
+        [ -z "$k" ] || kill "$k" 2>/dev/null || true
+        rm -rf "$KDIR"
+    fi
+}
+
+need_keeper() {
+    if ! is_rootless; then skip "root maps ids itself: no keeper"; fi
+    if [ -z "$(subid_start)" ]; then skip "no subordinate ids: the own-id map needs no helper, nor a keeper"; fi
+}
+
+# setup_bundle, without user-mode networking (none of this needs it)
+setup_kbundle() {
+    setup_bundle "$@"
+    update_config '.annotations["run.urun.network"] = "none"'
+}
+
+# The user namespace inode of process $1 and of its parent namespace.
+userns_of() { lsns -n -o NS -t user -p "$1" | tr -d ' '; }
+userns_parent_of() { lsns -n -o PNS -t user -p "$1" | tr -d ' '; }
+
+@test "keeper: a rootless container is made under the keeper; uid_map relative to it; files owned as without it" {
+    need_keeper
+    local sub k
+    sub=$(subid_start)
+    setup_kbundle sh -c 'cat /proc/self/uid_map; touch /tmp/f && chown 1000:1000 /tmp/f && echo made; sleep 60'
+    update_config '.root.readonly = false'
+    urun_run_detached k1
+    k=$(keeper_pid)
+    echo "keeper: $k"
+    [ -n "$k" ]
+    # the keeper shows what it is and which state root it serves
+    tr '\0' ' ' < "/proc/$k/cmdline" | grep -q "^urun-userns-keeper $BATS_TEST_TMPDIR/state"
+    [ "$(userns_parent_of "$(container_pid k1)")" = "$(userns_of "$k")" ]
+    # the keeper's own map: the user's id and every subordinate range
+    grep -q "^ *0 *$(id -u) *1$" "/proc/$k/uid_map"
+    grep -q "^ *1 *$sub " "/proc/$k/uid_map"
+    run urun exec k1 cat /proc/self/uid_map
+    echo "$output"
+    [ "$(echo "${lines[0]}" | tr -s ' ' | sed 's/^ //')" = "0 0 1" ]
+    [ "$(echo "${lines[1]}" | tr -s ' ' | sed 's/^ //')" = "1 1 65536" ]
+    for i in $(seq 1 50); do [ -e "$BUNDLE/rootfs/tmp/f" ] && break; sleep 0.1; done
+    [ "$(stat -c %u:%g "$BUNDLE/rootfs/tmp/f")" = "$((sub + 999)):$(($(subid_start /etc/subgid) + 999))" ]
+    urun delete -f k1
+    # the same without a keeper
+    rm -f "$BUNDLE/rootfs/tmp/f"
+    "$URUN" --root "$BATS_TEST_TMPDIR/state" --userns-keeper=off run -d k2 </dev/null >/dev/null 2>&1
+    for i in $(seq 1 50); do [ -e "$BUNDLE/rootfs/tmp/f" ] && break; sleep 0.1; done
+    [ "$(stat -c %u:%g "$BUNDLE/rootfs/tmp/f")" = "$((sub + 999)):$(($(subid_start /etc/subgid) + 999))" ]
+    [ "$(userns_parent_of "$(container_pid k2)")" != "$(userns_of "$k")" ]
+}
+
+@test "keeper: two containers made through it are apart: neither can join the other's namespaces, nor see its processes" {
+    need_keeper
+    setup_kbundle sleep 60
+    urun_run_detached kb
+    local b
+    b=$(container_pid kb)
+    update_config --arg ns "/proc/$b/ns" '.mounts += [{"destination": "/bns", "type": "bind", "source": $ns, "options": ["rbind"]}]
+        | .process.args = ["sh", "-c", "nsenter --user=/bns/user true 2>&1; echo user=$?; nsenter --net=/bns/net true 2>&1; echo net=$?; ps -o pid,args | grep -c \"[s]leep 60\"; true"]'
+    run urun run ka
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # refused at open (the other's /proc entries) or at setns
+    [[ "$output" = *"user=1"* ]]
+    [[ "$output" = *"net=1"* ]]
+    [[ "$output" = *"Permission denied"* || "$output" = *"Operation not permitted"* ]]
+    [ "${lines[-1]}" = 0 ]
+    # both under the same keeper, each in its own user namespace
+    [ "$(userns_parent_of "$b")" = "$(userns_of "$(keeper_pid)")" ]
+    # the user itself (the namespaces' owner) may join, which the handle proves usable
+    run nsenter --user="/proc/$b/ns/user" --preserve-credentials true
+    [ "$status" -eq 0 ]
+}
+
+@test "keeper: kill -9 of the keeper while a container runs: exec and delete work; the next run makes a new keeper" {
+    need_keeper
+    setup_kbundle sleep 60
+    urun_run_detached k1
+    local k
+    k=$(keeper_pid)
+    [ -n "$k" ]
+    kill -9 "$k"
+    wait_pid_gone "$k"
+    run urun exec k1 echo still
+    [ "$status" -eq 0 ]
+    [ "$output" = still ]
+    run urun delete -f k1
+    [ "$status" -eq 0 ]
+    update_config '.process.args = ["echo", "ran"]'
+    run urun run k2
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = ran ]
+    [ -n "$(keeper_pid)" ]
+    [ "$(keeper_pid)" != "$k" ]
+}
+
+@test "keeper: URUN_USERNS_KEEPER_IDLE=2: no keeper remains 5 s after the last container is deleted" {
+    need_keeper
+    setup_kbundle sleep 60
+    URUN_USERNS_KEEPER_IDLE=2 urun_run_detached k1
+    local k
+    k=$(keeper_pid)
+    [ -n "$k" ]
+    grep -qx 'idle 2' "$BATS_TEST_TMPDIR/state/.userns-keeper"
+    urun delete -f k1
+    sleep 5
+    wait_pid_gone "$k"
+    [ ! -e "$BATS_TEST_TMPDIR/state/.userns-keeper" ]
+    # the container ran on: nothing of it needed the keeper
+    update_config '.process.args = ["echo", "ran"]'
+    run urun run k2
+    [ "$output" = ran ]
+}
+
+@test "keeper: --userns-keeper-idle sets the idle time; a state root that goes ends its keeper at once" {
+    need_keeper
+    setup_kbundle echo ran
+    local root=$BATS_TEST_TMPDIR/other k
+    run "$URUN" --root "$root" --userns-keeper-idle 600 run k1
+    [ "$output" = ran ]
+    grep -qx 'idle 600' "$root/.userns-keeper"
+    k=$(keeper_pid "$root")
+    [ -n "$k" ]
+    # the session's end: $XDG_RUNTIME_DIR (the state root's parent) removed
+    rm -rf "$root"
+    wait_pid_gone "$k"
+}
+
+@test "keeper: --userns-keeper=off and URUN_USERNS_KEEPER=off start none; bad values are one line each" {
+    need_keeper
+    setup_kbundle echo ran
+    run urun --userns-keeper=off run k1
+    [ "$output" = ran ]
+    URUN_USERNS_KEEPER=off run urun run k1
+    [ "$output" = ran ]
+    [ ! -e "$BATS_TEST_TMPDIR/state/.userns-keeper" ]
+    [ -z "$(pgrep -f "^urun-userns-keeper $BATS_TEST_TMPDIR/state" || true)" ]
+    # the option wins over the environment
+    URUN_USERNS_KEEPER=off run urun --userns-keeper=on run k1
+    [ "$output" = ran ]
+    [ -n "$(keeper_pid)" ]
+    urun_split --userns-keeper=maybe list
+    [ "$status" -eq 1 ]
+    assert_one_error_line "--userns-keeper" "maybe"
+    urun_split_env URUN_USERNS_KEEPER_IDLE=0 -- --root "$BATS_TEST_TMPDIR/state" list
+    [ "$status" -eq 1 ]
+    assert_one_error_line "URUN_USERNS_KEEPER_IDLE"
+    # list shows no keeper
+    run urun list -q
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
+}
+
+@test "keeper: keepers of two state roots never mix; a single-id map (no subordinate range) needs none" {
+    need_keeper
+    setup_kbundle sleep 60
+    urun_run_detached k1
+    "$URUN" --root "$BATS_TEST_TMPDIR/other" run -d k1 </dev/null >/dev/null 2>&1
+    local a b
+    a=$(keeper_pid)
+    b=$(keeper_pid "$BATS_TEST_TMPDIR/other")
+    [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]
+    [ "$(userns_parent_of "$(container_pid k1)")" = "$(userns_of "$a")" ]
+    [ "$(userns_parent_of "$("$URUN" --root "$BATS_TEST_TMPDIR/other" state k1 | jq -r .pid)")" = "$(userns_of "$b")" ]
+    "$URUN" --root "$BATS_TEST_TMPDIR/other" delete -f k1
+    # the user's own id alone: written directly, no keeper
+    update_config --argjson u "$(id -u)" --argjson g "$(id -g)" '.process.args = ["cat", "/proc/self/uid_map"]
+        | .linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}]
+        | .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1}]'
+    run "$URUN" --root "$BATS_TEST_TMPDIR/single" run k3
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ ! -e "$BATS_TEST_TMPDIR/single/.userns-keeper" ]
+}
+
+@test "keeper (root runs it as the test user): a change to /etc/subuid makes the next start use a new keeper with the new ranges" {
+    if is_rootless; then skip "changing /etc/subuid needs root: the root pass runs this as the test user"; fi
+    local u=${URUN_TEST_USER:-urun-test} k1 k2 start
+    id "$u" >/dev/null 2>&1 || skip "no test user $u"
+    grep -q "^$u:" /etc/subuid || skip "$u has no subordinate ids"
+    KDIR=$(mktemp -d /tmp/urun-keeper.XXXXXX)
+    cp -a "$URUN_ROOTFS" "$KDIR/rootfs"
+    chown -R "$u": "$KDIR"
+    chmod 755 "$KDIR"
+    # the test user's own maps (its subordinate ranges)
+    runuser -u "$u" -- sh -c "cd '$KDIR' && '$URUN' spec --rootless"
+    jq '.process.terminal = false | .process.args = ["true"] | .annotations["run.urun.network"] = "none"' \
+        "$KDIR/config.json" > "$KDIR/c" && cat "$KDIR/c" > "$KDIR/config.json"
+    as_user() { runuser -u "$u" -- env -i PATH=/usr/bin:/bin "$URUN" --root "$KDIR/state" "$@" </dev/null; }
+    as_user run -b "$KDIR" k1
+    k1=$(keeper_pid "$KDIR/state")
+    [ -n "$k1" ]
+    SUBUID_SAVED=$KDIR/subuid.saved
+    cp /etc/subuid "$SUBUID_SAVED"
+    start=$(awk -F: '{ e = $2 + $3; if (e > m) m = e } END { print m + 100000 }' /etc/subuid)
+    printf '%s:%s:1000\n' "$u" "$start" >> /etc/subuid
+    as_user run -b "$KDIR" k1
+    k2=$(keeper_pid "$KDIR/state")
+    echo "keepers: $k1 $k2"
+    [ -n "$k2" ] && [ "$k2" != "$k1" ]
+    wait_pid_gone "$k1"
+    grep -E "^ *[0-9]+ *$start *1000$" "/proc/$k2/uid_map"
+    cat "$SUBUID_SAVED" > /etc/subuid
+}
+
+@test "keeper: urun inside a container made through the keeper runs a container of its own (single-id map, no keeper there)" {
+    need_keeper
+    setup_kbundle /urun --root /tmp/state run -b /inner in1
+    # the host's libraries for the inner urun; nothing masked in /proc and
+    # /sys, whose fresh mounts a nested user namespace may make only then
+    local lib
+    mkdir -p "$BUNDLE/rootfs/usr" "$BUNDLE/rootfs/inner"
+    touch "$BUNDLE/rootfs/urun"
+    cp -a "$URUN_ROOTFS" "$BUNDLE/rootfs/inner/rootfs"
+    for lib in lib lib64 lib32 libx32; do [ -L "/$lib" ] && ln -s "usr/$lib" "$BUNDLE/rootfs/$lib"; done
+    update_config --arg urun "$URUN" '.root.readonly = false | .linux.maskedPaths = [] | .linux.readonlyPaths = []
+        | .mounts += [{"destination": "/usr", "type": "bind", "source": "/usr", "options": ["rbind", "ro"]},
+                      {"destination": "/urun", "type": "bind", "source": $urun, "options": ["bind", "ro"]}]'
+    # inside, uid 0 has no subordinate range: its own id alone
+    jq '.process.args = ["cat", "/proc/self/uid_map"] | .root.path = "rootfs"
+        | .mounts |= map(select(.destination != "/urun" and .destination != "/usr"))
+        | .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 1}]
+        | .linux.gidMappings = [{"containerID": 0, "hostID": 0, "size": 1}]' "$BUNDLE/config.json" > "$BUNDLE/rootfs/inner/config.json"
+    run urun run outer
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | tail -n 1 | tr -s ' ' | sed 's/^ //')" = "0 0 1" ]
+    [ -n "$(keeper_pid)" ]
+}
