@@ -326,3 +326,26 @@ sctl() {
     [ "${lines[1]}" = 1 ]
     [[ "${lines[2]}" = "$maj:$min rbps=10485760 wbps=max riops=max wiops=100"* ]]
 }
+
+@test "v2 rootless: --cgroup-manager cgroupfs on the user's delegated tree: the cgroup beside urun's own, limits applied, removed at delete" {
+    need_v2
+    if ! is_rootless; then skip "root: cgroupfs is the default (the first tests)"; fi
+    setup_bundle sh -c 'cat /sys/fs/cgroup/pids.max; sleep 60'
+    update_config '.linux.resources.pids = {"limit": 23}'
+    "$URUN" --root "$BATS_TEST_TMPDIR/state" --cgroup-manager cgroupfs run -d v2fs </dev/null >"$BATS_TEST_TMPDIR/run.log" 2>&1 \
+        || { cat "$BATS_TEST_TMPDIR/run.log"; false; }
+    cat "$BATS_TEST_TMPDIR/run.log"
+    local dir own
+    dir=$(cg_dir v2fs)
+    own=$(sed -n 's/^0:://p' /proc/self/cgroup)
+    echo "cgroup: $dir (ours: $own)"
+    [ "$dir" = "/sys/fs/cgroup${own%/*}/v2fs" ]
+    [[ "$dir" = */user@$(id -u).service/* ]]
+    [ -z "$(cg_unit v2fs)" ]
+    [ "$(cat "$dir/pids.max")" = 23 ]
+    run urun exec v2fs cat /sys/fs/cgroup/pids.max
+    [ "$output" = 23 ]
+    run urun delete -f v2fs
+    [ "$status" -eq 0 ]
+    [ ! -e "$dir" ]
+}
