@@ -27,7 +27,13 @@ cmd_context (struct global_opts *g, struct urun_context *ctx, char **root_buf, u
   ctx->state_root = *root_buf;
   ctx->cgroup_manager = g->cgroup_manager;
   ctx->notify_socket = getenv ("NOTIFY_SOCKET");
-  return keeper_opts_parse (g->keeper, g->keeper_idle, &ctx->keeper, err);
+  {
+    /* the options' values are checked for every command */
+    struct keeper_opts k;
+    ctx->keeper = g->keeper;
+    ctx->keeper_idle = g->keeper_idle;
+    return keeper_opts_parse (g->keeper, g->keeper_idle, false, &k, err);
+  }
 }
 
 int

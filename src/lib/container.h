@@ -23,7 +23,7 @@ struct urun_context
   enum cgroup_manager cgroup_manager;
   const char *notify_socket; /* $NOTIFY_SOCKET of the caller, NULL if none */
   struct plan_host host;  /* the caller, probed once */
-  struct keeper_opts keeper; /* --userns-keeper, --userns-keeper-idle (keeper.h) */
+  const char *keeper, *keeper_idle; /* --userns-keeper, --userns-keeper-idle (keeper.h) */
 };
 
 struct create_opts

@@ -433,7 +433,7 @@ clone_child (int flags, int cgfd, bool *into)
 struct in_keeper
 {
   long long pid;
-  int into, errnum, gone;
+  int into, errnum, gone, mapped;
   char msg[256];
 };
 
@@ -446,8 +446,9 @@ spawn_in_keeper (struct created *c, int cgfd, struct child_ctx *cc, struct in_ke
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (setns (c->keeper.pidfd, CLONE_NEWUSER) < 0)
     {
+      /* gone since it was found (ESRCH), or not joinable: the old way */
       r->errnum = errno;
-      r->gone = errno == ESRCH || errno == EINVAL;
+      r->gone = 1;
     }
   else if ((r->pid = clone_child (c->plan.clone_flags | CLONE_PARENT, cgfd, &in)) == 0)
     {
@@ -458,14 +459,16 @@ spawn_in_keeper (struct created *c, int cgfd, struct child_ctx *cc, struct in_ke
     }
   else if (r->pid < 0)
     r->errnum = errno;
-  else if (keeper_write_maps ((pid_t) r->pid, &c->keeper, &e) < 0)
+  else if (keeper_write_maps ((pid_t) r->pid, &c->keeper, c->plan.gid_map, &e) < 0)
     {
+      /* e's text names the errno already */
       snprintf (r->msg, sizeof r->msg, "in the user namespace keeper: %s", e->msg);
-      r->errnum = e->errnum;
       urun_err_free (&e);
       kill ((pid_t) r->pid, SIGKILL);
       r->pid = -1;
     }
+  else
+    r->mapped = 1;
   r->into = in;
   _exit (0);
 }
@@ -489,9 +492,19 @@ clone_in_keeper (struct created *c, int cgfd, bool *into, struct child_ctx *cc, 
   wait_for_pid (s, &st);
   *into = r.into;
   if (r.gone)
-    return -2;
+    {
+      urun_debug ("the user namespace keeper cannot be joined (%s): mapped without it", strerror (r.errnum));
+      return -2;
+    }
   if (r.pid < 0 && r.msg[0])
-    return urun_fail (err, r.errnum, "%s", r.msg);
+    return urun_fail (err, 0, "%s", r.msg);
+  if (r.pid > 0 && !r.mapped)
+    {
+      /* the fork died between the clone and the maps */
+      kill ((pid_t) r.pid, SIGKILL);
+      wait_for_pid ((pid_t) r.pid, &st);
+      return urun_fail (err, 0, "in the user namespace keeper: the fork that maps the container ended first");
+    }
   errno = r.errnum;
   return r.pid;
 }
@@ -835,10 +848,10 @@ create_prepare (struct urun_context *ctx, const struct create_opts *o, bool run_
   c->rootfd = c->dirfd = c->sync_fd = c->start_fd = c->console_sock = c->cancel_fd = c->master = c->net_ready = c->fwd_ready = -1;
   c->seq.watch_fd = -1;
   c->keeper.pidfd = -1;
-  c->keeper_opts = ctx->keeper;
   c->st.id = (char *) o->id;
 
-  if (create_validate (&ctx->host, o, run_mode, c, err) < 0 || create_plan (ctx, c, err) < 0)
+  if (keeper_opts_parse (ctx->keeper, ctx->keeper_idle, true, &c->keeper_opts, err) < 0
+      || create_validate (&ctx->host, o, run_mode, c, err) < 0 || create_plan (ctx, c, err) < 0)
     return -1;
   if (block_cancel_signals (c, mask, err) < 0)
     return -1;

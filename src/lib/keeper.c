@@ -32,19 +32,19 @@ char *urun_argv_area;
 size_t urun_argv_len;
 
 int
-keeper_opts_parse (const char *mode, const char *idle, struct keeper_opts *o, urun_err *err)
+keeper_opts_parse (const char *mode, const char *idle, bool env, struct keeper_opts *o, urun_err *err)
 {
   const char *what = mode ? "--userns-keeper" : "URUN_USERNS_KEEPER";
   unsigned long v;
   o->on = true;
   o->idle = KEEPER_IDLE_DEFAULT;
-  if (mode == NULL)
+  if (mode == NULL && env)
     mode = getenv ("URUN_USERNS_KEEPER");
   if (mode && strcmp (mode, "on") != 0 && strcmp (mode, "off") != 0)
     return urun_fail (err, 0, "%s: `%s` is not on or off", what, quote (mode));
   o->on = mode == NULL || strcmp (mode, "on") == 0;
   what = idle ? "--userns-keeper-idle" : "URUN_USERNS_KEEPER_IDLE";
-  if (idle == NULL)
+  if (idle == NULL && env)
     idle = getenv ("URUN_USERNS_KEEPER_IDLE");
   if (idle && (!parse_ulong (idle, &v) || v == 0 || v > 86400 * 365))
     return urun_fail (err, 0, "%s: `%s` is not a number of seconds (1 or more)", what, quote (idle));
@@ -61,6 +61,7 @@ struct keeper_rec
   unsigned long long start;
   unsigned idle;
   unsigned long long subuid[3], subgid[3]; /* what the maps were made from */
+  unsigned long long exe[3];               /* the urun binary it runs */
   struct spec_id_mapping uid[IDMAP_MAX_RANGES + 1], gid[IDMAP_MAX_RANGES + 1];
   size_t n_uid, n_gid;
 };
@@ -83,9 +84,10 @@ static char *
 rec_format (const struct keeper_rec *r, size_t *len)
 {
   cleanup_free char *u = idmap_format (r->uid, r->n_uid), *g = idmap_format (r->gid, r->n_gid);
-  char *t = xasprintf ("pid %d\nstart %llu\nidle %u\nsubuid %llu %llu %llu\nsubgid %llu %llu %llu\nuid_map\n%sgid_map\n%s",
+  char *t = xasprintf ("pid %d\nstart %llu\nidle %u\nsubuid %llu %llu %llu\nsubgid %llu %llu %llu\nexe %llu %llu %llu\n"
+                       "uid_map\n%sgid_map\n%s",
                        (int) r->pid, r->start, r->idle, r->subuid[0], r->subuid[1], r->subuid[2], r->subgid[0],
-                       r->subgid[1], r->subgid[2], u, g);
+                       r->subgid[1], r->subgid[2], r->exe[0], r->exe[1], r->exe[2], u, g);
   *len = strlen (t);
   return t;
 }
@@ -106,7 +108,8 @@ rec_parse (char *text, struct keeper_rec *r)
           if (sscanf (l, "pid %d", &pid) != 1 && sscanf (l, "start %llu", &r->start) != 1
               && sscanf (l, "idle %u", &r->idle) != 1
               && sscanf (l, "subuid %llu %llu %llu", &r->subuid[0], &r->subuid[1], &r->subuid[2]) != 3
-              && sscanf (l, "subgid %llu %llu %llu", &r->subgid[0], &r->subgid[1], &r->subgid[2]) != 3)
+              && sscanf (l, "subgid %llu %llu %llu", &r->subgid[0], &r->subgid[1], &r->subgid[2]) != 3
+              && sscanf (l, "exe %llu %llu %llu", &r->exe[0], &r->exe[1], &r->exe[2]) != 3)
             return -1;
         }
       else if (sscanf (l, "%u %u %u", &m.container_id, &m.host_id, &m.size) == 3)
@@ -144,9 +147,14 @@ keeper_name (const char *root)
 {
   size_t need = sizeof KEEPER_NAME + strlen (root) + 1;
   prctl (PR_SET_NAME, "urun-keeper", 0, 0, 0);
-  if (urun_argv_area == NULL || urun_argv_len < sizeof KEEPER_NAME)
+  if (urun_argv_area == NULL || urun_argv_len < sizeof "urun-keeper")
     return;
   memset (urun_argv_area, 0, urun_argv_len);
+  if (urun_argv_len < sizeof KEEPER_NAME)
+    {
+      memcpy (urun_argv_area, "urun-keeper", sizeof "urun-keeper");
+      return;
+    }
   memcpy (urun_argv_area, KEEPER_NAME, sizeof KEEPER_NAME);
   if (need <= urun_argv_len)
     memcpy (urun_argv_area + sizeof KEEPER_NAME, root, strlen (root));
@@ -265,7 +273,7 @@ keeper_fork (const char *root, unsigned idle, urun_err *err)
           if (s < 0 || nul < 0 || dup2 (nul, 0) < 0 || dup2 (nul, 1) < 0 || dup2 (nul, 2) < 0 || dup2 (s, 3) < 0)
             _exit (1);
           /* nothing of urun's (its locks above all) stays open here */
-          syscall (SYS_close_range, 4, ~0U, 0);
+          close_fds_from (4);
           keeper_main (root, idle);
         }
       _exit (0);
@@ -306,12 +314,15 @@ keeper_make (int rootfd, const char *root, unsigned idle, struct keeper_rec *r, 
   size_t len;
   int pid = 0;
 
-  idmap_caller_maps (getuid (), getgid (), &me);
-  if (me.n_uid == 1 && me.n_gid == 1)
-    return 0; /* no subordinate range: the own-id map needs no helper */
+  /* the files' identity first: a change after it makes the next start
+   * replace this keeper, never keep one made from older ranges */
   memset (r, 0, sizeof *r);
   file_id ("/etc/subuid", r->subuid);
   file_id ("/etc/subgid", r->subgid);
+  file_id ("/proc/self/exe", r->exe);
+  idmap_caller_maps (getuid (), getgid (), &me);
+  if (me.n_uid == 1 && me.n_gid == 1)
+    return 0; /* no subordinate range: the own-id map needs no helper */
   if ((sock = keeper_fork (root, idle, err)) < 0)
     return -1;
   fault_point (STEP_KEEPER_FORK, FAULT_AT);
@@ -329,18 +340,15 @@ keeper_make (int rootfd, const char *root, unsigned idle, struct keeper_rec *r, 
   r->n_gid = me.n_gid;
   if (idmap_write_maps_of (pid, r->uid, r->n_uid, r->gid, r->n_gid, PLAN_MAP_HELPER, PLAN_MAP_HELPER, &e) < 0)
     {
-      /* the container's own maps, written as before, say it again */
+      /* the container's own maps, written as before, say it again; the
+       * keeper reads the end of its socket and goes */
       urun_debug ("no user namespace keeper: %s", e->msg);
-      kill (pid, SIGKILL);
       return 0;
     }
   fault_point (STEP_KEEPER_MAPS, FAULT_AT);
   text = rec_format (r, &len);
   if (write_file_atomic_at (rootfd, KEEPER_RECORD, text, len, 0600, err) < 0)
-    {
-      kill (pid, SIGKILL);
-      return -1;
-    }
+    return -1;
   fault_point (STEP_KEEPER_GO, FAULT_AT);
   /* recorded: it may outlive us now */
   if (send (sock, "g", 1, MSG_NOSIGNAL) != 1)
@@ -360,11 +368,14 @@ enum found { FOUND_NONE, FOUND_STALE, FOUND_NOT_FOR_THESE, FOUND };
 static enum found
 keeper_take (const struct keeper_rec *r, const struct spec *s, struct keeper_use *k)
 {
-  unsigned long long uid_now[3], gid_now[3];
+  unsigned long long uid_now[3], gid_now[3], exe_now[3];
   ssize_t nu, ng;
   file_id ("/etc/subuid", uid_now);
   file_id ("/etc/subgid", gid_now);
-  if (memcmp (uid_now, r->subuid, sizeof uid_now) != 0 || memcmp (gid_now, r->subgid, sizeof gid_now) != 0)
+  /* and a keeper of another urun binary (an upgrade) is replaced too */
+  file_id ("/proc/self/exe", exe_now);
+  if (memcmp (uid_now, r->subuid, sizeof uid_now) != 0 || memcmp (gid_now, r->subgid, sizeof gid_now) != 0
+      || memcmp (exe_now, r->exe, sizeof exe_now) != 0)
     return FOUND_STALE;
   k->pidfd = (int) syscall (SYS_pidfd_open, r->pid, 0);
   if (k->pidfd < 0 || proc_start_time (r->pid) != r->start)
@@ -442,7 +453,10 @@ keeper_use_close (struct keeper_use *k)
 }
 
 int
-keeper_write_maps (pid_t pid, const struct keeper_use *k, urun_err *err)
+keeper_write_maps (pid_t pid, const struct keeper_use *k, enum plan_idmap gid_how, urun_err *err)
 {
-  return idmap_write_maps_of (pid, k->uid, k->n_uid, k->gid, k->n_gid, PLAN_MAP_DIRECT, PLAN_MAP_DIRECT, err);
+  /* as without a keeper: a gid map of the caller's own gid alone comes
+   * with setgroups denied (PLAN_MAP_OWN) */
+  return idmap_write_maps_of (pid, k->uid, k->n_uid, k->gid, k->n_gid, PLAN_MAP_DIRECT,
+                              gid_how == PLAN_MAP_OWN ? PLAN_MAP_OWN : PLAN_MAP_DIRECT, err);
 }

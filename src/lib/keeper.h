@@ -22,6 +22,7 @@
 
 #include "error.h"
 #include "idmap.h"
+#include "plan.h"
 #include "spec.h"
 #include <stdbool.h>
 #include <sys/types.h>
@@ -44,8 +45,10 @@ struct keeper_opts
 };
 
 /* --userns-keeper / URUN_USERNS_KEEPER (on|off; the option wins) and
- * --userns-keeper-idle / URUN_USERNS_KEEPER_IDLE (seconds, 1 or more). */
-int keeper_opts_parse (const char *mode, const char *idle, struct keeper_opts *o, urun_err *err);
+ * --userns-keeper-idle / URUN_USERNS_KEEPER_IDLE (seconds, 1 or more);
+ * the environment only with env (create and run read it, so that a bad
+ * value there does not stop list or delete). */
+int keeper_opts_parse (const char *mode, const char *idle, bool env, struct keeper_opts *o, urun_err *err);
 
 /* A keeper to make the container's user namespace in, with the config's
  * maps as they are written there (relative to the keeper's). */
@@ -68,7 +71,8 @@ void keeper_use_close (struct keeper_use *k);
 
 /* Write the translated maps of a child of the keeper's namespace; called
  * by a process inside that namespace (which has CAP_SETUID and CAP_SETGID
- * there). */
-int keeper_write_maps (pid_t pid, const struct keeper_use *k, urun_err *err);
+ * there).  gid_how: the plan's, so that setgroups is denied where it
+ * would be without a keeper. */
+int keeper_write_maps (pid_t pid, const struct keeper_use *k, enum plan_idmap gid_how, urun_err *err);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -320,6 +321,21 @@ mark_fds_cloexec_from (int from, urun_err *err)
         if (fcntl (fd, F_SETFD, flags | FD_CLOEXEC) < 0)
           return urun_fail (err, errno, "set close-on-exec on fd %d", fd);
     }
+  return 0;
+}
+
+int
+close_fds_from (int from)
+{
+  struct rlimit rl;
+  int top = 65536;
+  if (syscall (SYS_close_range, from, ~0U, 0) == 0)
+    return 0;
+  /* no close_range (before Linux 5.9, or a filter refusing it) */
+  if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t) top)
+    top = (int) rl.rlim_cur;
+  for (int fd = from; fd < top; fd++)
+    close (fd);
   return 0;
 }
 

@@ -71,6 +71,9 @@ unsigned long long proc_start_time (pid_t pid);
 /* Parse a non-negative decimal integer; returns false on garbage or overflow. */
 bool parse_ulong (const char *s, unsigned long *out);
 
+/* Close every fd >= from (close_range, else one by one up to the limit). */
+int close_fds_from (int from);
+
 /* Set or clear O_CLOEXEC on every fd >= from. */
 int mark_fds_cloexec_from (int from, urun_err *err);
 

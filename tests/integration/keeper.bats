@@ -157,13 +157,35 @@ userns_parent_of() { lsns -n -o PNS -t user -p "$1" | tr -d ' '; }
     urun_split --userns-keeper=maybe list
     [ "$status" -eq 1 ]
     assert_one_error_line "--userns-keeper" "maybe"
-    urun_split_env URUN_USERNS_KEEPER_IDLE=0 -- --root "$BATS_TEST_TMPDIR/state" list
+    # the environment's values are read by create and run (list and delete
+    # work whatever they say)
+    urun_split_env URUN_USERNS_KEEPER_IDLE=0 -- --root "$BATS_TEST_TMPDIR/state" run k2
     [ "$status" -eq 1 ]
     assert_one_error_line "URUN_USERNS_KEEPER_IDLE"
+    assert_no_state
+    urun_split_env URUN_USERNS_KEEPER=yes -- --root "$BATS_TEST_TMPDIR/state" list
+    [ "$status" -eq 0 ]
     # list shows no keeper
     run urun list -q
     [ "$status" -eq 0 ]
     [ -z "$output" ]
+}
+
+@test "keeper: a gid map of the caller's own gid alone keeps setgroups denied, as without a keeper" {
+    need_keeper
+    local sub
+    sub=$(subid_start)
+    setup_kbundle cat /proc/self/setgroups
+    update_config --argjson u "$(id -u)" --argjson g "$(id -g)" --argjson s "$sub" '
+        .linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}, {"containerID": 1, "hostID": $s, "size": 10}]
+        | .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1}]'
+    run urun run k1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = deny ]
+    [ -n "$(keeper_pid)" ]
+    run urun --userns-keeper=off run k1
+    [ "$output" = deny ]
 }
 
 @test "keeper: keepers of two state roots never mix; a single-id map (no subordinate range) needs none" {
