@@ -96,6 +96,16 @@ demo() {
         cd '$dir/user-bundle' && '$dir/urun' spec --rootless &&
         jq --arg c '$cmd' '.process.terminal=false | .process.args=[\"sh\",\"-c\",\$c]' config.json > c && mv c config.json &&
         '$dir/urun' run demo-user"
+    # rootless maps are relative to urun's user namespace keeper, whose own
+    # map holds the user's id and subordinate range; the demo's keeper goes
+    # with the demo (its binary does)
+    local rec=/run/user/$uid/urun/.userns-keeper kpid
+    kpid=$(awk '$1 == "pid" { print $2 }' "$rec" 2>/dev/null)
+    if [ -n "$kpid" ] && [ "$(cat "/proc/$kpid/comm" 2>/dev/null)" = urun-keeper ]; then
+        echo "  the user namespace keeper's uid_map (pid $kpid), seen from the host:"
+        cat "/proc/$kpid/uid_map"
+        kill "$kpid"
+    fi
     rm -rf "$dir"
 }
 
