@@ -8,6 +8,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef MFD_EXEC
@@ -61,8 +62,16 @@ selfexe_reexec_sealed (char **argv, urun_err *err)
     return urun_fail (err, errno, "memfd_create");
   if (copy_all (exe, mfd, sb.st_size, err) < 0)
     return -1;
-  if (fcntl (mfd, F_ADD_SEALS, SEALS) < 0)
-    return urun_fail (err, errno, "seal the memfd copy of urun");
+  /* F_SEAL_WRITE is refused (EBUSY) while a page of the memfd still has a
+   * reference the kernel counts as a pin; seen once in CI, right after the
+   * copy: the kernel's own wait is short, so try again, bounded (~0.2 s) */
+  for (int tries = 0; fcntl (mfd, F_ADD_SEALS, SEALS) < 0; tries++)
+    {
+      struct timespec ts = { 0, 10 * 1000 * 1000 };
+      if (errno != EBUSY || tries == 20)
+        return urun_fail (err, errno, "seal the memfd copy of urun");
+      nanosleep (&ts, NULL);
+    }
   syscall (SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
   return urun_fail (err, errno, "execute the sealed copy of urun");
 }
