@@ -8,6 +8,7 @@
 #include "fault.h"
 #include "hooks.h"
 #include "log.h"
+#include "namespaces.h"
 #include "process.h"
 #include "procfs.h"
 #include "rootfs.h"
@@ -20,8 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <net/if.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -105,31 +104,11 @@ child_enter_namespaces (struct child_ctx *c, urun_err *err)
   return 0;
 }
 
-/* A network namespace urun made starts with lo down: 127.0.0.1 must work
- * (runc and crun bring it up too). */
-static int
-loopback_up (urun_err *err)
-{
-  struct ifreq ifr = { 0 };
-  cleanup_close int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return urun_fail (err, errno, "bring up lo: socket");
-  strcpy (ifr.ifr_name, "lo");
-  if (ioctl (fd, SIOCGIFFLAGS, &ifr) < 0)
-    return urun_fail (err, errno, "bring up lo");
-  if (ifr.ifr_flags & IFF_UP)
-    return 0;
-  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-  if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
-    return urun_fail (err, errno, "bring up lo");
-  return 0;
-}
-
 static int
 child_identity (struct child_ctx *c, urun_err *err)
 {
   const struct spec *s = c->spec;
-  if (((c->plan->clone_flags | c->plan->unshare_flags) & CLONE_NEWNET) && loopback_up (err) < 0)
+  if (((c->plan->clone_flags | c->plan->unshare_flags) & CLONE_NEWNET) && ns_loopback_up (err) < 0)
     return -1;
   if (!c->no_new_keyring && join_session_keyring (c->id, err) < 0)
     return -1;

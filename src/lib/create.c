@@ -433,9 +433,31 @@ clone_child (int flags, int cgfd, bool *into)
 struct in_keeper
 {
   long long pid;
-  int into, errnum, gone, mapped;
+  int into, errnum, gone, mapped, spare;
   char msg[256];
 };
+
+/* Into the keeper's spare's user and network namespaces, which become the
+ * container's (mapped already), or else into the keeper's, where the
+ * container's clone makes both.  Returns the clone flags left, or -1. */
+static int
+join_keeper (struct created *c, struct in_keeper *r)
+{
+  int flags = c->plan.clone_flags | CLONE_PARENT;
+  if (c->keeper.spare_pidfd >= 0 && setns (c->keeper.spare_pidfd, CLONE_NEWUSER | CLONE_NEWNET) == 0)
+    {
+      r->spare = 1;
+      return flags & ~(CLONE_NEWUSER | CLONE_NEWNET);
+    }
+  if (setns (c->keeper.pidfd, CLONE_NEWUSER) < 0)
+    {
+      /* gone since it was found (ESRCH), or not joinable: the old way */
+      r->errnum = errno;
+      r->gone = 1;
+      return -1;
+    }
+  return flags;
+}
 
 /* The fork's part (it shares our memory: vfork); never returns. */
 static void __attribute__ ((noreturn, noinline))
@@ -443,14 +465,11 @@ spawn_in_keeper (struct created *c, int cgfd, struct child_ctx *cc, struct in_ke
 {
   urun_err e = NULL;
   bool in = false;
+  int flags;
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  if (setns (c->keeper.pidfd, CLONE_NEWUSER) < 0)
-    {
-      /* gone since it was found (ESRCH), or not joinable: the old way */
-      r->errnum = errno;
-      r->gone = 1;
-    }
-  else if ((r->pid = clone_child (c->plan.clone_flags | CLONE_PARENT, cgfd, &in)) == 0)
+  if ((flags = join_keeper (c, r)) < 0)
+    _exit (0);
+  if ((r->pid = clone_child (flags, cgfd, &in)) == 0)
     {
       /* the container's process, with memory of its own */
       keeper_use_close (&c->keeper);
@@ -459,6 +478,8 @@ spawn_in_keeper (struct created *c, int cgfd, struct child_ctx *cc, struct in_ke
     }
   else if (r->pid < 0)
     r->errnum = errno;
+  else if (r->spare)
+    r->mapped = 1;
   else if (keeper_write_maps ((pid_t) r->pid, &c->keeper, c->plan.gid_map, &e) < 0)
     {
       /* e's text names the errno already */
@@ -490,6 +511,10 @@ clone_in_keeper (struct created *c, int cgfd, bool *into, struct child_ctx *cc, 
   if (s < 0)
     return urun_fail (err, errno, "fork into the user namespace keeper");
   wait_for_pid (s, &st);
+  /* the spare's namespaces are the container's alone now (or unused) */
+  keeper_spare_done (&c->keeper);
+  if (r.spare && r.pid > 0)
+    urun_debug ("the container's user and network namespaces: the user namespace keeper's spare");
   *into = r.into;
   if (r.gone)
     {
@@ -519,8 +544,13 @@ clone_container (struct created *c, int cgfd, bool *into, struct child_ctx *cc, 
   if (c->plan.new_userns && !c->plan.joins_userns
       && (c->plan.uid_map == PLAN_MAP_HELPER || c->plan.gid_map == PLAN_MAP_HELPER))
     {
-      if ((k = keeper_for (c->rootfd, c->spec, &c->keeper_opts, &c->keeper, err)) < 0)
+      /* the spare holds a new network namespace, and its gid map allows
+       * setgroups */
+      bool spare = (c->plan.clone_flags & CLONE_NEWNET) && c->plan.gid_map != PLAN_MAP_OWN;
+      if ((k = keeper_for (c->rootfd, c->spec, &c->keeper_opts, spare, &c->keeper, err)) < 0)
         return -3;
+      if (c->keeper.spare_pidfd >= 0)
+        fault_point (STEP_KEEPER_SPARE, FAULT_AT);
       if (k > 0 && (pid = clone_in_keeper (c, cgfd, into, cc, err)) != -2)
         {
           c->keeper_mapped = pid > 0;
@@ -847,7 +877,7 @@ create_prepare (struct urun_context *ctx, const struct create_opts *o, bool run_
   memset (c, 0, sizeof *c);
   c->rootfd = c->dirfd = c->sync_fd = c->start_fd = c->console_sock = c->cancel_fd = c->master = c->net_ready = c->fwd_ready = -1;
   c->seq.watch_fd = -1;
-  c->keeper.pidfd = -1;
+  c->keeper.pidfd = c->keeper.spare_pidfd = -1;
   c->st.id = (char *) o->id;
 
   if (keeper_opts_parse (ctx->keeper, ctx->keeper_idle, true, &c->keeper_opts, err) < 0

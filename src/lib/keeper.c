@@ -5,7 +5,7 @@
 #include "pidfd.h"
 #include "fault.h"
 #include "log.h"
-#include "procfs.h"
+#include "spare.h"
 #include "sync.h"
 #include "util.h"
 #include <errno.h>
@@ -34,7 +34,7 @@ size_t urun_argv_len;
 int
 keeper_opts_parse (const char *mode, const char *idle, bool env, struct keeper_opts *o, urun_err *err)
 {
-  const char *what = mode ? "--userns-keeper" : "URUN_USERNS_KEEPER";
+  const char *what = mode ? "--userns-keeper" : "URUN_USERNS_KEEPER", *spare;
   unsigned long v;
   o->on = true;
   o->idle = KEEPER_IDLE_DEFAULT;
@@ -50,6 +50,12 @@ keeper_opts_parse (const char *mode, const char *idle, bool env, struct keeper_o
     return urun_fail (err, 0, "%s: `%s` is not a number of seconds (1 or more)", what, quote (idle));
   if (idle)
     o->idle = (unsigned) v;
+  /* the spare (spare.h): the environment only, for create and run */
+  o->spare = true;
+  spare = env ? getenv ("URUN_USERNS_KEEPER_SPARE") : NULL;
+  if (spare && strcmp (spare, "on") != 0 && strcmp (spare, "off") != 0)
+    return urun_fail (err, 0, "URUN_USERNS_KEEPER_SPARE: `%s` is not on or off", quote (spare));
+  o->spare = spare == NULL || strcmp (spare, "on") == 0;
   return 0;
 }
 
@@ -139,25 +145,25 @@ rec_read (int rootfd, struct keeper_rec *r)
 
 /* ---- the keeper process ------------------------------------------------------ */
 
-/* ps shows what this process is (its name, always: urun-keeper), and
- * for which state root where urun's command line had room for that; the
- * rest of urun's command line is gone from it. */
-static void
-keeper_name (const char *root)
+/* ps shows what this process is (comm, always), and for which state root
+ * (name ROOT) where urun's command line had room for that; the rest of
+ * urun's command line is gone from it. */
+void
+keeper_set_name (const char *comm, const char *name, const char *root)
 {
-  size_t need = sizeof KEEPER_NAME + strlen (root) + 1;
-  prctl (PR_SET_NAME, "urun-keeper", 0, 0, 0);
-  if (urun_argv_area == NULL || urun_argv_len < sizeof "urun-keeper")
+  size_t nl = strlen (name) + 1, cl = strlen (comm) + 1;
+  prctl (PR_SET_NAME, comm, 0, 0, 0);
+  if (urun_argv_area == NULL || urun_argv_len < cl)
     return;
   memset (urun_argv_area, 0, urun_argv_len);
-  if (urun_argv_len < sizeof KEEPER_NAME)
+  if (urun_argv_len < nl)
     {
-      memcpy (urun_argv_area, "urun-keeper", sizeof "urun-keeper");
+      memcpy (urun_argv_area, comm, cl);
       return;
     }
-  memcpy (urun_argv_area, KEEPER_NAME, sizeof KEEPER_NAME);
-  if (need <= urun_argv_len)
-    memcpy (urun_argv_area + sizeof KEEPER_NAME, root, strlen (root));
+  memcpy (urun_argv_area, name, nl);
+  if (nl + strlen (root) + 1 <= urun_argv_len)
+    memcpy (urun_argv_area + nl, root, strlen (root));
 }
 
 /* Our record is still there and names us; its modification time (the last
@@ -194,13 +200,27 @@ retire (const char *root, unsigned idle)
   return true;
 }
 
+/* An inotify event that says the state root itself went (deleted,
+ * moved, unmounted). */
+static bool
+root_went (int in)
+{
+  char buf[4096] __attribute__ ((aligned (__alignof__ (struct inotify_event))));
+  ssize_t n;
+  while ((n = read (in, buf, sizeof buf)) > 0)
+    for (char *q = buf; q < buf + n; q += sizeof (struct inotify_event) + ((struct inotify_event *) q)->len)
+      if (((struct inotify_event *) q)->mask & (IN_UNMOUNT | IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
+        return true;
+  return false;
+}
+
 /* Until idle, replaced, or the state root is gone (inotify: the directory
  * deleted, moved or unmounted; an entry of it deleted or renamed, which
- * may be our record). */
+ * may be our record or our spare's, spare.h); tending the spare. */
 static void
 keeper_wait (const char *root, unsigned idle)
 {
-  char buf[4096] __attribute__ ((aligned (__alignof__ (struct inotify_event))));
+  struct spares sp;
   int in = inotify_init1 (IN_CLOEXEC | IN_NONBLOCK);
   if (in >= 0 && inotify_add_watch (in, root, IN_ONLYDIR | IN_DELETE_SELF | IN_MOVE_SELF | IN_DELETE | IN_MOVED_FROM
                                                   | IN_MOVED_TO) < 0)
@@ -208,22 +228,25 @@ keeper_wait (const char *root, unsigned idle)
       close (in);
       in = -1;
     }
+  spares_init (&sp);
   for (;;)
     {
       struct pollfd p = { .fd = in, .events = POLLIN };
       long long used, left;
-      ssize_t n;
+      int wait, next;
       if (!still_ours (root, &used))
-        return;
+        break;
       left = used + idle * 1000LL - clock_ms (CLOCK_REALTIME);
       if (left <= 0 && retire (root, idle))
-        return;
-      if (poll (&p, 1, left <= 0 ? 1000 : left > INT_MAX ? INT_MAX : (int) left) > 0)
-        while ((n = read (in, buf, sizeof buf)) > 0)
-          for (char *q = buf; q < buf + n; q += sizeof (struct inotify_event) + ((struct inotify_event *) q)->len)
-            if (((struct inotify_event *) q)->mask & (IN_UNMOUNT | IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
-              return;
+        break;
+      next = spares_tend (&sp, root);
+      wait = left <= 0 ? 1000 : left > INT_MAX ? INT_MAX : (int) left;
+      if (next >= 0 && next < wait)
+        wait = next;
+      if (poll (&p, 1, wait) > 0 && root_went (in))
+        break;
     }
+  spares_end (&sp, root);
 }
 
 /* The keeper: fd 3 its socket to urun. */
@@ -235,7 +258,7 @@ keeper_main (const char *root, unsigned idle)
   char go;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
-  keeper_name (root);
+  keeper_set_name ("urun-keeper", KEEPER_NAME, root);
   if (unshare (CLONE_NEWUSER) < 0)
     e = errno;
   /* our pid (or -errno: why there is no namespace), then urun's byte once
@@ -244,6 +267,9 @@ keeper_main (const char *root, unsigned idle)
   if (send (3, &msg, sizeof msg, MSG_NOSIGNAL) != sizeof msg || e || recv (3, &go, 1, 0) != 1)
     _exit (1);
   close (3);
+  /* nothing of a start waits for us from here on: what we do (the spare
+   * above all, spare.h) takes only time no one else wants */
+  sched_setscheduler (0, SCHED_IDLE, &(struct sched_param){ 0 });
   setsid ();
   if (chdir ("/") < 0)
     _exit (1);
@@ -409,8 +435,19 @@ keeper_find (int rootfd, const struct spec *s, struct keeper_use *k, struct keep
   return f;
 }
 
+/* Serving: with the spare's pair of namespaces too, where the config
+ * wants those (spare.h). */
+static int
+served (int rootfd, const struct keeper_rec *r, bool want_spare, bool o_spare, struct keeper_use *k)
+{
+  if (want_spare && o_spare && spare_fits (k->uid, k->n_uid, k->gid, k->n_gid, r->uid, r->n_uid, r->gid, r->n_gid))
+    k->spare_pidfd = spare_claim (rootfd, r->pid, r->start);
+  return 1;
+}
+
 int
-keeper_for (int rootfd, const struct spec *s, const struct keeper_opts *o, struct keeper_use *k, urun_err *err)
+keeper_for (int rootfd, const struct spec *s, const struct keeper_opts *o, bool want_spare, struct keeper_use *k,
+            urun_err *err)
 {
   cleanup_close int lock = -1;
   char root[PATH_MAX], fdpath[64];
@@ -419,20 +456,20 @@ keeper_for (int rootfd, const struct spec *s, const struct keeper_opts *o, struc
   ssize_t n;
   int got;
 
-  k->pidfd = -1;
+  k->pidfd = k->spare_pidfd = -1;
   if (!o->on)
     return 0;
   if ((f = keeper_find (rootfd, s, k, &r)) == FOUND || f == FOUND_NOT_FOR_THESE)
-    return f == FOUND;
+    return f == FOUND ? served (rootfd, &r, want_spare, o->spare, k) : 0;
   /* none, or stale: one maker at a time, and maybe another made it */
   lock = openat (rootfd, KEEPER_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (lock < 0 || flock (lock, LOCK_EX) < 0)
     return urun_fail (err, errno, "lock the state root's %s", KEEPER_LOCK);
   if ((f = keeper_find (rootfd, s, k, &r)) == FOUND || f == FOUND_NOT_FOR_THESE)
-    return f == FOUND;
+    return f == FOUND ? served (rootfd, &r, want_spare, o->spare, k) : 0;
   if (f == FOUND_STALE)
     {
-      /* another range, or a dead one: replaced */
+      /* another range, or a dead one: replaced (its spare goes with it) */
       kill_keeper (r.pid, r.start);
       unlinkat (rootfd, KEEPER_RECORD, 0);
     }
@@ -442,6 +479,7 @@ keeper_for (int rootfd, const struct spec *s, const struct keeper_opts *o, struc
   root[n] = '\0';
   if ((got = keeper_make (rootfd, root, o->idle, &r, err)) <= 0)
     return got;
+  /* a new keeper has no spare yet: it makes one now, for the next start */
   return keeper_take (&r, s, k) == FOUND;
 }
 
@@ -450,6 +488,17 @@ keeper_use_close (struct keeper_use *k)
 {
   if (k->pidfd >= 0)
     close (steal_fd (&k->pidfd));
+  keeper_spare_done (k);
+}
+
+void
+keeper_spare_done (struct keeper_use *k)
+{
+  if (k->spare_pidfd >= 0)
+    {
+      syscall (SYS_pidfd_send_signal, k->spare_pidfd, SIGKILL, NULL, 0);
+      close (steal_fd (&k->spare_pidfd));
+    }
 }
 
 int

@@ -4,9 +4,12 @@
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,5 +114,25 @@ ns_join_process (pid_t pid, int pidfd, int flags, urun_err *err)
         }
       close (fd);
     }
+  return 0;
+}
+
+/* A network namespace urun made starts with lo down: 127.0.0.1 must work
+ * (runc and crun bring it up too). */
+int
+ns_loopback_up (urun_err *err)
+{
+  struct ifreq ifr = { 0 };
+  cleanup_close int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return urun_fail (err, errno, "bring up lo: socket");
+  strcpy (ifr.ifr_name, "lo");
+  if (ioctl (fd, SIOCGIFFLAGS, &ifr) < 0)
+    return urun_fail (err, errno, "bring up lo");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
+    return urun_fail (err, errno, "bring up lo");
   return 0;
 }

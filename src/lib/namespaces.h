@@ -12,6 +12,10 @@
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
+/* Bring up lo in the network namespace of the caller (a new one starts
+ * with it down). */
+int ns_loopback_up (urun_err *err);
+
 #endif
 
 /* Namespaces given by path, opened before any is joined. */
@@ -34,5 +38,9 @@ int ns_join_has (const struct ns_join *j, int type);
 /* Join the namespaces `flags` of process pid (exec): through a pidfd in one atomic
  * setns where the kernel can, else one by one through /proc/PID/ns. */
 int ns_join_process (pid_t pid, int pidfd, int flags, urun_err *err);
+
+/* Bring up lo in the network namespace of the caller (a new one starts
+ * with it down). */
+int ns_loopback_up (urun_err *err);
 
 #endif

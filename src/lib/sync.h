@@ -110,6 +110,7 @@ enum sync_step_no
   STEP_KEEPER_MAPS = 42,  /* its maps written, not recorded */
   STEP_KEEPER_GO = 43,    /* recorded, not told to go on */
   STEP_KEEPER_CLONE = 44, /* create.c: the container cloned in a keeper's namespace */
+  STEP_KEEPER_SPARE = 45, /* create.c: the keeper's spare claimed, not joined */
   STEP_EXEC_FORK = 21,
   STEP_EXEC_PID = 22,
   STEP_EXEC_PTY = 23,

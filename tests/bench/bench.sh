@@ -157,6 +157,7 @@ cleanup() {
     local p
     for p in "${NET_PIDS[@]}" "${NET_SERVERS[@]}"; do kill -9 "$p" 2>/dev/null; done
     if [ -d "$stage/tun" ]; then umount /dev/net/tun 2>/dev/null; umount "$stage/tun" 2>/dev/null; fi
+    umount "$stage/state" 2>/dev/null
     rm -rf "$stage"
 }
 NET_PIDS=() NET_SERVERS=()

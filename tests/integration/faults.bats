@@ -312,4 +312,14 @@ no_keeper() {
     # and with one alive: killed right after the container was made in it
     fault_each : 44 urun create -b "$BUNDLE" c1
     [ -n "$(keeper_pid)" ]
+    # and between claiming the keeper's spare and joining it: the spare,
+    # recorded no more, is ended by the keeper within its grace (2 s; the
+    # check waits 5 s for no process of the state root but the keeper and
+    # its next spare)
+    wait_spare >/dev/null
+    steps=$(steps_of urun create -b "$BUNDLE" c1)
+    urun delete -f c1
+    printf '%s\n' $steps | grep -qx 45
+    fault_each spare_ready 45 urun create -b "$BUNDLE" c1
 }
+spare_ready() { wait_spare >/dev/null; }

@@ -81,8 +81,9 @@ host_uid_of_container_root() {
 # Fail if the state root holds anything (no container left behind).
 assert_no_state() {
     local left
-    # the user namespace keeper's record is the state root's, not a container's
-    left=$(ls -A "$BATS_TEST_TMPDIR/state" 2>/dev/null | grep -v -x -e .userns-keeper -e .userns-keeper.lock || true)
+    # the user namespace keeper's records (its own, its spare's) are the
+    # state root's, not a container's
+    left=$(ls -A "$BATS_TEST_TMPDIR/state" 2>/dev/null | grep -v -x -e .userns-keeper -e .userns-keeper.lock -e .userns-spare || true)
     if [ -n "$left" ]; then
         echo "state left behind: $left" >&2
         return 1
@@ -239,12 +240,35 @@ assert_json() {
     printf '%s\n' "$output" | jq -e "$filter" >/dev/null
 }
 
+# The pid of the keeper's spare recorded in state root $1 (default this
+# test's), if that process is alive and is a spare; else nothing.
+spare_pid() {
+    local rec=${1:-$BATS_TEST_TMPDIR/state}/.userns-spare pid
+    pid=$(awk '$1 == "pid" { print $2 }' "$rec" 2>/dev/null || true)
+    [ -n "$pid" ] || return 0
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = urun-spare ]; then echo "$pid"; fi
+}
+
+# The keeper's spare, once made (bounded: 5 s): its pid.
+wait_spare() {
+    local i s
+    for i in $(seq 1 100); do
+        s=$(spare_pid)
+        if [ -n "$s" ]; then echo "$s"; return 0; fi
+        sleep 0.05
+    done
+    echo "no spare in $BATS_TEST_TMPDIR/state" >&2
+    return 1
+}
+
 # The processes with this test's state root on their command line, but
-# for the keeper its record names (which shows the root it serves).
+# for the keeper and its spare their records name (which show the root
+# they serve).
 pids_of_state_root() {
-    local k
+    local k s
     k=$(keeper_pid)
-    pgrep -f -- "$BATS_TEST_TMPDIR/state" | grep -v -x -e "${k:-none}" || true
+    s=$(spare_pid)
+    pgrep -f -- "$BATS_TEST_TMPDIR/state" | grep -v -x -e "${k:-none}" -e "${s:-none}" || true
 }
 
 # Fail if any process still has this test's state root on its command

@@ -63,6 +63,56 @@ userns_parent_of() { lsns -n -o PNS -t user -p "$1" | tr -d ' '; }
     [ "$(userns_parent_of "$(container_pid k2)")" != "$(userns_of "$k")" ]
 }
 
+ns_of() { readlink "/proc/$1/ns/$2"; }
+
+@test "keeper: its spare gives the next container its user and network namespaces, once; URUN_USERNS_KEEPER_SPARE=off takes none" {
+    need_keeper
+    setup_kbundle sh -c 'cat /sys/class/net/lo/flags; cat /proc/self/uid_map; sleep 60'
+    urun_run_detached s1
+    local k sp sp2 p2 p3
+    k=$(keeper_pid)
+    sp=$(wait_spare)
+    # the keeper's child, one level below it, mapped one to one onto it
+    [ "$(awk '$1 == "PPid:" { print $2 }' "/proc/$sp/status")" = "$k" ]
+    [ "$(userns_parent_of "$sp")" = "$(userns_of "$k")" ]
+    tr '\0' ' ' < "/proc/$sp/cmdline" | grep -q "^urun-userns-spare $BATS_TEST_TMPDIR/state"
+    [ "$(ns_of "$sp" net)" != "$(ns_of "$(container_pid s1)" net)" ]
+    local user net
+    user=$(ns_of "$sp" user)
+    net=$(ns_of "$sp" net)
+    urun_run_detached s2
+    p2=$(container_pid s2)
+    # s2 got both, and the spare is gone: they are s2's alone
+    [ "$(ns_of "$p2" user)" = "$user" ]
+    [ "$(ns_of "$p2" net)" = "$net" ]
+    wait_pid_gone "$sp"
+    # as if its own clone had made them: lo up (IFF_UP|IFF_LOOPBACK), the
+    # same map inside
+    run urun exec s2 cat /sys/class/net/lo/flags
+    [ "$output" = 0x9 ]
+    run urun exec s2 cat /proc/self/uid_map
+    [ "$(echo "${lines[0]}" | tr -s ' ' | sed 's/^ //')" = "0 0 1" ]
+    [ "$(echo "${lines[1]}" | tr -s ' ' | sed 's/^ //')" = "1 1 65536" ]
+    # the next spare is another pair
+    sp2=$(wait_spare)
+    [ "$sp2" != "$sp" ]
+    [ "$(ns_of "$sp2" net)" != "$net" ]
+    [ "$(ns_of "$sp2" user)" != "$user" ]
+    # off: the container makes its own, and the spare stays for another
+    URUN_USERNS_KEEPER_SPARE=off urun_run_detached s3
+    p3=$(container_pid s3)
+    [ "$(ns_of "$p3" net)" != "$(ns_of "$sp2" net)" ]
+    [ "$(spare_pid)" = "$sp2" ]
+    [ "$(userns_parent_of "$p3")" = "$(userns_of "$k")" ]
+    URUN_USERNS_KEEPER_SPARE=maybe run urun run s4
+    [ "$status" -ne 0 ]
+    [ "$output" = "urun: URUN_USERNS_KEEPER_SPARE: \`maybe\` is not on or off" ]
+    # a config whose network namespace is not new takes no spare
+    update_config '.linux.namespaces |= map(select(.type != "network"))'
+    urun_run_detached s5
+    [ "$(spare_pid)" = "$sp2" ]
+}
+
 @test "keeper: two containers made through it are apart: neither can join the other's namespaces, nor see its processes" {
     need_keeper
     setup_kbundle sleep 60
@@ -90,11 +140,14 @@ userns_parent_of() { lsns -n -o PNS -t user -p "$1" | tr -d ' '; }
     need_keeper
     setup_kbundle sleep 60
     urun_run_detached k1
-    local k
+    local k sp
     k=$(keeper_pid)
     [ -n "$k" ]
+    sp=$(wait_spare)
     kill -9 "$k"
     wait_pid_gone "$k"
+    # its spare ends with it
+    wait_pid_gone "$sp"
     run urun exec k1 echo still
     [ "$status" -eq 0 ]
     [ "$output" = still ]
@@ -113,14 +166,18 @@ userns_parent_of() { lsns -n -o PNS -t user -p "$1" | tr -d ' '; }
     need_keeper
     setup_kbundle sleep 60
     URUN_USERNS_KEEPER_IDLE=2 urun_run_detached k1
-    local k
+    local k sp
     k=$(keeper_pid)
     [ -n "$k" ]
+    sp=$(wait_spare)
     grep -qx 'idle 2' "$BATS_TEST_TMPDIR/state/.userns-keeper"
     urun delete -f k1
     sleep 5
     wait_pid_gone "$k"
+    wait_pid_gone "$sp"
     [ ! -e "$BATS_TEST_TMPDIR/state/.userns-keeper" ]
+    [ ! -e "$BATS_TEST_TMPDIR/state/.userns-spare" ]
+    [ -z "$(pgrep -f "^urun-userns-(keeper|spare) $BATS_TEST_TMPDIR/state" || true)" ]
     # the container ran on: nothing of it needed the keeper
     update_config '.process.args = ["echo", "ran"]'
     run urun run k2
