@@ -83,41 +83,39 @@ fail:
 }
 
 /* The keeper's own map of kind ("uid_map"), one to one: "a a n" for each
- * line "a b n" of it. */
-static char *
-identity_of_own (const char *kind)
+ * line "a b n" of it.  Returns the number of lines, 0 if unreadable. */
+static size_t
+identity_of_own (const char *kind, struct spec_id_mapping *out, size_t max)
 {
-  char path[64], *save = NULL, *l, *out;
+  char path[64], *save = NULL, *l;
   cleanup_free char *text = NULL;
   cleanup_err urun_err e = NULL;
   cleanup_close int fd = -1;
-  size_t len = 0, cap;
+  size_t n = 0;
   snprintf (path, sizeof path, "/proc/self/%s", kind);
   if ((fd = open (path, O_RDONLY | O_CLOEXEC)) < 0 || read_all_fd (fd, &text, NULL, &e) < 0)
-    return NULL;
-  cap = strlen (text) + 1;
-  out = xmalloc0 (cap);
-  out[0] = '\0';
-  for (l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
-    {
-      unsigned long a, b, n;
-      if (sscanf (l, "%lu %lu %lu", &a, &b, &n) != 3)
-        continue;
-      len += (size_t) snprintf (out + len, cap - len, "%lu %lu %lu\n", a, a, n);
-    }
-  return out;
+    return 0;
+  for (l = strtok_r (text, "\n", &save); l && n < max; l = strtok_r (NULL, "\n", &save))
+    if (sscanf (l, "%u %*u %u", &out[n].container_id, &out[n].size) == 2)
+      {
+        out[n].host_id = out[n].container_id;
+        n++;
+      }
+  return n;
 }
 
+/* The spare's maps, written as the keeper (CAP_SETUID and CAP_SETGID over
+ * it): setgroups stays allowed. */
 static int
-write_map (pid_t pid, const char *kind)
+write_maps (pid_t pid)
 {
-  char path[64];
-  cleanup_free char *text = identity_of_own (kind);
-  cleanup_close int fd = -1;
-  snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, kind);
-  if (text == NULL || text[0] == '\0' || (fd = open (path, O_WRONLY | O_CLOEXEC)) < 0)
+  struct spec_id_mapping u[IDMAP_MAX_RANGES + 1], g[IDMAP_MAX_RANGES + 1];
+  cleanup_err urun_err e = NULL;
+  size_t nu = identity_of_own ("uid_map", u, IDMAP_MAX_RANGES + 1),
+         ng = identity_of_own ("gid_map", g, IDMAP_MAX_RANGES + 1);
+  if (nu == 0 || ng == 0)
     return -1;
-  return write (fd, text, strlen (text)) == (ssize_t) strlen (text) ? 0 : -1;
+  return idmap_write_maps_of (pid, u, nu, g, ng, PLAN_MAP_DIRECT, PLAN_MAP_DIRECT, &e);
 }
 
 static int
@@ -151,8 +149,7 @@ spare_make (struct spares *s, const char *root)
       spare_main (root);
     }
   close (sv[1]);
-  if (pid < 0 || recv (sv[0], &c, 1, 0) != 1 || c != 'u' || write_map (pid, "uid_map") < 0
-      || write_map (pid, "gid_map") < 0 || send (sv[0], "m", 1, MSG_NOSIGNAL) != 1 || recv (sv[0], &c, 1, 0) != 1
+  if (pid < 0 || recv (sv[0], &c, 1, 0) != 1 || c != 'u' || write_maps (pid) < 0 || send (sv[0], "m", 1, MSG_NOSIGNAL) != 1 || recv (sv[0], &c, 1, 0) != 1
       || c != 'r' || write_record (root, pid, s->keeper_start) < 0)
     {
       /* 'e' or no answer: this host will not give the spare its

@@ -110,14 +110,18 @@ teardown_containers() {
     kill_keepers
 }
 
+# The pid a record names (the line "pid N" of file $1), if that process is
+# alive and its comm is $2; else nothing.
+recorded_pid() {
+    local pid
+    pid=$(awk '$1 == "pid" { print $2 }' "$1" 2>/dev/null || true)
+    [ -n "$pid" ] || return 0
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ]; then echo "$pid"; fi
+}
+
 # The pid of the user namespace keeper recorded in state root $1 (default
 # this test's), if that process is alive and is a keeper; else nothing.
-keeper_pid() {
-    local rec=${1:-$BATS_TEST_TMPDIR/state}/.userns-keeper pid
-    pid=$(awk '$1 == "pid" { print $2 }' "$rec" 2>/dev/null || true)
-    [ -n "$pid" ] || return 0
-    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = urun-keeper ]; then echo "$pid"; fi
-}
+keeper_pid() { recorded_pid "${1:-$BATS_TEST_TMPDIR/state}/.userns-keeper" urun-keeper; }
 
 # The keepers urun made for this test (each state root under its
 # directory), killed by their recorded pids.
@@ -242,12 +246,7 @@ assert_json() {
 
 # The pid of the keeper's spare recorded in state root $1 (default this
 # test's), if that process is alive and is a spare; else nothing.
-spare_pid() {
-    local rec=${1:-$BATS_TEST_TMPDIR/state}/.userns-spare pid
-    pid=$(awk '$1 == "pid" { print $2 }' "$rec" 2>/dev/null || true)
-    [ -n "$pid" ] || return 0
-    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = urun-spare ]; then echo "$pid"; fi
-}
+spare_pid() { recorded_pid "${1:-$BATS_TEST_TMPDIR/state}/.userns-spare" urun-spare; }
 
 # The keeper's spare, once made (bounded: 5 s): its pid.
 wait_spare() {
