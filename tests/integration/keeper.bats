@@ -9,6 +9,19 @@ load helpers
 teardown() {
     teardown_containers
     if [ -n "${SUBUID_SAVED:-}" ] && [ -f "$SUBUID_SAVED" ]; then cat "$SUBUID_SAVED" > /etc/subuid; fi
+    if [ -n "${SUBGID_SAVED:-}" ] && [ -f "$SUBGID_SAVED" ]; then cat "$SUBGID_SAVED" > /etc/subgid; fi
+    if [ -n "${USER2:-}" ]; then
+        # the two users' containers, if the test stopped before deleting them
+        runuser -u "${URUN_TEST_USER:-urun-test}" -- "$URUN" --root "$KDIR/state" delete -f c1 >/dev/null 2>&1 || true
+        runuser -u "$USER2" -- "$URUN" --root "$KDIR2/state" delete -f c2 >/dev/null 2>&1 || true
+    fi
+    if [ -n "${KDIR2:-}" ]; then
+        local k
+        k=$(keeper_pid "$KDIR2/state")
+        [ -z "$k" ] || { kill "$k" 2>/dev/null; wait_pid_gone "$k"; } || true
+        rm -rf "$KDIR2"
+    fi
+    if [ -n "${USER2:-}" ]; then userdel -r "$USER2" >/dev/null 2>&1 || true; fi
     if [ -n "${KDIR:-}" ]; then
         local k
         k=$(keeper_pid "$KDIR/state")
@@ -295,6 +308,75 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
     wait_pid_gone "$k1"
     grep -E "^ *[0-9]+ *$start *1000$" "/proc/$k2/uid_map"
     cat "$SUBUID_SAVED" > /etc/subuid
+}
+
+# A bundle of user $1 in directory $2 (made here), running `sleep 60`.
+user_bundle() {
+    mkdir -p "$2"
+    cp -a "$URUN_ROOTFS" "$2/rootfs"
+    chown -R "$1": "$2"
+    chmod 755 "$2"
+    runuser -u "$1" -- sh -c "cd '$2' && '$URUN' spec --rootless"
+    jq '.process.terminal = false | .process.args = ["sleep", "60"] | .annotations["run.urun.network"] = "none"' \
+        "$2/config.json" > "$2/c" && cat "$2/c" > "$2/config.json"
+}
+
+@test "keeper (root runs it as two users): two users' keepers never mix; neither user can use or join the other's" {
+    if is_rootless; then skip "a second user needs root: the root pass runs this as two users"; fi
+    local u1=${URUN_TEST_USER:-urun-test} k1 k2 p1 p2
+    id "$u1" >/dev/null 2>&1 || skip "no test user $u1"
+    grep -q "^$u1:" /etc/subuid || skip "$u1 has no subordinate ids"
+    USER2=urun-test-b
+    userdel -r "$USER2" >/dev/null 2>&1 || true
+    useradd -m -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$USER2"
+    KDIR=$(mktemp -d /tmp/urun-keeper.XXXXXX)
+    KDIR2=$(mktemp -d /tmp/urun-keeper.XXXXXX)
+    SUBUID_SAVED=$KDIR2/subuid.saved
+    SUBGID_SAVED=$KDIR2/subgid.saved
+    cp /etc/subuid "$SUBUID_SAVED"
+    cp /etc/subgid "$SUBGID_SAVED"
+    echo "$USER2:900000:65536" >> /etc/subuid
+    echo "$USER2:900000:65536" >> /etc/subgid
+    chmod 755 "$KDIR" "$KDIR2"
+    user_bundle "$u1" "$KDIR/b"
+    user_bundle "$USER2" "$KDIR2/b"
+    # each user's state root is its own (0700), as $XDG_RUNTIME_DIR/urun is
+    mkdir -m 0700 "$KDIR/state" "$KDIR2/state"
+    chown "$u1": "$KDIR/state"
+    chown "$USER2": "$KDIR2/state"
+    runuser -u "$u1" -- "$URUN" --root "$KDIR/state" run -d -b "$KDIR/b" c1 </dev/null
+    runuser -u "$USER2" -- "$URUN" --root "$KDIR2/state" run -d -b "$KDIR2/b" c2 </dev/null
+    k1=$(keeper_pid "$KDIR/state")
+    k2=$(keeper_pid "$KDIR2/state")
+    echo "keepers: $k1 $k2"
+    [ -n "$k1" ] && [ -n "$k2" ] && [ "$k1" != "$k2" ]
+    # each keeper holds its own user's ranges, and runs as that user
+    [ "$(stat -c %U "/proc/$k1")" = "$u1" ]
+    [ "$(stat -c %U "/proc/$k2")" = "$USER2" ]
+    grep -E "^ *1 +500000 +65536$" "/proc/$k1/uid_map"
+    grep -E "^ *1 +900000 +65536$" "/proc/$k2/uid_map"
+    run grep -E "900000" "/proc/$k1/uid_map"
+    [ "$status" -ne 0 ]
+    # each container is made under its own user's keeper
+    p1=$(runuser -u "$u1" -- "$URUN" --root "$KDIR/state" state c1 | jq -r .pid)
+    p2=$(runuser -u "$USER2" -- "$URUN" --root "$KDIR2/state" state c2 | jq -r .pid)
+    [ "$(userns_parent_of "$p1")" = "$(userns_of "$k1")" ]
+    [ "$(userns_parent_of "$p2")" = "$(userns_of "$k2")" ]
+    # the other user's state root, keeper record and spare are closed to it
+    run runuser -u "$USER2" -- "$URUN" --root "$KDIR/state" run -d -b "$KDIR2/b" c3 </dev/null
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"Permission denied"* ]]
+    [ "$(keeper_pid "$KDIR/state")" = "$k1" ]
+    run runuser -u "$USER2" -- cat "$KDIR/state/.userns-keeper"
+    [ "$status" -ne 0 ]
+    # nor can it join the other's keeper, or the container made under it
+    run runuser -u "$USER2" -- nsenter -U -t "$k1" true
+    [ "$status" -ne 0 ]
+    run runuser -u "$USER2" -- nsenter -U -t "$p1" true
+    [ "$status" -ne 0 ]
+    runuser -u "$u1" -- "$URUN" --root "$KDIR/state" delete -f c1
+    runuser -u "$USER2" -- "$URUN" --root "$KDIR2/state" delete -f c2
 }
 
 @test "keeper: urun inside a container made through the keeper runs a container of its own (single-id map, no keeper there)" {
