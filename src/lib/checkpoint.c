@@ -48,7 +48,7 @@ container_checkpoint (struct urun_context *ctx, const char *id, const struct cri
   /* CRIU killed the tree; what is left of the container goes */
   if (procs_kill_all (st, err) < 0)
     return -1;
-  remove_container (spec, st, rootfd, dirfd);
+  remove_container (spec, st, rootfd, dirfd, true);
   return 0;
 }
 

@@ -215,9 +215,10 @@ child_process (struct child_ctx *c, struct rootfs_ctx *rc, struct process_plan *
   return 0;
 }
 
-/* Step 14: the tap, made here in the new network namespace (where we have
- * CAP_NET_ADMIN), before the root filesystem hides the host's
- * /dev/net/tun; its fd goes to urun's network helper. */
+/* Step 14, where the network namespace is not the clone's (else the tap
+ * maker makes it meanwhile: tap.c): the tap, made here in the new network
+ * namespace (where we have CAP_NET_ADMIN), before the root filesystem
+ * hides the host's /dev/net/tun; its fd goes to urun's network helper. */
 static int
 child_network (struct child_ctx *c, urun_err *err)
 {

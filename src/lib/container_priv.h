@@ -29,7 +29,7 @@ struct child_ctx
   const int *bind_fds; /* bindsrc.h: detached bind sources, per mount (or NULL) */
   const struct urun_cgroup *cg; /* its cgroup, for the /sys/fs/cgroup mount */
   bool cg_self;      /* the child moves itself into cg (host credentials) */
-  const struct net_plan *net; /* user-mode networking: the tap to make */
+  const struct net_plan *net; /* the tap to make here (else the tap maker's), or NULL */
   struct ns_join join;
   urun_seccomp_filter seccomp;
   unsigned conds;    /* the SYNC_IF_* of this container */
@@ -72,6 +72,8 @@ struct created
   struct keeper_opts keeper_opts; /* keeper.h */
   struct keeper_use keeper; /* the keeper the container is made in (pidfd -1: none) */
   bool keeper_mapped;    /* its maps were written there */
+  bool start_early;      /* run: START goes with MAPS_DONE (create_protocol) */
+  bool tap_outside;      /* the tap made by the tap maker, not the child */
 };
 
 /* validate, plan, state directory, spawn, parent protocol, record.  On
@@ -108,7 +110,9 @@ int container_open_state (struct urun_context *ctx, const char *id, bool lock, i
                           struct container_state **st, urun_err *err);
 int load_config_copy (int dirfd, struct spec **out, urun_err *err);
 /* poststop hooks, then the state directory goes. */
-void remove_container (const struct spec *spec, struct container_state *st, int rootfd, int dirfd);
+/* helper_ports: the network helper may hold published UDP ports (true
+ * unless known otherwise): its exit is waited for, so that they are free */
+void remove_container (const struct spec *spec, struct container_state *st, int rootfd, int dirfd, bool helper_ports);
 /* Steps 12-13 on sock after START: the end (the program runs), then
  * poststart hooks.  Kills the container on failure. */
 int start_finish (int sock, const struct spec *spec, const struct container_state *st, int cancel_fd, urun_err *err);

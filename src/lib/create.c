@@ -225,9 +225,10 @@ create_validate (const struct plan_host *h, const struct create_opts *o, bool ru
   if (c->seccomp && seccomp_check_runnable (c->seccomp, c->spec->process->no_new_privileges, !run_mode, err) < 0)
     return urun_err_wrap (err, "linux.seccomp");
   {
-    bool v6;
-    int unpriv;
-    net_host_probe (&v6, &unpriv);
+    bool v6 = false;
+    int unpriv = 1024;
+    if (net_plan_may_want (c->spec, &o->net))
+      net_host_probe (&v6, &unpriv);
     if (net_plan_build (c->spec, &o->net, v6, h->euid == 0 ? 0 : unpriv, &c->net, err) < 0)
       return -1;
   }
@@ -241,7 +242,11 @@ create_plan (struct urun_context *ctx, struct created *c, urun_err *err)
 {
   if (plan_build (c->spec, &ctx->host, NULL, &c->plan, err) < 0)
     return -1;
-  c->conds = container_conds (c->spec, &c->plan, c->seccomp) | (c->net.enabled ? SYNC_IF_NET : 0);
+  /* the tap is made beside the child when its network namespace is the
+   * clone's (and its pid final), else by the child */
+  c->tap_outside = c->net.enabled && (c->plan.clone_flags & CLONE_NEWNET) && !(c->plan.unshare_flags & CLONE_NEWNET)
+                   && !c->plan.fork;
+  c->conds = container_conds (c->spec, &c->plan, c->seccomp) | (c->net.enabled && !c->tap_outside ? SYNC_IF_NET : 0);
   if (ns_open_paths (c->spec, &c->plan, &c->join, err) < 0)
     return -1;
   process_load_default_rlimits ();
@@ -584,7 +589,7 @@ fill_child_ctx (const struct create_opts *o, struct created *c, int child_sock, 
   cc->preserve_fds = o->preserve_fds;
   cc->bind_fds = c->bind_fds;
   cc->cg = &c->cg;
-  cc->net = &c->net;
+  cc->net = c->tap_outside ? NULL : &c->net;
   /* v1 with the host's credentials: the child moves itself, the cheap way
    * (v1.c); v2 is born in it; systemd's scope is made around it */
   cc->cg_self = c->cg.kind == CGROUP_V1 && !(c->plan.clone_flags & CLONE_NEWUSER);
@@ -594,7 +599,7 @@ fill_child_ctx (const struct create_opts *o, struct created *c, int child_sock, 
   cc->sigmask = *mask;
 }
 
-/* The helper, forked before the container's process: it loads libslirp
+/* The helper, forked once the container's process is: it loads libslirp
  * and binds the ports while the container is being made.  Its pid is
  * recorded for delete. */
 static int
@@ -618,8 +623,6 @@ create_spawn (const struct create_opts *o, struct created *c, const sigset_t *ma
   bool into;
   int sv[2];
 
-  if (start_net_helper (c, err) < 0)
-    return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return urun_fail (err, errno, "socketpair");
   c->sync_fd = sv[0];
@@ -653,7 +656,8 @@ create_spawn (const struct create_opts *o, struct created *c, const sigset_t *ma
   if (c->plan.fork)
     c->seq.watch_fd = syscall (SYS_pidfd_open, pid, 0);
   /* step 1: before the child can outlive us, `delete -f` must find it */
-  if (state_write_pid_file (c->dirfd, INIT_PID_FILE, c->pid, proc_start_time (c->pid), err) < 0)
+  c->st.pid_start_time = proc_start_time (c->pid);
+  if (state_write_pid_file (c->dirfd, INIT_PID_FILE, c->pid, c->st.pid_start_time, err) < 0)
     return -1;
   if (c->start_fd >= 0)
     close (steal_fd (&c->start_fd));
@@ -680,7 +684,8 @@ on_pid (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
   if (c->seq.watch_fd >= 0)
     close (steal_fd (&c->seq.watch_fd));
   c->pid = m->value;
-  if (state_write_pid_file (c->dirfd, INIT_PID_FILE, c->pid, proc_start_time (c->pid), err) < 0)
+  c->st.pid_start_time = proc_start_time (c->pid);
+  if (state_write_pid_file (c->dirfd, INIT_PID_FILE, c->pid, c->st.pid_start_time, err) < 0)
     return -1;
   return sync_send (c->sync_fd, STEP_PID_ACK, SYNC_PID_ACK, 0, NULL, -1, err);
 }
@@ -721,19 +726,15 @@ on_seccomp (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
 }
 
 /* Step 14: the network helper, with the tap; its pid recorded for delete
- * (it also ends with the container's process, whose pidfd it holds). */
+ * (it also ends with the container's process, whose pidfd it holds).  No
+ * tap (fd -1): the container runs without (a warning said why), and the
+ * helper, seeing the end of its socket, goes. */
 static int
-on_net_tap (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
+net_attach (struct created *c, int fd, urun_err *err)
 {
-  struct created *c = ctx;
   int r;
-  (void) m;
-  /* no tap: the child said why (a warning), and runs without; the helper
-   * sees the end of its socket and goes */
   if (fd < 0)
     {
-      if (c->net.asked)
-        return urun_fail (err, 0, "protocol error: no tap with the message");
       if (c->net_pid > 0)
         kill (c->net_pid, SIGKILL);
       close (steal_fd (&c->net_ready));
@@ -756,6 +757,51 @@ on_net_tap (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
   if (send (c->fwd_ready, "g", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
     return urun_fail (err, errno, "network: start the port forwarder");
   return 0;
+}
+
+/* The child's tap (where it makes it: tap.c) */
+static int
+on_net_tap (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
+{
+  struct created *c = ctx;
+  (void) m;
+  if (fd < 0 && c->net.asked)
+    return urun_fail (err, 0, "protocol error: no tap with the message");
+  return net_attach (c, fd, err);
+}
+
+/* The tap maker's tap, given to the helper, while the child does its
+ * mounts.  What fails here is kept in *net_err for net_settle: a child that
+ * failed meanwhile (its namespaces gone with it) says why itself. */
+static void
+make_tap (struct created *c, bool *made, urun_err *net_err)
+{
+  int fd;
+  *made = false;
+  if (!c->tap_outside)
+    return;
+  if ((fd = net_tap_make (&c->net, c->pid, net_err)) < 0)
+    return;
+  *made = true;
+  net_attach (c, fd, net_err);
+}
+
+/* The child is ready: the tap maker's failure now.  A tap asked for by
+ * the config's annotation alone (urun spec --rootless writes it) that
+ * could not be made is one line, and the container has loopback only. */
+static int
+net_settle (struct created *c, bool made, urun_err *net_err, urun_err *err)
+{
+  if (*net_err == NULL)
+    return 0;
+  if (made || c->net.asked)
+    {
+      *err = *net_err;
+      *net_err = NULL;
+      return -1;
+    }
+  urun_warn ("%s; the container has loopback only (annotation " NET_ANN_MODE ")", (*net_err)->msg);
+  return net_attach (c, -1, err);
 }
 
 const struct sync_step create_sequence[] = {
@@ -783,15 +829,26 @@ wait_ready (int *fd, const char *who, urun_err *err)
 static int
 create_protocol (struct created *c, urun_err *err)
 {
+  cleanup_err urun_err net_err = NULL;
+  bool made;
   if (c->plan.new_userns && !c->keeper_mapped
       && idmap_write_maps (c->pid, c->spec, c->plan.uid_map, c->plan.gid_map, err) < 0)
     return -1;
   if (sync_send (c->sync_fd, STEP_MAPS_DONE, SYNC_MAPS_DONE, 0, NULL, -1, err) < 0)
     return -1;
+  /* run: the child finds START waiting once it is ready, and goes on to
+   * its program while we record it (its pid is on disk already: step 1) */
+  if (c->start_early && sync_send (c->sync_fd, STEP_START, SYNC_START, c->pid, NULL, -1, err) < 0)
+    return -1;
+  /* while the child does its mounts: the helper (libslirp loaded, the
+   * ports bound) and the tap */
+  if (start_net_helper (c, err) < 0)
+    return -1;
+  make_tap (c, &made, &net_err);
   c->seq.steps = create_sequence;
   c->seq.n = create_sequence_len;
   c->seq.conds = c->conds;
-  if (sync_run (c->sync_fd, &c->seq, c, c->cancel_fd, err) < 0)
+  if (sync_run (c->sync_fd, &c->seq, c, c->cancel_fd, err) < 0 || net_settle (c, made, &net_err, err) < 0)
     return -1;
   /* the network is up before the container's program runs */
   if (wait_ready (&c->net_ready, "the network helper", err) < 0)
@@ -822,8 +879,8 @@ write_pid_file (const char *path, pid_t pid, urun_err *err)
 int
 create_record (const struct create_opts *o, struct created *c, urun_err *err)
 {
+  /* its start time: read when init.pid was written */
   c->st.pid = c->pid;
-  c->st.pid_start_time = proc_start_time (c->pid);
   c->st.mnt_ns = state_mnt_ns_of (c->pid);
   if (state_write (c->dirfd, &c->st, c->st.annotations, err) < 0)
     return -1;
@@ -912,6 +969,11 @@ create_container (struct urun_context *ctx, const struct create_opts *o, bool ru
   sigset_t mask;
   if (create_prepare (ctx, o, run_mode, c, &mask, err) < 0)
     return -1;
+  /* nothing of ours comes between ready and start: no create-time hooks
+   * (they answer the child), no intermediate fork (the pid is not known
+   * yet), no NOTIFY_SOCKET (bound before start), no network (up first) */
+  c->start_early = run_mode && !(c->conds & SYNC_IF_HOOKS) && !c->plan.fork && !c->net.enabled
+                   && !(o->notify_socket && o->notify_socket[0]);
   if (create_spawn (o, c, &mask, err) < 0 || create_protocol (c, err) < 0 || create_record (o, c, err) < 0)
     {
       create_fail (c, &mask);

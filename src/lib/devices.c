@@ -178,12 +178,14 @@ bind_target (int parentfd, const char *base, const char *path, urun_err *err)
   return fd;
 }
 
+/* devfd: the container's /dev, open already (or -1) */
 static int
-create_one (struct rootfs_ctx *c, const struct spec_device *d, urun_err *err)
+create_one (struct rootfs_ctx *c, const struct spec_device *d, int devfd, urun_err *err)
 {
   cleanup_free char *clean = path_clean (d->path);
   cleanup_free char *dir = xstrdup (clean);
-  cleanup_close int parentfd = -1, node = -1, target = -1;
+  cleanup_close int own = -1, node = -1, target = -1;
+  int parentfd;
   char *slash = strrchr (dir, '/');
   const char *base = strrchr (clean, '/') + 1;
   char src[32], dst[32];
@@ -191,8 +193,11 @@ create_one (struct rootfs_ctx *c, const struct spec_device *d, urun_err *err)
   if (*base == '\0')
     return urun_fail (err, 0, "invalid device path `%s`", d->path);
   *slash = '\0';
-  parentfd = path_open_in_root (c->rootfd, dir[0] ? dir : "/", O_PATH | O_DIRECTORY, PATH_CREATE_DIR, err);
-  if (parentfd < 0)
+  if (devfd >= 0 && strcmp (dir, "/dev") == 0)
+    parentfd = devfd;
+  else if ((parentfd = own = path_open_in_root (c->rootfd, dir[0] ? dir : "/", O_PATH | O_DIRECTORY, PATH_CREATE_DIR,
+                                                err))
+           < 0)
     return -1;
   node = c->stage_fd >= 0 ? make_staged (c, d, err) : open_host_node (d, err);
   if (node < 0 && c->stage_fd >= 0 && (*err)->errnum == EPERM)
@@ -246,7 +251,7 @@ devices_create (struct rootfs_ctx *c, bool with_defaults, urun_err *err)
           for (size_t j = 0; j < s->n_devices; j++)
             if (strcmp (s->devices[j].path, default_devices[i].path) == 0)
               overridden = true;
-          if (!overridden && create_one (c, &default_devices[i], err) < 0)
+          if (!overridden && create_one (c, &default_devices[i], devfd, err) < 0)
             return urun_err_wrap (err, "default device");
         }
       for (size_t i = 0; i < sizeof default_links / sizeof *default_links; i++)
@@ -257,7 +262,7 @@ devices_create (struct rootfs_ctx *c, bool with_defaults, urun_err *err)
         }
     }
   for (size_t i = 0; i < s->n_devices; i++)
-    if (create_one (c, &s->devices[i], err) < 0)
+    if (create_one (c, &s->devices[i], -1, err) < 0)
       return urun_err_wrap (err, "linux.devices[%zu]", i);
   return 0;
 }

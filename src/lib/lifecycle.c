@@ -208,9 +208,9 @@ container_start (struct urun_context *ctx, const char *id, urun_err *err)
 /* The network helper of this state directory, if it still runs (it ends
  * with the container's process by itself, at once; this is for the rest:
  * a container whose process outlived a kill -9 of everything else):
- * killed, and waited for (bounded), so that its ports are free. */
+ * killed, and waited for (bounded) when WAIT, so that its ports are free. */
 static void
-stop_helper (int dirfd, const char *file)
+stop_helper (int dirfd, const char *file, bool wait)
 {
   pid_t pid;
   unsigned long long start;
@@ -227,7 +227,7 @@ stop_helper (int dirfd, const char *file)
       close (pidfd);
       return;
     }
-  if (syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0)
+  if (syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0 && wait)
     {
       struct pollfd pf = { .fd = pidfd, .events = POLLIN };
       poll (&pf, 1, 2000);
@@ -235,15 +235,17 @@ stop_helper (int dirfd, const char *file)
   close (pidfd);
 }
 
+/* The forwarder holds the TCP ports; the helper the UDP ones, if any
+ * (helper_ports: whether it may, else its exit is not waited for). */
 static void
-stop_net_helper (int dirfd)
+stop_net_helper (int dirfd, bool helper_ports)
 {
-  stop_helper (dirfd, NET_PID_FILE);
-  stop_helper (dirfd, FWD_PID_FILE);
+  stop_helper (dirfd, NET_PID_FILE, helper_ports);
+  stop_helper (dirfd, FWD_PID_FILE, true);
 }
 
 void
-remove_container (const struct spec *spec, struct container_state *st, int rootfd, int dirfd)
+remove_container (const struct spec *spec, struct container_state *st, int rootfd, int dirfd, bool helper_ports)
 {
   cleanup_err urun_err err = NULL;
   if (spec && spec->n_hooks[HOOK_POSTSTOP])
@@ -253,7 +255,7 @@ remove_container (const struct spec *spec, struct container_state *st, int rootf
       hooks_run_all_warn (spec, HOOK_POSTSTOP, json);
     }
   fault_point (STEP_DELETE_POSTSTOP, FAULT_AT);
-  stop_net_helper (dirfd);
+  stop_net_helper (dirfd, helper_ports);
   /* a cgroup that will not go keeps the state: `delete -f` tries again */
   if (cgroup_destroy_at (dirfd, &err) < 0)
     {
@@ -280,7 +282,7 @@ delete_without_state (int rootfd, int dirfd, const char *id, urun_err *err)
         return -1;
     }
   fault_point (STEP_DELETE_KILLED, FAULT_AT);
-  stop_net_helper (dirfd);
+  stop_net_helper (dirfd, true);
   if (cgroup_destroy_at (dirfd, err) < 0)
     return -1;
   return state_dir_remove (rootfd, id, dirfd, err);
@@ -390,7 +392,7 @@ container_delete (struct urun_context *ctx, const char *id, bool force, urun_err
   urun_err_free (&e2);
   if (load_config_copy (dirfd, &spec, &e2) < 0)
     urun_warn ("container `%s`: %s (poststop hooks not run)", id, e2->msg);
-  remove_container (spec, st, rootfd, dirfd);
+  remove_container (spec, st, rootfd, dirfd, true);
   return 0;
 }
 

@@ -275,6 +275,9 @@ static int
 last_cap (void)
 {
   static int last = -1;
+  /* libcap found it as it started (PR_CAPBSET_READ): no file to read */
+  if (last < 0 && cap_max_bits () > 0 && cap_max_bits () <= 64)
+    last = (int) cap_max_bits () - 1;
   if (last < 0)
     {
       cleanup_free char *s = NULL;

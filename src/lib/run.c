@@ -24,7 +24,7 @@ run_cleanup (struct created *c)
   if (flock (c->dirfd, LOCK_EX) < 0)
     return;
   if (state_read (c->dirfd, &st, &e) == 0)
-    remove_container (c->spec, st, c->rootfd, c->dirfd);
+    remove_container (c->spec, st, c->rootfd, c->dirfd, net_plan_has_udp (&c->net));
 }
 
 /* A foreground run goes on waiting for the container: READY=1 is passed on
@@ -88,7 +88,7 @@ container_run (struct urun_context *ctx, const struct create_opts *o, urun_err *
   /* let other urun commands see the container while it runs */
   flock (c.dirfd, LOCK_UN);
   if (notify_bind (c.dirfd, o->notify_socket, &nsock, &host, err) < 0
-      || sync_send (c.sync_fd, STEP_START, SYNC_START, c.pid, NULL, -1, err) < 0
+      || (!c.start_early && sync_send (c.sync_fd, STEP_START, SYNC_START, c.pid, NULL, -1, err) < 0)
       || start_finish (c.sync_fd, c.spec, &c.st, c.cancel_fd, err) < 0)
     {
       if (flock (c.dirfd, LOCK_EX) == 0)

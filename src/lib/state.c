@@ -42,7 +42,9 @@ state_root_open (const char *root, bool create, int *fd, urun_err *err)
   struct stat sb;
   int r;
 
-  if (create)
+  /* made already, mostly: the path is walked once */
+  r = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (create && r < 0 && errno == ENOENT)
     {
       cleanup_free char *parent = xstrdup (root);
       char *slash = strrchr (parent, '/');
@@ -54,8 +56,8 @@ state_root_open (const char *root, bool create, int *fd, urun_err *err)
         }
       if (mkdir (root, 0700) < 0 && errno != EEXIST)
         return urun_fail (err, errno, "create state root `%s`", root);
+      r = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     }
-  r = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (r < 0)
     {
       if (errno == ELOOP || errno == ENOTDIR)

@@ -340,15 +340,38 @@ close_fds_from (int from)
 }
 
 char *
+rfc3339_utc (long long sec, long nsec)
+{
+  long long days, secs, era, doe, yoe, doy, mp, y, m, d;
+  /* UTC by hand: glibc's gmtime_r reads the time zone (/etc/localtime)
+   * on every start.  Days to a civil date (proleptic Gregorian): H.
+   * Hinnant's civil_from_days. */
+  days = sec / 86400;
+  secs = sec % 86400;
+  if (secs < 0)
+    {
+      secs += 86400;
+      days--;
+    }
+  days += 719468;
+  era = (days >= 0 ? days : days - 146096) / 146097;
+  doe = days - era * 146097;
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = yoe + era * 400 + (m <= 2);
+  return xasprintf ("%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", y, m, d, secs / 3600, secs / 60 % 60, secs % 60,
+                    nsec);
+}
+
+char *
 now_rfc3339 (void)
 {
   struct timespec ts;
-  struct tm tm;
-  char buf[64];
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return xasprintf ("%s.%09ldZ", buf, ts.tv_nsec);
+  return rfc3339_utc ((long long) ts.tv_sec, ts.tv_nsec);
 }
 
 int

@@ -92,8 +92,10 @@ size_t utf8_len (const char *s);
  * 8 more calls of quote(): use it in the message being built. */
 const char *quote (const char *s);
 
-/* RFC 3339 time with nanoseconds, UTC. */
+/* RFC 3339 time with nanoseconds, UTC: now, and of SEC seconds since the
+ * epoch and NSEC. */
 char *now_rfc3339 (void);
+char *rfc3339_utc (long long sec, long nsec);
 
 /* Wait for a child, retrying on EINTR; returns the wait status or -1. */
 int wait_for_pid (pid_t pid, int *status);

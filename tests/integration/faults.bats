@@ -181,6 +181,31 @@ create_tty_c1() {
     fault_each create_c1 "$steps" urun start c1
 }
 
+@test "faults: run (foreground, no hooks: start goes with the maps) killed at every step" {
+    set_args true
+    local steps
+    steps=$(steps_of urun run -b "$BUNDLE" c1)
+    [[ " $(echo $steps) " == *" 11 "* ]] || { echo "the start step (11) was not reached: $steps" >&2; false; }
+    fault_each : "$steps" urun run -b "$BUNDLE" c1
+}
+
+# a published port of its own, on the host's loopback: a forwarder left
+# behind keeps it, and the next run fails
+NET_PORT=$((30000 + ($$ * 7) % 20000))
+run_net_c1() { urun_run_detached --network slirp -p "127.0.0.1:$NET_PORT:80" -b "$BUNDLE" c1; }
+
+@test "faults: run -d with user-mode networking and a published port killed at every step (tap maker, helper, forwarder)" {
+    if ! (exec 3<>/dev/net/tun) 2>/dev/null; then
+        skip "/dev/net/tun is not usable by $(id -un) (the harness makes it 0666 when run as root)"
+    fi
+    RECREATE=run_net_c1
+    local steps
+    steps=$(steps_of urun run -d --network slirp -p "127.0.0.1:$NET_PORT:80" -b "$BUNDLE" c1)
+    urun delete -f c1
+    [[ " $(echo $steps) " == *" 14 "* ]] || { echo "the tap step (14) was not reached: $steps" >&2; false; }
+    fault_each : "$steps" urun run -d --network slirp -p "127.0.0.1:$NET_PORT:80" -b "$BUNDLE" c1
+}
+
 run_c1() { urun_run_detached -b "$BUNDLE" c1; }
 
 @test "faults: exec killed at every step" {

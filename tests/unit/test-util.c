@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the helpers messages rely on: quote(), utf8_len(), and the
- * one-line rule of urun_fail and urun_err_wrap. */
+ * one-line rule of urun_fail and urun_err_wrap; and of rfc3339_utc. */
 #include <config.h>
 #include "error.h"
 #include "util.h"
@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 TEST (utf8_len_rules)
 {
@@ -88,6 +89,27 @@ TEST (errors_are_one_line)
   CHECK_STR (e3->msg, "`q\\n\\\\`");
 }
 
+/* The hand-made UTC date is what gmtime_r and strftime give, across leap
+ * days, century years and the epoch. */
+TEST (rfc3339_matches_gmtime)
+{
+  static const long long fixed[] = { 0, 59, 86399, 86400, 951782400 /* 2000-02-29 */, 951868800, 4107542400LL /* 2100-03-01 */,
+                                     1767225599 /* 2025-12-31T23:59:59 */, -1, -86401 };
+  char want[64];
+  struct tm tm;
+  for (size_t i = 0; i < sizeof fixed / sizeof *fixed + 2000; i++)
+    {
+      long long s = i < sizeof fixed / sizeof *fixed ? fixed[i] : (long long) (i * 7919ULL * 86413ULL % 5000000000ULL);
+      time_t t = (time_t) s;
+      char *got = rfc3339_utc (s, 5);
+      gmtime_r (&t, &tm);
+      strftime (want, sizeof want - 16, "%Y-%m-%dT%H:%M:%S", &tm);
+      strcat (want, ".000000005Z");
+      CHECK_STR (got, want);
+      free (got);
+    }
+}
+
 int
 main (void)
 {
@@ -97,5 +119,6 @@ main (void)
   RUN (quote_slots_last);
   RUN (quote_keeps_errno);
   RUN (errors_are_one_line);
+  RUN (rfc3339_matches_gmtime);
   UNIT_DONE ();
 }

@@ -126,19 +126,6 @@ listen_all (struct fwd *f, urun_err *err)
   return 0;
 }
 
-/* Into the container's network namespace, and its user namespace where it
- * has one of its own (then the forwarder has CAP_NET_ADMIN there). */
-static int
-enter (int pidfd, urun_err *err)
-{
-  if (setns (pidfd, CLONE_NEWUSER | CLONE_NEWNET) == 0)
-    return 0;
-  /* EINVAL: the container is in the forwarder's own user namespace */
-  if (errno == EINVAL && setns (pidfd, CLONE_NEWNET) == 0)
-    return 0;
-  return urun_fail (err, errno, "network: the port forwarder cannot join the container's network namespace");
-}
-
 /* Root: nobody from here on, with its capabilities still (to join the
  * namespaces); root of a user namespace without 65534 mapped (urun
  * nested) keeps its id, as the helper does. */
@@ -528,7 +515,7 @@ fwd_setup (struct fwd *f, int pidfd, pid_t parent, urun_err *warn, urun_err *err
 {
   static enum kind pid_kind = K_PIDFD;
   struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &pid_kind };
-  if (listen_all (f, err) < 0 || become_nobody (err) < 0 || enter (pidfd, err) < 0)
+  if (listen_all (f, err) < 0 || become_nobody (err) < 0 || net_enter (pidfd, "the port forwarder", err) < 0)
     return -1;
   f->transparent = any_transparent (f);
   /* the rule and route that bring marked packets back (net_mark_routes) */

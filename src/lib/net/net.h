@@ -79,10 +79,18 @@ void net_plan_free (struct net_plan *np);
 int net_port_parse (const char *spec, struct net_port *p, urun_err *err);
 /* The host's IPv6 (not disabled) and its lowest unprivileged port. */
 void net_host_probe (bool *ipv6, int *unprivileged_port_start);
+/* Whether the flags or the config ask anything of the network (else the
+ * plan is disabled, and the host need not be probed). */
+bool net_plan_may_want (const struct spec *s, const struct net_flags *f);
 
-/* tap.c, in the child: make the interface in the current network
- * namespace, bring it and lo up, address and route it.  Returns its fd. */
+/* tap.c: make the interface in the current network namespace, bring it
+ * and lo up, address and route it.  Returns its fd. */
 int net_tap_setup (const struct net_plan *np, urun_err *err);
+/* The tap made by the tap maker, a vfork of urun, once the container's
+ * process INIT has its network namespace: it joins it (and its user
+ * namespace) and makes the tap there, while INIT goes on with its mounts.
+ * Returns the tap's fd, or -1 with the maker's error. */
+int net_tap_make (const struct net_plan *np, pid_t init, urun_err *err);
 
 /* resolv.c, in the child: TEXT as a file on a tmpfs of its own, as a
  * detached mount (open_tree) to attach over /etc/resolv.conf; stage_dir

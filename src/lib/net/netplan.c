@@ -245,6 +245,12 @@ net_plan_build (const struct spec *s, const struct net_flags *f, bool host_ipv6,
   return 0;
 }
 
+bool
+net_plan_may_want (const struct spec *s, const struct net_flags *f)
+{
+  return f->mode || f->n_ports || annotation (s, NET_ANN_MODE) || annotation (s, NET_ANN_PORTS);
+}
+
 void
 net_plan_free (struct net_plan *np)
 {

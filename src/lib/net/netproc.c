@@ -4,6 +4,7 @@
 #include "netproc.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,6 +93,17 @@ net_filter_load (scmp_filter_ctx ctx, int r, const char *who, urun_err *err)
   if (r < 0)
     return urun_fail (err, -r, "network: load %s's seccomp filter", who);
   return 0;
+}
+
+int
+net_enter (int pidfd, const char *who, urun_err *err)
+{
+  if (setns (pidfd, CLONE_NEWUSER | CLONE_NEWNET) == 0)
+    return 0;
+  /* EINVAL: the container is in the caller's own user namespace */
+  if (errno == EINVAL && setns (pidfd, CLONE_NEWNET) == 0)
+    return 0;
+  return urun_fail (err, errno, "network: %s cannot join the container's network namespace", who);
 }
 
 int

@@ -29,6 +29,11 @@ scmp_filter_ctx net_filter_new (const char *const *allowed, size_t n, int *r);
 /* Load it (when R is still 0) and release it; WHO names the process. */
 int net_filter_load (scmp_filter_ctx ctx, int r, const char *who, urun_err *err);
 
+/* Into the network namespace of the process PIDFD names, and its user
+ * namespace where it has one of its own (then the caller has
+ * CAP_NET_ADMIN there); WHO names the caller in errors. */
+int net_enter (int pidfd, const char *who, urun_err *err);
+
 /* Up: a byte 0, then NOTE (a warning urun prints; NULL: none).  -1 when
  * urun is gone. */
 int net_report_up (int sock, const char *note);

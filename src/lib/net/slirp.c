@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* urun: the network helper.  urun forks it (no exec) once the container's
- * tap fd has come; it keeps only that fd, a pidfd of the container's
+ * process exists, and hands it the tap once made (tap.c); it keeps only
+ * that fd, a pidfd of the container's
  * process and the pipe it reports on, and runs libslirp between the tap
  * and the host's sockets:
  *   - libslirp (and the glib it needs) is opened here, in the helper, so
@@ -392,8 +393,8 @@ run_loop (struct helper *h)
     }
 }
 
-/* The tap and the pidfd, sent by urun once the container's process has
- * made the tap (net_helper_give). */
+/* The tap and the pidfd, sent by urun once the tap is made
+ * (net_helper_give). */
 static int
 receive_fds (int sock, int *tap, int *pidfd, urun_err *err)
 {

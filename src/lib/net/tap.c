@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* urun: the container's side of the user-mode network, made by the child
- * inside the new network namespace (it has CAP_NET_ADMIN there) before
- * the root filesystem is set up (the host's /dev/net/tun is still at hand):
- * the tap device, its MTU, up, its addresses and the default routes,
- * through rtnetlink.  The tap's fd goes to urun, whose helper holds it. */
+/* urun: the container's side of the user-mode network, made inside its new
+ * network namespace (with CAP_NET_ADMIN there) from the host's
+ * /dev/net/tun: the tap device, its MTU, up, its addresses and the default
+ * routes, through rtnetlink.  Made by the tap maker, a fork of urun that
+ * joins the namespaces of the container's process while that process does
+ * its mounts; or, where the network namespace is made later than the
+ * clone, by the container's process itself, before its root filesystem.
+ * The tap's fd goes to urun, whose helper holds it. */
 #include <config.h>
+#include "fault.h"
 #include "net.h"
+#include "netproc.h"
+#include "pidfd.h"
+#include "sync.h"
+#include "unixsock.h"
 #include "util.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -202,4 +210,57 @@ net_tap_setup (const struct net_plan *np, urun_err *err)
   if (np->ipv6 && route_default (nl, AF_INET6, index, &np->gateway6, err) < 0)
     return -1;
   return steal_fd (&tap);
+}
+
+/* The tap maker, a vfork of urun (urun waits meanwhile; the container's
+ * process does its mounts): into the namespaces of the container's
+ * process, the tap made there, its fd sent on SOCK ("\0"), or "\1" and
+ * the error. */
+static void __attribute__ ((noreturn, noinline))
+tap_maker (const struct net_plan *np, int pidfd, int sock)
+{
+  urun_err e = NULL;
+  char msg[512] = "";
+  int fd = -1;
+  if (net_enter (pidfd, "the tap maker", &e) == 0)
+    fd = net_tap_setup (np, &e);
+  fault_point (STEP_NET_TAP, FAULT_AT);
+  if (fd < 0)
+    snprintf (msg, sizeof msg, "\1%s", e->msg);
+  urun_err_free (&e);
+  unixsock_send (sock, msg, fd < 0 ? strlen (msg) : 1, fd, &e);
+  urun_err_free (&e);
+  _exit (0);
+}
+
+int
+net_tap_make (const struct net_plan *np, pid_t init, urun_err *err)
+{
+  cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, init, 0), a = -1, b = -1;
+  char buf[512];
+  int sv[2], fd = -1, st;
+  ssize_t n;
+  pid_t pid;
+  if (pidfd < 0)
+    return urun_fail (err, errno, "network: pidfd of the container's process");
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return urun_fail (err, errno, "network: socketpair");
+  a = sv[0];
+  b = sv[1];
+  /* vfork: no page tables copied for a process that makes one device */
+  if ((pid = vfork ()) == 0)
+    tap_maker (np, pidfd, b);
+  if (pid < 0)
+    return urun_fail (err, errno, "network: fork the tap maker");
+  wait_for_pid (pid, &st);
+  close (steal_fd (&b));
+  n = unixsock_recv (a, buf, sizeof buf - 1, &fd, err);
+  if (n < 0)
+    return -1;
+  if (fd >= 0)
+    return fd;
+  if (n <= 1)
+    return urun_fail (err, 0, "network: the tap maker ended without making the tap");
+  buf[n] = '\0';
+  return urun_fail (err, 0, "%s", buf + 1);
 }
