@@ -76,6 +76,9 @@ created_free (struct created *c)
     close (steal_fd (&c->net_ready));
   if (c->fwd_ready >= 0)
     close (steal_fd (&c->fwd_ready));
+  for (int i = 0; i < 2; i++)
+    if (c->net_ns[i] >= 0)
+      close (steal_fd (&c->net_ns[i]));
   keeper_use_close (&c->keeper);
   c->spec = NULL;
   c->bundle = c->rootfs = c->config_text = c->st.created = c->state_dir = NULL;
@@ -745,7 +748,7 @@ net_attach (struct created *c, int fd, urun_err *err)
   if (r < 0 || !net_plan_has_tcp (&c->net))
     return r;
   /* the TCP ports: the forwarder joins the namespaces the tap is in */
-  if ((c->fwd_pid = net_fwd_start (&c->net, c->pid, &c->fwd_ready, err)) < 0)
+  if ((c->fwd_pid = net_fwd_start (&c->net, c->pid, c->tap_outside ? c->net_ns : NULL, &c->fwd_ready, err)) < 0)
     {
       c->fwd_pid = 0;
       return -1;
@@ -780,7 +783,7 @@ make_tap (struct created *c, bool *made, urun_err *net_err)
   *made = false;
   if (!c->tap_outside)
     return;
-  if ((fd = net_tap_make (&c->net, c->pid, net_err)) < 0)
+  if ((fd = net_tap_make (&c->net, c->net_ns, net_err)) < 0)
     return;
   *made = true;
   net_attach (c, fd, net_err);
@@ -834,6 +837,10 @@ create_protocol (struct created *c, urun_err *err)
   if (c->plan.new_userns && !c->keeper_mapped
       && idmap_write_maps (c->pid, c->spec, c->plan.uid_map, c->plan.gid_map, err) < 0)
     return -1;
+  /* its namespaces for the tap maker and the forwarder, while it waits
+   * for the maps (still dumpable: it is not by the time it is ready) */
+  if (c->tap_outside && net_ns_open (c->pid, c->net_ns, err) < 0)
+    return -1;
   if (sync_send (c->sync_fd, STEP_MAPS_DONE, SYNC_MAPS_DONE, 0, NULL, -1, err) < 0)
     return -1;
   /* run: the child finds START waiting once it is ready, and goes on to
@@ -879,7 +886,10 @@ write_pid_file (const char *path, pid_t pid, urun_err *err)
 int
 create_record (const struct create_opts *o, struct created *c, urun_err *err)
 {
-  /* its start time: read when init.pid was written */
+  /* its start time: read when init.pid was written (restore's process,
+   * CRIU's, has none yet) */
+  if (c->st.pid_start_time == 0)
+    c->st.pid_start_time = proc_start_time (c->pid);
   c->st.pid = c->pid;
   c->st.mnt_ns = state_mnt_ns_of (c->pid);
   if (state_write (c->dirfd, &c->st, c->st.annotations, err) < 0)
@@ -933,7 +943,7 @@ create_prepare (struct urun_context *ctx, const struct create_opts *o, bool run_
 {
   memset (c, 0, sizeof *c);
   c->rootfd = c->dirfd = c->sync_fd = c->start_fd = c->console_sock = c->cancel_fd = c->master = c->net_ready = c->fwd_ready = -1;
-  c->seq.watch_fd = -1;
+  c->seq.watch_fd = c->net_ns[0] = c->net_ns[1] = -1;
   c->keeper.pidfd = c->keeper.spare_pidfd = -1;
   c->st.id = (char *) o->id;
 

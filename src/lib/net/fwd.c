@@ -511,12 +511,15 @@ any_transparent (const struct fwd *f)
 }
 
 static int
-fwd_setup (struct fwd *f, int pidfd, pid_t parent, urun_err *warn, urun_err *err)
+fwd_setup (struct fwd *f, int pidfd, const int *ns, pid_t parent, urun_err *warn, urun_err *err)
 {
   static enum kind pid_kind = K_PIDFD;
   struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &pid_kind };
-  if (listen_all (f, err) < 0 || become_nobody (err) < 0 || net_enter (pidfd, "the port forwarder", err) < 0)
+  if (listen_all (f, err) < 0 || become_nobody (err) < 0 || net_enter (pidfd, ns, "the port forwarder", err) < 0)
     return -1;
+  /* joined: the namespaces' fds are of no more use */
+  for (int i = 0; ns && i < 2; i++)
+    close (ns[i]);
   f->transparent = any_transparent (f);
   /* the rule and route that bring marked packets back (net_mark_routes) */
   f->marked = f->transparent && net_mark_routes (f->np, warn) == 0;
@@ -546,7 +549,7 @@ fwd_setup (struct fwd *f, int pidfd, pid_t parent, urun_err *warn, urun_err *err
 }
 
 static void __attribute__ ((noreturn))
-fwd_main (const struct net_plan *np, int sock, int pidfd, pid_t parent)
+fwd_main (const struct net_plan *np, int sock, int pidfd, const int *ns, pid_t parent)
 {
   static struct fwd f;
   cleanup_err urun_err err = NULL;
@@ -565,7 +568,7 @@ fwd_main (const struct net_plan *np, int sock, int pidfd, pid_t parent)
     f.max_conns = FWD_MAX_CONNS;
   /* the container's processes must not ptrace it where they see it */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (fwd_setup (&f, pidfd, parent, &warn, &err) < 0)
+  if (fwd_setup (&f, pidfd, ns, parent, &warn, &err) < 0)
     {
       /* the error, once urun's byte is read: a byte left unread at our
        * end would make urun's read fail (ECONNRESET) instead */
@@ -591,15 +594,17 @@ fwd_main (const struct net_plan *np, int sock, int pidfd, pid_t parent)
 }
 
 pid_t
-net_fwd_start (const struct net_plan *np, pid_t init, int *sock, urun_err *err)
+net_fwd_start (const struct net_plan *np, pid_t init, const int *ns, int *sock, urun_err *err)
 {
   pid_t pid, parent = getpid ();
   int pidfd = (int) syscall (SYS_pidfd_open, init, 0);
+  bool with_ns = ns && ns[0] >= 0 && ns[1] >= 0;
   if (pidfd < 0)
     return urun_fail (err, errno, "network: pidfd of the container's process");
-  pid = net_fork (pidfd, "the port forwarder", sock, err);
+  pid = net_fork ((int[]){ pidfd, with_ns ? ns[0] : -1, with_ns ? ns[1] : -1 }, with_ns ? 3 : 1,
+                  "the port forwarder", sock, err);
   if (pid == 0)
-    fwd_main (np, 3, 4, parent);
+    fwd_main (np, 3, 4, with_ns ? (int[]){ 5, 6 } : NULL, parent);
   close (pidfd);
   return pid;
 }

@@ -87,10 +87,10 @@ bool net_plan_may_want (const struct spec *s, const struct net_flags *f);
  * and lo up, address and route it.  Returns its fd. */
 int net_tap_setup (const struct net_plan *np, urun_err *err);
 /* The tap made by the tap maker, a vfork of urun, once the container's
- * process INIT has its network namespace: it joins it (and its user
- * namespace) and makes the tap there, while INIT goes on with its mounts.
- * Returns the tap's fd, or -1 with the maker's error. */
-int net_tap_make (const struct net_plan *np, pid_t init, urun_err *err);
+ * process has its network namespace: it joins NS (net_ns_open) and makes
+ * the tap there, while that process goes on with its mounts.  Returns the
+ * tap's fd, or -1 with the maker's error. */
+int net_tap_make (const struct net_plan *np, const int *ns, urun_err *err);
 
 /* resolv.c, in the child: TEXT as a file on a tmpfs of its own, as a
  * detached mount (open_tree) to attach over /etc/resolv.conf; stage_dir
@@ -119,7 +119,11 @@ int net_limit_files (bool *done, urun_err *err);
  * net_helper_wait.  net_plan_has_tcp/udp: there is a TCP/UDP port. */
 bool net_plan_has_tcp (const struct net_plan *np);
 bool net_plan_has_udp (const struct net_plan *np);
-pid_t net_fwd_start (const struct net_plan *np, pid_t init, int *sock, urun_err *err);
+pid_t net_fwd_start (const struct net_plan *np, pid_t init, const int *ns, int *sock, urun_err *err);
+/* netproc.c: NS[0] and NS[1], the user and network namespaces of process
+ * PID, opened while it is still dumpable (a setns by pidfd into a process
+ * that is not is refused); the forwarder and the tap maker join those. */
+int net_ns_open (pid_t pid, int ns[2], urun_err *err);
 /* tap.c, in the container's network namespace: what the forwarder's
  * transparent sockets need: packets with NET_FWD_MARK go to the local
  * table NET_FWD_TABLE (rule NET_FWD_PREF), and an accepted connection

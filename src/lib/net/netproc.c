@@ -2,6 +2,8 @@
 /* urun: the network's own processes: fork, filter, report (netproc.h). */
 #include <config.h>
 #include "netproc.h"
+#include "net.h"
+#include "util.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -15,17 +17,25 @@
 
 /* In the child: its fds, its signals, its session. */
 static void
-child_setup (int sock, int keep, pid_t parent)
+child_setup (int sock, const int *keep, size_t n, pid_t parent)
 {
   sigset_t none;
-  int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
-  /* moved above 4 first: neither may be overwritten by the other's dup2 */
-  int s = fcntl (sock, F_DUPFD_CLOEXEC, 5), k = keep >= 0 ? fcntl (keep, F_DUPFD_CLOEXEC, 5) : -1;
-  if (null < 0 || s < 0 || (keep >= 0 && k < 0) || dup2 (s, 3) < 0 || (keep >= 0 && dup2 (k, 4) < 0))
+  int null = open ("/dev/null", O_RDWR | O_CLOEXEC), k[NET_KEEP_MAX];
+  /* moved above 3 + n first: none may be overwritten by another's dup2 */
+  int s = fcntl (sock, F_DUPFD_CLOEXEC, 4 + (int) n);
+  if (null < 0 || s < 0 || n > NET_KEEP_MAX)
     _exit (1);
+  for (size_t i = 0; i < n; i++)
+    if ((k[i] = fcntl (keep[i], F_DUPFD_CLOEXEC, 4 + (int) n)) < 0)
+      _exit (1);
+  if (dup2 (s, 3) < 0)
+    _exit (1);
+  for (size_t i = 0; i < n; i++)
+    if (dup2 (k[i], 4 + (int) i) < 0)
+      _exit (1);
   for (int i = 0; i < 3; i++)
     dup2 (null, i);
-  syscall (SYS_close_range, keep >= 0 ? 5U : 4U, ~0U, 0U);
+  syscall (SYS_close_range, 4U + (unsigned) n, ~0U, 0U);
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   signal (SIGPIPE, SIG_IGN);
@@ -36,7 +46,7 @@ child_setup (int sock, int keep, pid_t parent)
 }
 
 pid_t
-net_fork (int keep, const char *what, int *sock, urun_err *err)
+net_fork (const int *keep, size_t n, const char *what, int *sock, urun_err *err)
 {
   int sv[2];
   pid_t pid, parent = getpid ();
@@ -45,7 +55,7 @@ net_fork (int keep, const char *what, int *sock, urun_err *err)
   pid = fork ();
   if (pid == 0)
     {
-      child_setup (sv[1], keep, parent);
+      child_setup (sv[1], keep, n, parent);
       return 0;
     }
   close (sv[1]);
@@ -96,14 +106,36 @@ net_filter_load (scmp_filter_ctx ctx, int r, const char *who, urun_err *err)
 }
 
 int
-net_enter (int pidfd, const char *who, urun_err *err)
+net_enter (int pidfd, const int *ns, const char *who, urun_err *err)
 {
-  if (setns (pidfd, CLONE_NEWUSER | CLONE_NEWNET) == 0)
-    return 0;
-  /* EINVAL: the container is in the caller's own user namespace */
-  if (errno == EINVAL && setns (pidfd, CLONE_NEWNET) == 0)
+  if (ns && ns[0] >= 0 && ns[1] >= 0)
+    {
+      /* EINVAL: the container is in the caller's own user namespace */
+      if ((setns (ns[0], CLONE_NEWUSER) == 0 || errno == EINVAL) && setns (ns[1], CLONE_NEWNET) == 0)
+        return 0;
+    }
+  else if (setns (pidfd, CLONE_NEWUSER | CLONE_NEWNET) == 0 || (errno == EINVAL && setns (pidfd, CLONE_NEWNET) == 0))
     return 0;
   return urun_fail (err, errno, "network: %s cannot join the container's network namespace", who);
+}
+
+int
+net_ns_open (pid_t pid, int ns[2], urun_err *err)
+{
+  static const char *const names[] = { "user", "net" };
+  char p[64];
+  for (int i = 0; i < 2; i++)
+    {
+      snprintf (p, sizeof p, "/proc/%d/ns/%s", (int) pid, names[i]);
+      if ((ns[i] = open (p, O_RDONLY | O_CLOEXEC)) < 0)
+        {
+          int e = errno;
+          if (i)
+            close (steal_fd (&ns[0]));
+          return urun_fail (err, e, "network: the container's %s namespace", names[i]);
+        }
+    }
+  return 0;
 }
 
 int

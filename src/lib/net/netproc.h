@@ -10,8 +10,8 @@
 #include <sys/types.h>
 #include "error.h"
 
-/* Fork one: in the child, fd 3 is its socket to urun and fd 4 is KEEP (if
- * >= 0); stdio is /dev/null and every other fd is closed (nothing of urun's
+/* Fork one: in the child, fd 3 is its socket to urun and fds 4 on are the
+ * N (at most NET_KEEP_MAX) of KEEP; stdio is /dev/null and every other fd is closed (nothing of urun's
  * state directory, lock or other sockets, nor the container's stdio: an
  * engine's pipes stay its own); no signal is blocked and SIGPIPE is
  * ignored (a peer that closed makes a send EPIPE, not the end of the
@@ -19,7 +19,8 @@
  * already gone) and is in a session of its own (a ^C at `urun run` is for
  * the container).  Returns its pid and *sock (urun's end) in urun, 0 in
  * the child.  WHAT names it in errors. */
-pid_t net_fork (int keep, const char *what, int *sock, urun_err *err);
+#define NET_KEEP_MAX 3
+pid_t net_fork (const int *keep, size_t n, const char *what, int *sock, urun_err *err);
 
 /* A filter failing every system call with EPERM but the ALLOWED ones (by
  * name; those this architecture lacks are skipped), sigaltstack and
@@ -29,10 +30,12 @@ scmp_filter_ctx net_filter_new (const char *const *allowed, size_t n, int *r);
 /* Load it (when R is still 0) and release it; WHO names the process. */
 int net_filter_load (scmp_filter_ctx ctx, int r, const char *who, urun_err *err);
 
-/* Into the network namespace of the process PIDFD names, and its user
+/* Into the network namespace of the container's process, and its user
  * namespace where it has one of its own (then the caller has
- * CAP_NET_ADMIN there); WHO names the caller in errors. */
-int net_enter (int pidfd, const char *who, urun_err *err);
+ * CAP_NET_ADMIN there): NS (its user and net namespaces, net_ns_open) if
+ * not NULL, else through PIDFD (which a process that is no longer
+ * dumpable refuses); WHO names the caller in errors. */
+int net_enter (int pidfd, const int *ns, const char *who, urun_err *err);
 
 /* Up: a byte 0, then NOTE (a warning urun prints; NULL: none).  -1 when
  * urun is gone. */

@@ -481,7 +481,7 @@ pid_t
 net_helper_start (const struct net_plan *np, int *sock, urun_err *err)
 {
   /* it dies with urun until it has the container's pidfd (helper_main) */
-  pid_t pid = net_fork (-1, "the helper", sock, err);
+  pid_t pid = net_fork (NULL, 0, "the helper", sock, err);
   if (pid == 0)
     helper_main (np, 3);
   return pid;

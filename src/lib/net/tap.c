@@ -217,12 +217,12 @@ net_tap_setup (const struct net_plan *np, urun_err *err)
  * process, the tap made there, its fd sent on SOCK ("\0"), or "\1" and
  * the error. */
 static void __attribute__ ((noreturn, noinline))
-tap_maker (const struct net_plan *np, int pidfd, int sock)
+tap_maker (const struct net_plan *np, const int *ns, int sock)
 {
   urun_err e = NULL;
   char msg[512] = "";
   int fd = -1;
-  if (net_enter (pidfd, "the tap maker", &e) == 0)
+  if (net_enter (-1, ns, "the tap maker", &e) == 0)
     fd = net_tap_setup (np, &e);
   fault_point (STEP_NET_TAP, FAULT_AT);
   if (fd < 0)
@@ -234,22 +234,20 @@ tap_maker (const struct net_plan *np, int pidfd, int sock)
 }
 
 int
-net_tap_make (const struct net_plan *np, pid_t init, urun_err *err)
+net_tap_make (const struct net_plan *np, const int *ns, urun_err *err)
 {
-  cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, init, 0), a = -1, b = -1;
+  cleanup_close int a = -1, b = -1;
   char buf[512];
   int sv[2], fd = -1, st;
   ssize_t n;
   pid_t pid;
-  if (pidfd < 0)
-    return urun_fail (err, errno, "network: pidfd of the container's process");
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return urun_fail (err, errno, "network: socketpair");
   a = sv[0];
   b = sv[1];
   /* vfork: no page tables copied for a process that makes one device */
   if ((pid = vfork ()) == 0)
-    tap_maker (np, pidfd, b);
+    tap_maker (np, ns, b);
   if (pid < 0)
     return urun_fail (err, errno, "network: fork the tap maker");
   wait_for_pid (pid, &st);
