@@ -74,7 +74,7 @@ struct created
   bool keeper_mapped;    /* its maps were written there */
   bool start_early;      /* run: START goes with MAPS_DONE (create_protocol) */
   bool tap_outside;      /* the tap made by the tap maker, not the child */
-  int net_ns[2];         /* then the child's user and network namespaces */
+  int net_ns[2];         /* the child's user and network namespaces, once a tap is made (net_ns_open) */
 };
 
 /* validate, plan, state directory, spawn, parent protocol, record.  On

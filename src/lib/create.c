@@ -748,7 +748,7 @@ net_attach (struct created *c, int fd, urun_err *err)
   if (r < 0 || !net_plan_has_tcp (&c->net))
     return r;
   /* the TCP ports: the forwarder joins the namespaces the tap is in */
-  if ((c->fwd_pid = net_fwd_start (&c->net, c->pid, c->tap_outside ? c->net_ns : NULL, &c->fwd_ready, err)) < 0)
+  if ((c->fwd_pid = net_fwd_start (&c->net, c->pid, c->net_ns, &c->fwd_ready, err)) < 0)
     {
       c->fwd_pid = 0;
       return -1;
@@ -762,7 +762,8 @@ net_attach (struct created *c, int fd, urun_err *err)
   return 0;
 }
 
-/* The child's tap (where it makes it: tap.c) */
+/* The child's tap (where it makes it: tap.c); its namespaces, for the
+ * forwarder, opened while it is still dumpable (it is setting up) */
 static int
 on_net_tap (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
 {
@@ -770,6 +771,11 @@ on_net_tap (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
   (void) m;
   if (fd < 0 && c->net.asked)
     return urun_fail (err, 0, "protocol error: no tap with the message");
+  if (fd >= 0 && net_ns_open (c->pid, c->net_ns, err) < 0)
+    {
+      close (fd);
+      return -1;
+    }
   return net_attach (c, fd, err);
 }
 

@@ -280,19 +280,28 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
     [ ! -e "$BATS_TEST_TMPDIR/single/.userns-keeper" ]
 }
 
+# A bundle of user $1 in directory $2 (made if missing) with that user's
+# own maps (`urun spec --rootless`: its subordinate ranges), running $3...
+user_bundle() {
+    local user=$1 dir=$2 args
+    shift 2
+    args=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+    mkdir -p "$dir"
+    cp -a "$URUN_ROOTFS" "$dir/rootfs"
+    chown -R "$user": "$dir"
+    chmod 755 "$dir"
+    runuser -u "$user" -- sh -c "cd '$dir' && '$URUN' spec --rootless"
+    jq --argjson a "$args" '.process.terminal = false | .process.args = $a | .annotations["run.urun.network"] = "none"' \
+        "$dir/config.json" > "$dir/c" && cat "$dir/c" > "$dir/config.json"
+}
+
 @test "keeper (root runs it as the test user): a change to /etc/subuid makes the next start use a new keeper with the new ranges" {
     if is_rootless; then skip "changing /etc/subuid needs root: the root pass runs this as the test user"; fi
     local u=${URUN_TEST_USER:-urun-test} k1 k2 start
     id "$u" >/dev/null 2>&1 || skip "no test user $u"
     grep -q "^$u:" /etc/subuid || skip "$u has no subordinate ids"
     KDIR=$(mktemp -d /tmp/urun-keeper.XXXXXX)
-    cp -a "$URUN_ROOTFS" "$KDIR/rootfs"
-    chown -R "$u": "$KDIR"
-    chmod 755 "$KDIR"
-    # the test user's own maps (its subordinate ranges)
-    runuser -u "$u" -- sh -c "cd '$KDIR' && '$URUN' spec --rootless"
-    jq '.process.terminal = false | .process.args = ["true"] | .annotations["run.urun.network"] = "none"' \
-        "$KDIR/config.json" > "$KDIR/c" && cat "$KDIR/c" > "$KDIR/config.json"
+    user_bundle "$u" "$KDIR" true
     as_user() { runuser -u "$u" -- env -i PATH=/usr/bin:/bin "$URUN" --root "$KDIR/state" "$@" </dev/null; }
     as_user run -b "$KDIR" k1
     k1=$(keeper_pid "$KDIR/state")
@@ -308,17 +317,6 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
     wait_pid_gone "$k1"
     grep -E "^ *[0-9]+ *$start *1000$" "/proc/$k2/uid_map"
     cat "$SUBUID_SAVED" > /etc/subuid
-}
-
-# A bundle of user $1 in directory $2 (made here), running `sleep 60`.
-user_bundle() {
-    mkdir -p "$2"
-    cp -a "$URUN_ROOTFS" "$2/rootfs"
-    chown -R "$1": "$2"
-    chmod 755 "$2"
-    runuser -u "$1" -- sh -c "cd '$2' && '$URUN' spec --rootless"
-    jq '.process.terminal = false | .process.args = ["sleep", "60"] | .annotations["run.urun.network"] = "none"' \
-        "$2/config.json" > "$2/c" && cat "$2/c" > "$2/config.json"
 }
 
 @test "keeper (root runs it as two users): two users' keepers never mix; neither user can use or join the other's" {
@@ -338,8 +336,8 @@ user_bundle() {
     echo "$USER2:900000:65536" >> /etc/subuid
     echo "$USER2:900000:65536" >> /etc/subgid
     chmod 755 "$KDIR" "$KDIR2"
-    user_bundle "$u1" "$KDIR/b"
-    user_bundle "$USER2" "$KDIR2/b"
+    user_bundle "$u1" "$KDIR/b" sleep 60
+    user_bundle "$USER2" "$KDIR2/b" sleep 60
     # each user's state root is its own (0700), as $XDG_RUNTIME_DIR/urun is
     mkdir -m 0700 "$KDIR/state" "$KDIR2/state"
     chown "$u1": "$KDIR/state"

@@ -5,7 +5,9 @@
  *   - urun forks it (no exec) once the container's namespaces exist; it
  *     listens on the host's ports first (still in the host's network
  *     namespace), then joins the container's user and network namespaces
- *     (setns by pidfd: not its mount or pid namespace, nor its cgroup);
+ *     (setns into the namespace fds urun opened while the container's
+ *     process was still dumpable: not its mount or pid namespace, nor its
+ *     cgroup);
  *   - each client's connection is made again inside, to the container's
  *     address, from the client's own address and port: 127.0.0.1 or ::1 is
  *     the container's loopback; any other address is bound transparently
@@ -515,10 +517,10 @@ fwd_setup (struct fwd *f, int pidfd, const int *ns, pid_t parent, urun_err *warn
 {
   static enum kind pid_kind = K_PIDFD;
   struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &pid_kind };
-  if (listen_all (f, err) < 0 || become_nobody (err) < 0 || net_enter (pidfd, ns, "the port forwarder", err) < 0)
+  if (listen_all (f, err) < 0 || become_nobody (err) < 0 || net_enter (ns, "the port forwarder", err) < 0)
     return -1;
   /* joined: the namespaces' fds are of no more use */
-  for (int i = 0; ns && i < 2; i++)
+  for (int i = 0; i < 2; i++)
     close (ns[i]);
   f->transparent = any_transparent (f);
   /* the rule and route that bring marked packets back (net_mark_routes) */
@@ -598,13 +600,11 @@ net_fwd_start (const struct net_plan *np, pid_t init, const int *ns, int *sock, 
 {
   pid_t pid, parent = getpid ();
   int pidfd = (int) syscall (SYS_pidfd_open, init, 0);
-  bool with_ns = ns && ns[0] >= 0 && ns[1] >= 0;
   if (pidfd < 0)
     return urun_fail (err, errno, "network: pidfd of the container's process");
-  pid = net_fork ((int[]){ pidfd, with_ns ? ns[0] : -1, with_ns ? ns[1] : -1 }, with_ns ? 3 : 1,
-                  "the port forwarder", sock, err);
+  pid = net_fork ((int[]){ pidfd, ns[0], ns[1] }, 3, "the port forwarder", sock, err);
   if (pid == 0)
-    fwd_main (np, 3, 4, with_ns ? (int[]){ 5, 6 } : NULL, parent);
+    fwd_main (np, 3, 4, (int[]){ 5, 6 }, parent);
   close (pidfd);
   return pid;
 }

@@ -122,7 +122,9 @@ bool net_plan_has_udp (const struct net_plan *np);
 pid_t net_fwd_start (const struct net_plan *np, pid_t init, const int *ns, int *sock, urun_err *err);
 /* netproc.c: NS[0] and NS[1], the user and network namespaces of process
  * PID, opened while it is still dumpable (a setns by pidfd into a process
- * that is not is refused); the forwarder and the tap maker join those. */
+ * that is not is refused, and the child makes itself so before it is
+ * ready); the forwarder (NS, its pidfd taken of INIT) and the tap maker
+ * join those. */
 int net_ns_open (pid_t pid, int ns[2], urun_err *err);
 /* tap.c, in the container's network namespace: what the forwarder's
  * transparent sockets need: packets with NET_FWD_MARK go to the local

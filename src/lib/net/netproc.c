@@ -106,15 +106,10 @@ net_filter_load (scmp_filter_ctx ctx, int r, const char *who, urun_err *err)
 }
 
 int
-net_enter (int pidfd, const int *ns, const char *who, urun_err *err)
+net_enter (const int *ns, const char *who, urun_err *err)
 {
-  if (ns && ns[0] >= 0 && ns[1] >= 0)
-    {
-      /* EINVAL: the container is in the caller's own user namespace */
-      if ((setns (ns[0], CLONE_NEWUSER) == 0 || errno == EINVAL) && setns (ns[1], CLONE_NEWNET) == 0)
-        return 0;
-    }
-  else if (setns (pidfd, CLONE_NEWUSER | CLONE_NEWNET) == 0 || (errno == EINVAL && setns (pidfd, CLONE_NEWNET) == 0))
+  /* EINVAL: the container is in the caller's own user namespace */
+  if ((setns (ns[0], CLONE_NEWUSER) == 0 || errno == EINVAL) && setns (ns[1], CLONE_NEWNET) == 0)
     return 0;
   return urun_fail (err, errno, "network: %s cannot join the container's network namespace", who);
 }

@@ -11,9 +11,9 @@
 #include "error.h"
 
 /* Fork one: in the child, fd 3 is its socket to urun and fds 4 on are the
- * N (at most NET_KEEP_MAX) of KEEP; stdio is /dev/null and every other fd is closed (nothing of urun's
- * state directory, lock or other sockets, nor the container's stdio: an
- * engine's pipes stay its own); no signal is blocked and SIGPIPE is
+ * N (at most NET_KEEP_MAX) of KEEP; stdio is /dev/null and every other fd
+ * is closed (nothing of urun's state directory, lock or other sockets, nor
+ * the container's stdio: an engine's pipes stay its own); no signal is blocked and SIGPIPE is
  * ignored (a peer that closed makes a send EPIPE, not the end of the
  * process); it dies with urun (PR_SET_PDEATHSIG, checked against a urun
  * already gone) and is in a session of its own (a ^C at `urun run` is for
@@ -32,10 +32,9 @@ int net_filter_load (scmp_filter_ctx ctx, int r, const char *who, urun_err *err)
 
 /* Into the network namespace of the container's process, and its user
  * namespace where it has one of its own (then the caller has
- * CAP_NET_ADMIN there): NS (its user and net namespaces, net_ns_open) if
- * not NULL, else through PIDFD (which a process that is no longer
- * dumpable refuses); WHO names the caller in errors. */
-int net_enter (int pidfd, const int *ns, const char *who, urun_err *err);
+ * CAP_NET_ADMIN there): NS, those two namespaces (net_ns_open); WHO names
+ * the caller in errors. */
+int net_enter (const int *ns, const char *who, urun_err *err);
 
 /* Up: a byte 0, then NOTE (a warning urun prints; NULL: none).  -1 when
  * urun is gone. */

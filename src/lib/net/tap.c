@@ -2,7 +2,7 @@
 /* urun: the container's side of the user-mode network, made inside its new
  * network namespace (with CAP_NET_ADMIN there) from the host's
  * /dev/net/tun: the tap device, its MTU, up, its addresses and the default
- * routes, through rtnetlink.  Made by the tap maker, a fork of urun that
+ * routes, through rtnetlink.  Made by the tap maker, a vfork of urun that
  * joins the namespaces of the container's process while that process does
  * its mounts; or, where the network namespace is made later than the
  * clone, by the container's process itself, before its root filesystem.
@@ -11,7 +11,6 @@
 #include "fault.h"
 #include "net.h"
 #include "netproc.h"
-#include "pidfd.h"
 #include "sync.h"
 #include "unixsock.h"
 #include "util.h"
@@ -222,7 +221,7 @@ tap_maker (const struct net_plan *np, const int *ns, int sock)
   urun_err e = NULL;
   char msg[512] = "";
   int fd = -1;
-  if (net_enter (-1, ns, "the tap maker", &e) == 0)
+  if (net_enter (ns, "the tap maker", &e) == 0)
     fd = net_tap_setup (np, &e);
   fault_point (STEP_NET_TAP, FAULT_AT);
   if (fd < 0)
