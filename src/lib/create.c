@@ -985,10 +985,13 @@ create_container (struct urun_context *ctx, const struct create_opts *o, bool ru
   sigset_t mask;
   if (create_prepare (ctx, o, run_mode, c, &mask, err) < 0)
     return -1;
-  /* nothing of ours comes between ready and start: no create-time hooks
-   * (they answer the child), no intermediate fork (the pid is not known
-   * yet), no NOTIFY_SOCKET (bound before start), no network (up first) */
-  c->start_early = run_mode && !(c->conds & SYNC_IF_HOOKS) && !c->plan.fork && !c->net.enabled
+  /* nothing of ours comes between ready and start, and nothing that can
+   * still fail: no step of the sequence but ready (hooks answer the
+   * child; the pid of a fork is not known yet; a seccomp listener or a
+   * console socket that refuses must stop the container before its
+   * program runs), no NOTIFY_SOCKET (bound before start), no network
+   * (up first) */
+  c->start_early = run_mode && c->conds == 0 && !c->plan.fork && !c->net.enabled
                    && !(o->notify_socket && o->notify_socket[0]);
   if (create_spawn (o, c, &mask, err) < 0 || create_protocol (c, err) < 0 || create_record (o, c, err) < 0)
     {

@@ -36,7 +36,10 @@
  *   9    C->P   READY         set up: C waits for start
  *  10    P      -             state.json written; `create` returns
  *  start (create: S connects to exec.sock in the state directory, removes
- *  it, then sends START; run: over the same socket pair)
+ *  it, then sends START; run: over the same socket pair; a `run` whose
+ *  sequence is steps 1, 2 and 9 alone, with no NOTIFY_SOCKET, sends START
+ *  right after MAPS_DONE: the child finds it once ready, while P writes
+ *  state.json)
  *  11    S->C   START         value: the container's pid (startContainer)
  *  12    C->S   (end)         the program runs; or ERROR
  *  13    S      -             poststart hooks ran; `run` waits for the exit
