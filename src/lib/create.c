@@ -441,7 +441,7 @@ clone_child (int flags, int cgfd, bool *into)
 struct in_keeper
 {
   long long pid;
-  int into, errnum, gone, mapped, spare;
+  int into, errnum, gone, mapped, spare, maps_sent;
   char msg[256];
 };
 
@@ -465,6 +465,18 @@ join_keeper (struct created *c, struct in_keeper *r)
       return -1;
     }
   return flags;
+}
+
+/* Whether MAPS_DONE may go as soon as the maps are written, before the
+ * parent has recorded the pid: the child cannot outlive it before READY
+ * (its death signal), and there is nothing else the child must wait for:
+ * no cgroup to be put in after the clone (create_spawn), and no network
+ * namespace for the tap maker to open while it is still dumpable
+ * (create_protocol). */
+static bool
+maps_done_here (const struct created *c, const struct child_ctx *cc, bool into)
+{
+  return !c->tap_outside && (into || cc->cg_self || !cgroup_has (&c->cg));
 }
 
 /* The fork's part (it shares our memory: vfork); never returns. */
@@ -499,6 +511,12 @@ spawn_in_keeper (struct created *c, int cgfd, struct child_ctx *cc, struct in_ke
   else
     r->mapped = 1;
   r->into = in;
+  /* step 2 from here, the moment the maps are: where nothing else waits
+   * for it (create_protocol), the child's mounts start some 0.15 ms
+   * sooner than after our exit and the parent's send */
+  if (r->mapped && maps_done_here (c, cc, in)
+      && sync_send (c->sync_fd, STEP_MAPS_DONE, SYNC_MAPS_DONE, 0, NULL, -1, NULL) == 0)
+    r->maps_sent = 1;
   _exit (0);
 }
 
@@ -524,6 +542,7 @@ clone_in_keeper (struct created *c, int cgfd, bool *into, struct child_ctx *cc, 
   if (r.spare && r.pid > 0)
     urun_debug ("the container's user and network namespaces: the user namespace keeper's spare");
   *into = r.into;
+  c->maps_sent = r.maps_sent;
   if (r.gone)
     {
       urun_debug ("the user namespace keeper cannot be joined (%s): mapped without it", strerror (r.errnum));
@@ -847,7 +866,7 @@ create_protocol (struct created *c, urun_err *err)
    * for the maps (still dumpable: it is not by the time it is ready) */
   if (c->tap_outside && net_ns_open (c->pid, c->net_ns, err) < 0)
     return -1;
-  if (sync_send (c->sync_fd, STEP_MAPS_DONE, SYNC_MAPS_DONE, 0, NULL, -1, err) < 0)
+  if (!c->maps_sent && sync_send (c->sync_fd, STEP_MAPS_DONE, SYNC_MAPS_DONE, 0, NULL, -1, err) < 0)
     return -1;
   /* run: the child finds START waiting once it is ready, and goes on to
    * its program while we record it (its pid is on disk already: step 1) */

@@ -275,6 +275,12 @@ cgroup_place (struct urun_cgroup *cg, pid_t pid, const struct spec *s, int dirfd
   return cgroup_save (cg, dirfd, err);
 }
 
+bool
+cgroup_has (const struct urun_cgroup *cg)
+{
+  return ops_of (cg) != NULL;
+}
+
 int
 cgroup_clone_fd (const struct urun_cgroup *cg)
 {

@@ -74,6 +74,8 @@ int cgroup_enter_exec (const struct urun_cgroup *cg, pid_t init, bool rootless, 
  * cgroup, made now where the manager makes it around the process
  * (systemd); then the record is written again (what is now known). */
 int cgroup_place (struct urun_cgroup *cg, pid_t pid, const struct spec *s, int dirfd, urun_err *err);
+/* Whether the container has a cgroup of its own (a manager places it). */
+bool cgroup_has (const struct urun_cgroup *cg);
 /* A directory fd for clone3's CLONE_INTO_CGROUP, or -1 where the cgroup
  * is not made before the clone (v1, systemd) or there is none. */
 int cgroup_clone_fd (const struct urun_cgroup *cg);
