@@ -315,3 +315,16 @@ make_host_dir() {
     assert_one_error_line "tmpcopyup" "procfs"
     assert_no_state
 }
+
+@test "the host's root is gone before the program runs: one mount at /, the rootfs, and no process of urun's inside" {
+    setup_bundle sh -c 'cut -d" " -f4,5 /proc/self/mountinfo | grep " /$"; cat /proc/[0-9]*/comm | sort -u | tr "\n" " "'
+    run urun run c1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 2 ]
+    # field 4 is where the mount's root is in its filesystem: the rootfs
+    [[ "${lines[0]}" == */bundle/rootfs" /" ]]
+    # the old root's detach (a process of urun's own) ended before exec
+    [[ " ${lines[1]}" != *" urun "* ]]
+    [[ " ${lines[1]}" == *" sh "* ]]
+}
