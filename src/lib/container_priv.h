@@ -73,7 +73,8 @@ struct created
   struct keeper_use keeper; /* the keeper the container is made in (pidfd -1: none) */
   bool keeper_mapped;    /* its maps were written there */
   bool maps_sent;        /* and MAPS_DONE sent from there (spawn_in_keeper) */
-  bool start_early;      /* run: START goes with MAPS_DONE (create_protocol) */
+  bool start_early;      /* run: START goes with MAPS_DONE, or was sent early (create_protocol) */
+  bool start_on_net;     /* run: START may go once the network is up (net_up_first) */
   bool tap_outside;      /* the tap made by the tap maker, not the child */
   int net_ns[2];         /* the child's user and network namespaces, once a tap is made (net_ns_open) */
 };

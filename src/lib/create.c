@@ -21,6 +21,7 @@
 #include "util.h"
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -842,6 +843,41 @@ const struct sync_step create_sequence[] = {
 };
 const size_t create_sequence_len = sizeof create_sequence / sizeof *create_sequence;
 
+/* With the network, START may go before the child is ready (as
+ * start_early) once the network is up: whether it is, the helper and
+ * the forwarder having said so, before the child has anything to say (a
+ * child that fails meanwhile says why itself: its error comes first, the
+ * network's is kept for net_settle, as a failed tap's).  Then the child
+ * finds START waiting, and goes on to its program without a round trip
+ * through us.  Sets start_early when true. */
+static bool
+net_up_first (struct created *c, urun_err *net_err)
+{
+  int *fds[] = { &c->net_ready, &c->fwd_ready };
+  for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+    {
+      /* (a signal to stop, or anything from the child: the usual order) */
+      struct pollfd p[3] = { { .fd = *fds[i], .events = POLLIN },
+                             { .fd = c->sync_fd, .events = POLLIN },
+                             { .fd = c->cancel_fd, .events = POLLIN } };
+      int r;
+      if (*fds[i] < 0)
+        continue;
+      do
+        r = poll (p, 3, 10000);
+      while (r < 0 && errno == EINTR);
+      if (r <= 0 || p[1].revents || p[2].revents || !p[0].revents)
+        return false;
+      r = net_helper_wait (*fds[i], i == 0 ? "the network helper" : "the port forwarder", net_err);
+      close (steal_fd (fds[i]));
+      if (r < 0)
+        return false;
+    }
+  c->start_early = true;
+  urun_debug ("the network is up before the container's process is ready: start sent");
+  return true;
+}
+
 /* The report of one of the network's processes, if it has one to read. */
 static int
 wait_ready (int *fd, const char *who, urun_err *err)
@@ -877,6 +913,9 @@ create_protocol (struct created *c, urun_err *err)
   if (start_net_helper (c, err) < 0)
     return -1;
   make_tap (c, &made, &net_err);
+  if (c->start_on_net && made && net_err == NULL && net_up_first (c, &net_err)
+      && sync_send (c->sync_fd, STEP_START, SYNC_START, c->pid, NULL, -1, err) < 0)
+    return -1;
   c->seq.steps = create_sequence;
   c->seq.n = create_sequence_len;
   c->seq.conds = c->conds;
@@ -1010,8 +1049,11 @@ create_container (struct urun_context *ctx, const struct create_opts *o, bool ru
    * console socket that refuses must stop the container before its
    * program runs), no NOTIFY_SOCKET (bound before start), no network
    * (up first) */
-  c->start_early = run_mode && c->conds == 0 && !c->plan.fork && !c->net.enabled
-                   && !(o->notify_socket && o->notify_socket[0]);
+  c->start_early = run_mode && c->conds == 0 && !c->plan.fork && !(o->notify_socket && o->notify_socket[0]);
+  /* with the network: once it is up (net_up_first), where the tap maker
+   * makes the tap (else the tap is a step of the sequence) */
+  c->start_on_net = c->start_early && c->net.enabled && c->tap_outside;
+  c->start_early = c->start_early && !c->net.enabled;
   if (create_spawn (o, c, &mask, err) < 0 || create_protocol (c, err) < 0 || create_record (o, c, err) < 0)
     {
       create_fail (c, &mask);

@@ -41,7 +41,8 @@
  *  it, then sends START; run: over the same socket pair; a `run` whose
  *  sequence is steps 1, 2 and 9 alone, with no NOTIFY_SOCKET, sends START
  *  right after MAPS_DONE: the child finds it once ready, while P writes
- *  state.json)
+ *  state.json; with the network (its tap made beside C) once the helper
+ *  and the forwarder said it is up, if C has said nothing by then)
  *  11    S->C   START         value: the container's pid (startContainer)
  *  12    C->S   (end)         the program runs; or ERROR
  *  13    S      -             poststart hooks ran; `run` waits for the exit
