@@ -201,10 +201,6 @@ child_process (struct child_ctx *c, struct rootfs_ctx *rc, struct process_plan *
   pp->seccomp = c->seccomp;
   if (process_prepare (pp, p, c->preserve_fds, err) < 0)
     return -1;
-  /* the host's root gone: before the filter (which may not allow the
-   * wait) and the final ids */
-  if (rootfs_detach_wait (rc, err) < 0)
-    return -1;
   /* the final user and capabilities, before the wait for start (runc's
    * order): a bad user or capability set fails `create`, not `start` */
   if (process_finalize (pp, fds_still_needed (c), err) < 0)

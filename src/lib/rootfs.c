@@ -20,9 +20,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
-#include <sched.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef MOUNT_ATTR_RDONLY
@@ -417,57 +415,6 @@ rootfs_mount_all (struct rootfs_ctx *c, urun_err *err)
   return devices_create (c, dev_mounted && !dev_is_bind, err);
 }
 
-/* The old root's detach.  umount2 returns only after an RCU grace period
- * past the mounts' removal (0.1-0.2 ms here), so a process of ours does
- * it meanwhile: it shares our memory (nothing copied; its stack is
- * detach_stack) and our mount namespace, not our working directory, which
- * is the old root when it starts.  Paths from "/" reach the new root
- * already (pivot_root made it ours).  It calls nothing but umount2. */
-static char detach_stack[16384] __attribute__ ((aligned (16)));
-static volatile int detach_errno;
-
-static int __attribute__ ((no_sanitize_address))
-detach_fn (void *arg)
-{
-  (void) arg;
-  /* (on failure errno is the one we share: it is read at once) */
-  detach_errno = syscall (SYS_umount2, ".", MNT_DETACH) < 0 ? (errno ? errno : EINVAL) : 0;
-  return 0;
-}
-
-static int
-detach_old_root (struct rootfs_ctx *c, urun_err *err)
-{
-  pid_t pid;
-  detach_errno = 0;
-  /* no exit signal: nothing else of ours reaps it (rootfs_detach_wait) */
-  pid = clone (detach_fn, detach_stack + sizeof detach_stack, CLONE_VM | CLONE_FILES, NULL);
-  if (pid > 0)
-    {
-      c->detach_pid = pid;
-      return 0;
-    }
-  /* no process to spare (an outer seccomp filter, a pids limit): here */
-  if (umount2 (".", MNT_DETACH) < 0)
-    return urun_fail (err, errno, "detach old root");
-  return 0;
-}
-
-int
-rootfs_detach_wait (struct rootfs_ctx *c, urun_err *err)
-{
-  int st;
-  if (c->detach_pid <= 0)
-    return 0;
-  while (waitpid (c->detach_pid, &st, __WALL) < 0)
-    if (errno != EINTR)
-      return urun_fail (err, errno, "wait for the old root's detach");
-  c->detach_pid = 0;
-  if (!WIFEXITED (st) || detach_errno)
-    return urun_fail (err, WIFEXITED (st) ? detach_errno : 0, "detach old root");
-  return 0;
-}
-
 int
 rootfs_pivot (struct rootfs_ctx *c, urun_err *err)
 {
@@ -503,8 +450,8 @@ rootfs_pivot (struct rootfs_ctx *c, urun_err *err)
   /* the old root must not propagate the unmount to the host */
   if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
     return urun_fail (err, errno, "make old root slave");
-  if (detach_old_root (c, err) < 0)
-    return -1;
+  if (umount2 (".", MNT_DETACH) < 0)
+    return urun_fail (err, errno, "detach old root");
   if (chdir ("/") < 0)
     return urun_fail (err, errno, "chdir `/`");
   close (c->rootfd);

@@ -28,7 +28,6 @@ struct rootfs_ctx
   char *labelled_data;   /* mount data with linux.mountLabel (rootfs.c) */
   const struct urun_cgroup *cg; /* the container's own cgroup (or NULL) */
   const int *bind_fds;   /* per mount: its bind source detached by urun (bindsrc.h), or -1; may be NULL */
-  pid_t detach_pid;      /* the old root's detach, under way (rootfs_pivot), or 0 */
 };
 
 /* True when linux.resources.devices allows every device (privileged). */
@@ -38,11 +37,8 @@ int devices_stage_open (struct rootfs_ctx *c, urun_err *err);
 
 /* Propagation of "/", the rootfs bind on itself, every mount, devices. */
 int rootfs_mount_all (struct rootfs_ctx *c, urun_err *err);
-/* pivot_root (or MS_MOVE + chroot with no_pivot) and chdir("/").  The
- * old root may still be detaching when it returns: rootfs_detach_wait. */
+/* pivot_root (or MS_MOVE + chroot with no_pivot) and chdir("/"). */
 int rootfs_pivot (struct rootfs_ctx *c, urun_err *err);
-/* Once the old root is detached (before anything of the container runs). */
-int rootfs_detach_wait (struct rootfs_ctx *c, urun_err *err);
 /* Before pivot (while the staged /dev/null can still be bound): sysctls,
  * masked and read-only paths. */
 int rootfs_protect (struct rootfs_ctx *c, urun_err *err);
