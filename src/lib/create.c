@@ -468,9 +468,16 @@ join_keeper (struct created *c, struct in_keeper *r)
   return flags;
 }
 
-/* Whether MAPS_DONE may go as soon as the maps are written, before the
- * parent has recorded the pid: the child cannot outlive it before READY
- * (its death signal), and there is nothing else the child must wait for:
+/* Step 1's record: the container's pid and start time in init.pid. */
+static int
+record_init (pid_t pid, struct created *c, urun_err *err)
+{
+  c->st.pid_start_time = proc_start_time (pid);
+  return state_write_pid_file (c->dirfd, INIT_PID_FILE, pid, c->st.pid_start_time, err);
+}
+
+/* Whether MAPS_DONE may go as soon as the maps are written (with the pid
+ * recorded first), there being nothing else the child must wait for:
  * no cgroup to be put in after the clone (create_spawn), and no network
  * namespace for the tap maker to open while it is still dumpable
  * (create_protocol). */
@@ -514,8 +521,11 @@ spawn_in_keeper (struct created *c, int cgfd, struct child_ctx *cc, struct in_ke
   r->into = in;
   /* step 2 from here, the moment the maps are: where nothing else waits
    * for it (create_protocol), the child's mounts start some 0.15 ms
-   * sooner than after our exit and the parent's send */
-  if (r->mapped && maps_done_here (c, cc, in)
+   * sooner than after our exit and the parent's send.  Step 1 first: the
+   * child may outlive us once it goes on (its death signal is not armed
+   * throughout, and in a pid namespace it cannot tell its parent died),
+   * so `delete -f` must find it already */
+  if (r->mapped && maps_done_here (c, cc, in) && record_init ((pid_t) r->pid, c, NULL) == 0
       && sync_send (c->sync_fd, STEP_MAPS_DONE, SYNC_MAPS_DONE, 0, NULL, -1, NULL) == 0)
     r->maps_sent = 1;
   _exit (0);
@@ -678,9 +688,9 @@ create_spawn (const struct create_opts *o, struct created *c, const sigset_t *ma
   /* C forks G, which holds the socket too: C's death must not go unseen */
   if (c->plan.fork)
     c->seq.watch_fd = syscall (SYS_pidfd_open, pid, 0);
-  /* step 1: before the child can outlive us, `delete -f` must find it */
-  c->st.pid_start_time = proc_start_time (c->pid);
-  if (state_write_pid_file (c->dirfd, INIT_PID_FILE, c->pid, c->st.pid_start_time, err) < 0)
+  /* step 1: before the child can outlive us, `delete -f` must find it
+   * (recorded already where MAPS_DONE went from the keeper's fork) */
+  if (!c->maps_sent && record_init ((pid_t) c->pid, c, err) < 0)
     return -1;
   if (c->start_fd >= 0)
     close (steal_fd (&c->start_fd));

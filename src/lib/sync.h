@@ -19,8 +19,9 @@
  *   1    P      -             clone C; C's pid and start time go to
  *                             init.pid before C can outlive P
  *   2    P->C   MAPS_DONE     the id maps are written (sent by P's fork
- *                             of step 44 once it wrote them, where
- *                             nothing else holds C back: create.c)
+ *                             of step 44 once it wrote them and did
+ *                             step 1, where nothing else holds C back:
+ *                             create.c)
  *   3    C->P   PID           [fork] value: G's pid; C exits
  *   4    P->G   PID_ACK       [fork] G's pid is in init.pid: go on
  *  14    C->P   NET_TAP       [net] the tap's fd (fd), made in the new
