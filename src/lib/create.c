@@ -859,7 +859,7 @@ const size_t create_sequence_len = sizeof create_sequence / sizeof *create_seque
  * child that fails meanwhile says why itself: its error comes first, the
  * network's is kept for net_settle, as a failed tap's).  Then the child
  * finds START waiting, and goes on to its program without a round trip
- * through us.  Sets start_early when true. */
+ * through us. */
 static bool
 net_up_first (struct created *c, urun_err *net_err)
 {
@@ -883,9 +883,20 @@ net_up_first (struct created *c, urun_err *net_err)
       if (r < 0)
         return false;
     }
+  return true;
+}
+
+/* START, the network being up.  A send that fails (the child failed just
+ * now: its error waits on the socket) is not ours to report: sync_run
+ * reads the child's. */
+static void
+start_once_up (struct created *c)
+{
+  cleanup_err urun_err e = NULL;
+  if (sync_send (c->sync_fd, STEP_START, SYNC_START, c->pid, NULL, -1, &e) < 0)
+    return;
   c->start_early = true;
   urun_debug ("the network is up before the container's process is ready: start sent");
-  return true;
 }
 
 /* The report of one of the network's processes, if it has one to read. */
@@ -923,9 +934,8 @@ create_protocol (struct created *c, urun_err *err)
   if (start_net_helper (c, err) < 0)
     return -1;
   make_tap (c, &made, &net_err);
-  if (c->start_on_net && made && net_err == NULL && net_up_first (c, &net_err)
-      && sync_send (c->sync_fd, STEP_START, SYNC_START, c->pid, NULL, -1, err) < 0)
-    return -1;
+  if (c->start_on_net && made && net_err == NULL && net_up_first (c, &net_err))
+    start_once_up (c);
   c->seq.steps = create_sequence;
   c->seq.n = create_sequence_len;
   c->seq.conds = c->conds;
@@ -1057,9 +1067,11 @@ create_container (struct urun_context *ctx, const struct create_opts *o, bool ru
    * still fail: no step of the sequence but ready (hooks answer the
    * child; the pid of a fork is not known yet; a seccomp listener or a
    * console socket that refuses must stop the container before its
-   * program runs), no NOTIFY_SOCKET (bound before start), no network
-   * (up first) */
-  c->start_early = run_mode && c->conds == 0 && !c->plan.fork && !(o->notify_socket && o->notify_socket[0]);
+   * program runs), no NOTIFY_SOCKET (bound before start), no --pid-file
+   * (written before start: one that cannot be stops it), no network (up
+   * first) */
+  c->start_early = run_mode && c->conds == 0 && !c->plan.fork && !(o->notify_socket && o->notify_socket[0])
+                   && !(o->pid_file && o->pid_file[0]);
   /* with the network: once it is up (net_up_first), where the tap maker
    * makes the tap (else the tap is a step of the sequence) */
   c->start_on_net = c->start_early && c->net.enabled && c->tap_outside;

@@ -40,7 +40,8 @@
  *  10    P      -             state.json written; `create` returns
  *  start (create: S connects to exec.sock in the state directory, removes
  *  it, then sends START; run: over the same socket pair; a `run` whose
- *  sequence is steps 1, 2 and 9 alone, with no NOTIFY_SOCKET, sends START
+ *  sequence is steps 1, 2 and 9 alone, with no NOTIFY_SOCKET nor
+ *  --pid-file, sends START
  *  right after MAPS_DONE: the child finds it once ready, while P writes
  *  state.json; with the network (its tap made beside C) once the helper
  *  and the forwarder said it is up, if C has said nothing by then)

@@ -101,6 +101,21 @@ TRAP_SCRIPT='trap "echo got-term > /tmp/term; exit 0" TERM; i=0; while [ $i -lt 
     tr '\0' ' ' < "/proc/$(cat "$BATS_TEST_TMPDIR/c2.pid")/cmdline" | grep -q '^sleep 1000'
 }
 
+@test "run --pid-file that cannot be written: the program never runs, nothing is left" {
+    setup_bundle sh -c 'echo ran'
+    local i
+    # the pid file is written before start: tried twenty times, as a start
+    # sent early let the program run in about one of twenty here
+    for i in $(seq 1 20); do
+        run urun run --pid-file "$BATS_TEST_TMPDIR/no-such-dir/c1.pid" c1
+        echo "$output"
+        [ "$status" -ne 0 ]
+        [[ "$output" != *ran* ]]
+        [[ "$output" = *--pid-file* ]]
+        assert_no_state
+    done
+}
+
 @test "create: a second container with the same id fails, the first is intact" {
     setup_bundle sleep 1000
     urun_create c1
