@@ -21,9 +21,9 @@
 #include "util.h"
 #include <arpa/inet.h>
 #include <errno.h>
-#include <poll.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -853,6 +853,18 @@ const struct sync_step create_sequence[] = {
 };
 const size_t create_sequence_len = sizeof create_sequence / sizeof *create_sequence;
 
+/* The report of one of the network's processes, if it has one to read. */
+static int
+wait_ready (int *fd, const char *who, urun_err *err)
+{
+  int r;
+  if (*fd < 0)
+    return 0;
+  r = net_helper_wait (*fd, who, err);
+  close (steal_fd (fd));
+  return r;
+}
+
 /* With the network, START may go before the child is ready (as
  * start_early) once the network is up: whether it is, the helper and
  * the forwarder having said so, before the child has anything to say (a
@@ -878,9 +890,7 @@ net_up_first (struct created *c, urun_err *net_err)
       while (r < 0 && errno == EINTR);
       if (r <= 0 || p[1].revents || p[2].revents || !p[0].revents)
         return false;
-      r = net_helper_wait (*fds[i], i == 0 ? "the network helper" : "the port forwarder", net_err);
-      close (steal_fd (fds[i]));
-      if (r < 0)
+      if (wait_ready (fds[i], i == 0 ? "the network helper" : "the port forwarder", net_err) < 0)
         return false;
     }
   return true;
@@ -897,18 +907,6 @@ start_once_up (struct created *c)
     return;
   c->start_early = true;
   urun_debug ("the network is up before the container's process is ready: start sent");
-}
-
-/* The report of one of the network's processes, if it has one to read. */
-static int
-wait_ready (int *fd, const char *who, urun_err *err)
-{
-  int r;
-  if (*fd < 0)
-    return 0;
-  r = net_helper_wait (*fd, who, err);
-  close (steal_fd (fd));
-  return r;
 }
 
 static int
@@ -1061,6 +1059,7 @@ create_container (struct urun_context *ctx, const struct create_opts *o, bool ru
                   urun_err *err)
 {
   sigset_t mask;
+  bool early;
   if (create_prepare (ctx, o, run_mode, c, &mask, err) < 0)
     return -1;
   /* nothing of ours comes between ready and start, and nothing that can
@@ -1070,12 +1069,12 @@ create_container (struct urun_context *ctx, const struct create_opts *o, bool ru
    * program runs), no NOTIFY_SOCKET (bound before start), no --pid-file
    * (written before start: one that cannot be stops it), no network (up
    * first) */
-  c->start_early = run_mode && c->conds == 0 && !c->plan.fork && !(o->notify_socket && o->notify_socket[0])
-                   && !(o->pid_file && o->pid_file[0]);
+  early = run_mode && c->conds == 0 && !c->plan.fork && !(o->notify_socket && o->notify_socket[0])
+          && !(o->pid_file && o->pid_file[0]);
+  c->start_early = early && !c->net.enabled;
   /* with the network: once it is up (net_up_first), where the tap maker
    * makes the tap (else the tap is a step of the sequence) */
-  c->start_on_net = c->start_early && c->net.enabled && c->tap_outside;
-  c->start_early = c->start_early && !c->net.enabled;
+  c->start_on_net = early && c->net.enabled && c->tap_outside;
   if (create_spawn (o, c, &mask, err) < 0 || create_protocol (c, err) < 0 || create_record (o, c, err) < 0)
     {
       create_fail (c, &mask);
