@@ -392,6 +392,22 @@ urun_with_resolv_conf() {
     [ "$output" = allowed ]
 }
 
+@test "network: the program's first datagram goes out: sent once, as the program's first act, it is answered by a host server through 10.0.2.2 (five runs)" {
+    need_tun
+    local q i
+    q=$(port 14)
+    start_server "$q" "$URUN_TOOLS/nettool" udp-echo "$q" 10 60 127.0.0.1
+    # no retry: a datagram the network was not ready for is lost
+    setup_bundle nettool udp-send-once 10.0.2.2 "$q" first
+    add_nettool
+    for i in 1 2 3 4 5; do
+        run urun run --network slirp:allow-host-loopback n1
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$output" = first ]
+    done
+}
+
 @test "network: -p HOSTPORT:CONTAINERPORT/udp on every address: a client on a test host keeps its address, loopback clients before and after it get replies" {
     need_tun
     if is_rootless; then skip "rootless: the test host (a veth pair) is made as root"; fi

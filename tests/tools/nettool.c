@@ -12,6 +12,9 @@
  *       sends TEXT (from SRCPORT), prints the reply; sent again each
  *       second, 5 s in all (the server may not be up yet); 1 when nothing
  *       came back
+ *   nettool udp-send-once HOST PORT TEXT
+ *       the same, TEXT sent once only (a lost datagram is not made up
+ *       for), the reply waited for 5 s
  *   nettool dns-serve ADDR PORT NAME IPV4 [COUNT [SECONDS]]
  *       a DNS server on ADDR:PORT (UDP): an A query for NAME gets IPV4,
  *       another type for NAME no answer, any other name NXDOMAIN; one
@@ -28,6 +31,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -172,10 +176,10 @@ udp_echo (int argc, char **argv)
 }
 
 /* Send query (len bytes) to the address each second until a reply comes
- * or 5 s pass; the reply's length, or -1. */
+ * or 5 s pass (once only, if once); the reply's length, or -1. */
 static ssize_t
 ask (const char *host, const char *port, const char *srcport, const void *query, size_t len, void *reply,
-     size_t size)
+     size_t size, bool once)
 {
   struct sockaddr_storage to, from;
   socklen_t tolen = address (host, port, &to);
@@ -194,7 +198,7 @@ ask (const char *host, const char *port, const char *srcport, const void *query,
     die ("connect");
   for (int i = 0; i < 5 && now_ms () < end; i++)
     {
-      int64_t next = now_ms () + 1000;
+      int64_t next = once ? end : now_ms () + 1000;
       ssize_t n;
       if (send (s, query, len, 0) < 0 && errno != ECONNREFUSED)
         die ("send");
@@ -210,11 +214,11 @@ ask (const char *host, const char *port, const char *srcport, const void *query,
 }
 
 static int
-udp_send (int argc, char **argv)
+udp_send (int argc, char **argv, bool once)
 {
   static char buf[65536];
   ssize_t n;
-  n = ask (argv[0], argv[1], argc > 3 ? argv[3] : NULL, argv[2], strlen (argv[2]), buf, sizeof buf - 1);
+  n = ask (argv[0], argv[1], argc > 3 ? argv[3] : NULL, argv[2], strlen (argv[2]), buf, sizeof buf - 1, once);
   if (n < 0)
     {
       fprintf (stderr, "nettool: no reply from %s port %s\n", argv[0], argv[1]);
@@ -377,7 +381,7 @@ dns_query (int argc, char **argv)
   qlen += 12;
   q[qlen++] = 0, q[qlen++] = 1; /* A */
   q[qlen++] = 0, q[qlen++] = 1; /* IN */
-  n = ask (argv[0], argc > 2 ? argv[2] : "53", NULL, q, qlen, r, sizeof r);
+  n = ask (argv[0], argc > 2 ? argv[2] : "53", NULL, q, qlen, r, sizeof r, false);
   if (n < 0)
     {
       fprintf (stderr, "nettool: no answer from %s\n", argv[0]);
@@ -453,7 +457,9 @@ main (int argc, char **argv)
   if (strcmp (cmd, "udp-echo") == 0 && n >= 1 && n <= 4)
     return udp_echo (n, argv + 2);
   if (strcmp (cmd, "udp-send") == 0 && n >= 3 && n <= 4)
-    return udp_send (n, argv + 2);
+    return udp_send (n, argv + 2, false);
+  if (strcmp (cmd, "udp-send-once") == 0 && n == 3)
+    return udp_send (n, argv + 2, true);
   if (strcmp (cmd, "dns-serve") == 0 && n >= 4 && n <= 6)
     return dns_serve (n, argv + 2);
   if (strcmp (cmd, "dns-query") == 0 && n >= 2 && n <= 3)
@@ -462,6 +468,7 @@ main (int argc, char **argv)
     return landlock_abi ();
   fprintf (stderr, "usage: nettool udp-echo PORT [COUNT [SECONDS [ADDR]]]\n"
                    "       nettool udp-send HOST PORT TEXT [SRCPORT]\n"
+                   "       nettool udp-send-once HOST PORT TEXT\n"
                    "       nettool dns-serve ADDR PORT NAME IPV4 [COUNT [SECONDS]]\n"
                    "       nettool dns-query SERVER NAME [PORT]\n"
                    "       nettool landlock\n");

@@ -384,11 +384,15 @@ run_loop (struct helper *h)
       n = poll (h->fds, h->n, (int) timeout);
       if (n > 0 && h->fds[1].revents)
         _exit (0); /* the container's process is gone */
+      if (n > 0 && !(h->fds[0].revents & POLLIN) && h->fds[0].revents & (POLLHUP | POLLERR))
+        _exit (0);
+      /* the sockets first: libslirp's clock is read there alone, and a
+       * socket made for a frame from the container takes its time of
+       * expiry from it (read before the first, it was 0: the first
+       * datagram's socket expired at once, its reply was lost) */
+      sl.slirp_pollfds_poll (h->slirp, n < 0, cb_get_revents, h);
       if (n > 0 && h->fds[0].revents & POLLIN)
         tap_read (h);
-      else if (n > 0 && h->fds[0].revents & (POLLHUP | POLLERR))
-        _exit (0);
-      sl.slirp_pollfds_poll (h->slirp, n < 0, cb_get_revents, h);
       timers_due (h, timeout);
     }
 }
