@@ -480,11 +480,23 @@ record_init (pid_t pid, struct created *c, urun_err *err)
  * recorded first), there being nothing else the child must wait for:
  * no cgroup to be put in after the clone (create_spawn), and no network
  * namespace for the tap maker to open while it is still dumpable
- * (create_protocol). */
+ * (create_protocol): none, or the spare's, opened before the clone
+ * (spare_net_ns). */
 static bool
-maps_done_here (const struct created *c, const struct child_ctx *cc, bool into)
+maps_done_here (const struct created *c, const struct child_ctx *cc, bool into, bool spare)
 {
-  return !c->tap_outside && (into || cc->cg_self || !cgroup_has (&c->cg));
+  return (!c->tap_outside || (spare && c->net_ns[1] >= 0)) && (into || cc->cg_self || !cgroup_has (&c->cg));
+}
+
+/* The tap maker's namespaces where the spare's become the container's:
+ * had now, from the spare (before the clone), the child need not wait
+ * for them after its maps. */
+static void
+spare_net_ns (struct created *c)
+{
+  if (c->tap_outside && c->keeper.spare_pidfd >= 0 && c->net_ns[1] < 0
+      && net_ns_of_pidfd (c->keeper.spare_pidfd, c->keeper.spare_pid, c->net_ns) < 0)
+    c->net_ns[0] = c->net_ns[1] = -1;
 }
 
 /* The fork's part (it shares our memory: vfork); never returns. */
@@ -525,7 +537,7 @@ spawn_in_keeper (struct created *c, int cgfd, struct child_ctx *cc, struct in_ke
    * child may outlive us once it goes on (its death signal is not armed
    * throughout, and in a pid namespace it cannot tell its parent died),
    * so `delete -f` must find it already */
-  if (r->mapped && maps_done_here (c, cc, in) && record_init ((pid_t) r->pid, c, NULL) == 0
+  if (r->mapped && maps_done_here (c, cc, in, r->spare) && record_init ((pid_t) r->pid, c, NULL) == 0
       && sync_send (c->sync_fd, STEP_MAPS_DONE, SYNC_MAPS_DONE, 0, NULL, -1, NULL) == 0)
     r->maps_sent = 1;
   _exit (0);
@@ -543,6 +555,7 @@ clone_in_keeper (struct created *c, int cgfd, bool *into, struct child_ctx *cc, 
   pid_t s;
   memset (&r, 0, sizeof r);
   r.pid = -1;
+  spare_net_ns (c);
   if ((s = vfork ()) == 0)
     spawn_in_keeper (c, cgfd, cc, &r);
   if (s < 0)
@@ -550,6 +563,10 @@ clone_in_keeper (struct created *c, int cgfd, bool *into, struct child_ctx *cc, 
   wait_for_pid (s, &st);
   /* the spare's namespaces are the container's alone now (or unused) */
   keeper_spare_done (&c->keeper);
+  /* not joined: the container's namespaces are new ones, opened later */
+  for (int i = 0; i < 2 && !r.spare; i++)
+    if (c->net_ns[i] >= 0)
+      close (steal_fd (&c->net_ns[i]));
   if (r.spare && r.pid > 0)
     urun_debug ("the container's user and network namespaces: the user namespace keeper's spare");
   *into = r.into;
@@ -809,22 +826,6 @@ on_net_tap (void *ctx, const struct sync_msg *m, int fd, urun_err *err)
   return net_attach (c, fd, err);
 }
 
-/* The tap maker's tap, given to the helper, while the child does its
- * mounts.  What fails here is kept in *net_err for net_settle: a child that
- * failed meanwhile (its namespaces gone with it) says why itself. */
-static void
-make_tap (struct created *c, bool *made, urun_err *net_err)
-{
-  int fd;
-  *made = false;
-  if (!c->tap_outside)
-    return;
-  if ((fd = net_tap_make (&c->net, c->net_ns, net_err)) < 0)
-    return;
-  *made = true;
-  net_attach (c, fd, net_err);
-}
-
 /* The child is ready: the tap maker's failure now.  A tap asked for by
  * the config's annotation alone (urun spec --rootless writes it) that
  * could not be made is one line, and the container has loopback only. */
@@ -909,6 +910,42 @@ start_once_up (struct created *c)
   urun_debug ("the network is up before the container's process is ready: start sent");
 }
 
+/* The helper and the tap maker's tap, while the child does its mounts.
+ * What fails of the tap is kept in *net_err for net_settle: a child that
+ * failed meanwhile (its namespaces gone with it) says why itself.  With
+ * a published port the helper comes first (its ports bound while the tap
+ * is made) and START waits for both (net_up_first).  With none, START
+ * goes once the tap is made, and the helper is forked after it: what the
+ * program sends meanwhile waits in the tap's queue for the helper, whose
+ * report is read before create returns (create_protocol).  Where the
+ * child makes the tap (a step of the sequence), the helper is first. */
+static int
+net_begin (struct created *c, bool *made, urun_err *net_err, urun_err *err)
+{
+  bool helper_first = c->net.n_ports > 0 || !c->tap_outside;
+  int fd;
+  *made = false;
+  if (helper_first && start_net_helper (c, err) < 0)
+    return -1;
+  if (!c->tap_outside)
+    return 0;
+  fd = net_tap_make (&c->net, c->net_ns, net_err);
+  *made = fd >= 0;
+  if (!helper_first && *made && c->start_on_net)
+    start_once_up (c);
+  if (!helper_first && start_net_helper (c, err) < 0)
+    {
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  if (*made)
+    net_attach (c, fd, net_err);
+  if (helper_first && c->start_on_net && *made && *net_err == NULL && net_up_first (c, net_err))
+    start_once_up (c);
+  return 0;
+}
+
 static int
 create_protocol (struct created *c, urun_err *err)
 {
@@ -919,7 +956,7 @@ create_protocol (struct created *c, urun_err *err)
     return -1;
   /* its namespaces for the tap maker and the forwarder, while it waits
    * for the maps (still dumpable: it is not by the time it is ready) */
-  if (c->tap_outside && net_ns_open (c->pid, c->net_ns, err) < 0)
+  if (c->tap_outside && c->net_ns[1] < 0 && net_ns_open (c->pid, c->net_ns, err) < 0)
     return -1;
   if (!c->maps_sent && sync_send (c->sync_fd, STEP_MAPS_DONE, SYNC_MAPS_DONE, 0, NULL, -1, err) < 0)
     return -1;
@@ -927,13 +964,8 @@ create_protocol (struct created *c, urun_err *err)
    * its program while we record it (its pid is on disk already: step 1) */
   if (c->start_early && sync_send (c->sync_fd, STEP_START, SYNC_START, c->pid, NULL, -1, err) < 0)
     return -1;
-  /* while the child does its mounts: the helper (libslirp loaded, the
-   * ports bound) and the tap */
-  if (start_net_helper (c, err) < 0)
+  if (net_begin (c, &made, &net_err, err) < 0)
     return -1;
-  make_tap (c, &made, &net_err);
-  if (c->start_on_net && made && net_err == NULL && net_up_first (c, &net_err))
-    start_once_up (c);
   c->seq.steps = create_sequence;
   c->seq.n = create_sequence_len;
   c->seq.conds = c->conds;

@@ -441,7 +441,7 @@ static int
 served (int rootfd, const struct keeper_rec *r, bool want_spare, bool o_spare, struct keeper_use *k)
 {
   if (want_spare && o_spare && spare_fits (k->uid, k->n_uid, k->gid, k->n_gid, r->uid, r->n_uid, r->gid, r->n_gid))
-    k->spare_pidfd = spare_claim (rootfd, r->pid, r->start);
+    k->spare_pidfd = spare_claim (rootfd, r->pid, r->start, &k->spare_pid);
   return 1;
 }
 

@@ -63,7 +63,7 @@ struct keeper_use
   int pidfd;       /* the keeper's: setns (pidfd, CLONE_NEWUSER); -1: none */
   int spare_pidfd; /* its spare's, claimed (spare.h): setns (fd, CLONE_NEWUSER
                       | CLONE_NEWNET) gives the container both, mapped */
-  pid_t pid;
+  pid_t pid, spare_pid;
   struct spec_id_mapping uid[KEEPER_MAX_LINES], gid[KEEPER_MAX_LINES];
   size_t n_uid, n_gid;
 };

@@ -262,7 +262,7 @@ spare_fits (const struct spec_id_mapping *um, size_t nu, const struct spec_id_ma
 }
 
 int
-spare_claim (int rootfd, pid_t keeper, unsigned long long keeper_start)
+spare_claim (int rootfd, pid_t keeper, unsigned long long keeper_start, pid_t *pid)
 {
   cleanup_close int fd = openat (rootfd, SPARE_RECORD, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), pidfd = -1;
   cleanup_free char *text = NULL;
@@ -279,5 +279,6 @@ spare_claim (int rootfd, pid_t keeper, unsigned long long keeper_start)
   pidfd = (int) syscall (SYS_pidfd_open, r.pid, 0);
   if (pidfd < 0 || proc_start_time (r.pid) != r.start)
     return -1;
+  *pid = r.pid;
   return steal_fd (&pidfd);
 }

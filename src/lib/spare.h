@@ -61,8 +61,9 @@ bool spare_fits (const struct spec_id_mapping *um, size_t nu, const struct spec_
                  const struct spec_id_mapping *kum, size_t knu, const struct spec_id_mapping *kgm, size_t kng);
 
 /* Claim the spare of the keeper (pid, start) in the state root rootfd:
- * its pidfd (setns (fd, CLONE_NEWUSER | CLONE_NEWNET)), or -1 when there
- * is none to take (none made yet, another start took it, a stale one). */
-int spare_claim (int rootfd, pid_t keeper, unsigned long long keeper_start);
+ * its pidfd (setns (fd, CLONE_NEWUSER | CLONE_NEWNET)) and *pid, or -1
+ * when there is none to take (none made yet, another start took it, a
+ * stale one). */
+int spare_claim (int rootfd, pid_t keeper, unsigned long long keeper_start, pid_t *pid);
 
 #endif

@@ -126,6 +126,11 @@ pid_t net_fwd_start (const struct net_plan *np, pid_t init, const int *ns, int *
  * ready); the forwarder (NS, its pidfd taken of INIT) and the tap maker
  * join those. */
 int net_ns_open (pid_t pid, int ns[2], urun_err *err);
+/* The same of a process that holds both, by its pidfd (and pid, for
+ * kernels before 6.11, whose pidfds give no namespace): the keeper's
+ * spare, whose pair becomes the container's, before the container's
+ * process exists.  Returns -1 (errno) where they cannot be had. */
+int net_ns_of_pidfd (int pidfd, pid_t pid, int ns[2]);
 /* tap.c, in the container's network namespace: what the forwarder's
  * transparent sockets need: packets with NET_FWD_MARK go to the local
  * table NET_FWD_TABLE (rule NET_FWD_PREF), and an accepted connection

@@ -3,6 +3,7 @@
 #include <config.h>
 #include "netproc.h"
 #include "net.h"
+#include "pidfd.h"
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -130,6 +132,33 @@ net_ns_open (pid_t pid, int ns[2], urun_err *err)
           return urun_fail (err, e, "network: the container's %s namespace", names[i]);
         }
     }
+  return 0;
+}
+
+#ifndef PIDFD_GET_NET_NAMESPACE
+#define PIDFD_GET_NET_NAMESPACE _IO (0xFF, 4)
+#endif
+#ifndef NS_GET_USERNS
+#define NS_GET_USERNS _IO (0xb7, 0x1)
+#endif
+
+int
+net_ns_of_pidfd (int pidfd, pid_t pid, int ns[2])
+{
+  cleanup_close int net = (int) ioctl (pidfd, PIDFD_GET_NET_NAMESPACE, 0);
+  if (net < 0)
+    {
+      char p[64];
+      snprintf (p, sizeof p, "/proc/%d/ns/net", (int) pid);
+      net = open (p, O_RDONLY | O_CLOEXEC);
+      /* the pid was the spare's throughout if it is alive after the open */
+      if (net >= 0 && syscall (SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+        return -1;
+    }
+  /* the network namespace's owner: the spare's user namespace */
+  if (net < 0 || (ns[0] = ioctl (net, NS_GET_USERNS)) < 0)
+    return -1;
+  ns[1] = steal_fd (&net);
   return 0;
 }
 
