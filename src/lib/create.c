@@ -918,11 +918,12 @@ start_once_up (struct created *c)
  * goes once the tap is made, and the helper is forked after it: what the
  * program sends meanwhile waits in the tap's queue for the helper, whose
  * report is read before create returns (create_protocol).  Where the
- * child makes the tap (a step of the sequence), the helper is first. */
+ * child makes the tap (a step of the sequence), or START does not go
+ * early (create; run with hooks, a pid file...), the helper is first. */
 static int
 net_begin (struct created *c, bool *made, urun_err *net_err, urun_err *err)
 {
-  bool helper_first = c->net.n_ports > 0 || !c->tap_outside;
+  bool helper_first = c->net.n_ports > 0 || !c->tap_outside || !c->start_on_net;
   int fd;
   *made = false;
   if (helper_first && start_net_helper (c, err) < 0)
@@ -931,7 +932,7 @@ net_begin (struct created *c, bool *made, urun_err *net_err, urun_err *err)
     return 0;
   fd = net_tap_make (&c->net, c->net_ns, net_err);
   *made = fd >= 0;
-  if (!helper_first && *made && c->start_on_net)
+  if (!helper_first && *made)
     start_once_up (c);
   if (!helper_first && start_net_helper (c, err) < 0)
     {

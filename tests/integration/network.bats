@@ -369,6 +369,25 @@ urun_with_resolv_conf() {
     assert_udp_port_free "$p6"
 }
 
+@test "network: -p HOSTPORT:CONTAINERPORT/udp: a quiet server's first datagram, sent once after 8 s, is answered (IPv4)" {
+    need_tun
+    local p4
+    p4=$(port 15)
+    setup_bundle nettool udp-echo 7 10 60
+    add_nettool
+    urun_run_detached --network slirp -p "127.0.0.1:$p4:7/udp" n1
+    # the server has sent nothing: the helper learns the container's
+    # address from its answer to the helper's own question (ARP, NDP)
+    # about the reply, held meanwhile for 1 s at most
+    sleep 8
+    run "$URUN_TOOLS/nettool" udp-send-once 127.0.0.1 "$p4" four
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = four ]
+    run urun delete -f n1
+    [ "$status" -eq 0 ]
+}
+
 @test "network: UDP to the host's loopback through 10.0.2.2 is refused, from a published UDP port too, and reachable with allow-host-loopback" {
     need_tun
     local p q

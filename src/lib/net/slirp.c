@@ -372,6 +372,13 @@ tap_read (struct helper *h)
 static void __attribute__ ((noreturn))
 run_loop (struct helper *h)
 {
+  /* libslirp's clock is read in slirp_pollfds_poll alone, and a socket
+   * made for a frame from the container takes its time of expiry from it:
+   * unread before the first frame, it was 0, and the first datagram's
+   * socket expired at once (its reply lost).  Read once here (an error
+   * pass: no socket is looked at). */
+  h->n = 0;
+  sl.slirp_pollfds_poll (h->slirp, 1, cb_get_revents, h);
   for (;;)
     {
       uint32_t timeout = 10000;
@@ -384,15 +391,13 @@ run_loop (struct helper *h)
       n = poll (h->fds, h->n, (int) timeout);
       if (n > 0 && h->fds[1].revents)
         _exit (0); /* the container's process is gone */
-      if (n > 0 && !(h->fds[0].revents & POLLIN) && h->fds[0].revents & (POLLHUP | POLLERR))
-        _exit (0);
-      /* the sockets first: libslirp's clock is read there alone, and a
-       * socket made for a frame from the container takes its time of
-       * expiry from it (read before the first, it was 0: the first
-       * datagram's socket expired at once, its reply was lost) */
-      sl.slirp_pollfds_poll (h->slirp, n < 0, cb_get_revents, h);
       if (n > 0 && h->fds[0].revents & POLLIN)
         tap_read (h);
+      else if (n > 0 && h->fds[0].revents & (POLLHUP | POLLERR))
+        _exit (0);
+      /* after the frames: what they let go (a frame held for the
+       * container's ARP answer) goes out at its end (if_start) */
+      sl.slirp_pollfds_poll (h->slirp, n < 0, cb_get_revents, h);
       timers_due (h, timeout);
     }
 }
