@@ -3,6 +3,7 @@
 #include "unixsock.h"
 #include "util.h"
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,12 +87,16 @@ unixsock_recv (int sock, void *buf, size_t len, int *fd, urun_err *err)
   struct iovec iov = { .iov_base = buf, .iov_len = len };
   struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
   ssize_t r;
+  bool reset = false;
 
   if (fd)
     *fd = -1;
+  /* ECONNRESET, once: the peer ended with a message of ours unread (run's
+   * START, sent early, to a child that failed first); its own last
+   * message, its error, still waits behind that, or the end */
   do
     r = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
-  while (r < 0 && errno == EINTR);
+  while (r < 0 && (errno == EINTR || (errno == ECONNRESET && !reset && (reset = true))));
   if (r < 0)
     return urun_fail (err, errno, "receive");
   for (struct cmsghdr *c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))

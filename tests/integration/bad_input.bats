@@ -181,6 +181,20 @@ repeat() { printf "%${1}s" '' | sed "s/ /$2/g"; }
     assert_no_process
 }
 
+@test "a command that does not exist: its one line in each of 100 runs (run's START, sent early and unread by the failing child, does not hide it)" {
+    local i
+    setup_bundle /no/such/program
+    # the child may end before it reads START: the socket's reset came
+    # first (urun: receive: Connection reset by peer, 2 in 300 here)
+    for i in $(seq 1 100); do
+        urun_split run "c$i"
+        [ "$status" -ne 0 ] || { echo "run $i: status 0" >&2; return 1; }
+        assert_one_error_line /no/such/program || { echo "run $i" >&2; return 1; }
+    done
+    assert_no_state
+    assert_no_process
+}
+
 @test "unknown global option" {
     expect_error --no-such-global-opt list -- --no-such-global-opt
 }
