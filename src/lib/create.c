@@ -53,6 +53,14 @@ close_fds (struct created *c, bool in_child)
       close (steal_fd (fds[i]));
 }
 
+static void
+close_net_ns (struct created *c)
+{
+  for (int i = 0; i < 2; i++)
+    if (c->net_ns[i] >= 0)
+      close (steal_fd (&c->net_ns[i]));
+}
+
 void
 created_free (struct created *c)
 {
@@ -77,9 +85,7 @@ created_free (struct created *c)
     close (steal_fd (&c->net_ready));
   if (c->fwd_ready >= 0)
     close (steal_fd (&c->fwd_ready));
-  for (int i = 0; i < 2; i++)
-    if (c->net_ns[i] >= 0)
-      close (steal_fd (&c->net_ns[i]));
+  close_net_ns (c);
   keeper_use_close (&c->keeper);
   c->spec = NULL;
   c->bundle = c->rootfs = c->config_text = c->st.created = c->state_dir = NULL;
@@ -494,9 +500,9 @@ maps_done_here (const struct created *c, const struct child_ctx *cc, bool into, 
 static void
 spare_net_ns (struct created *c)
 {
-  if (c->tap_outside && c->keeper.spare_pidfd >= 0 && c->net_ns[1] < 0
-      && net_ns_of_pidfd (c->keeper.spare_pidfd, c->keeper.spare_pid, c->net_ns) < 0)
-    c->net_ns[0] = c->net_ns[1] = -1;
+  /* (where they cannot be had, create_protocol opens the child's) */
+  if (c->tap_outside && c->keeper.spare_pidfd >= 0)
+    (void) net_ns_of_pidfd (c->keeper.spare_pidfd, c->keeper.spare_pid, c->net_ns);
 }
 
 /* The fork's part (it shares our memory: vfork); never returns. */
@@ -564,9 +570,8 @@ clone_in_keeper (struct created *c, int cgfd, bool *into, struct child_ctx *cc, 
   /* the spare's namespaces are the container's alone now (or unused) */
   keeper_spare_done (&c->keeper);
   /* not joined: the container's namespaces are new ones, opened later */
-  for (int i = 0; i < 2 && !r.spare; i++)
-    if (c->net_ns[i] >= 0)
-      close (steal_fd (&c->net_ns[i]));
+  if (!r.spare)
+    close_net_ns (c);
   if (r.spare && r.pid > 0)
     urun_debug ("the container's user and network namespaces: the user namespace keeper's spare");
   *into = r.into;
@@ -932,13 +937,16 @@ net_begin (struct created *c, bool *made, urun_err *net_err, urun_err *err)
     return 0;
   fd = net_tap_make (&c->net, c->net_ns, net_err);
   *made = fd >= 0;
-  if (!helper_first && *made)
-    start_once_up (c);
-  if (!helper_first && start_net_helper (c, err) < 0)
+  if (!helper_first)
     {
-      if (fd >= 0)
-        close (fd);
-      return -1;
+      if (*made)
+        start_once_up (c);
+      if (start_net_helper (c, err) < 0)
+        {
+          if (fd >= 0)
+            close (fd);
+          return -1;
+        }
     }
   if (*made)
     net_attach (c, fd, net_err);

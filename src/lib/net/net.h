@@ -129,7 +129,8 @@ int net_ns_open (pid_t pid, int ns[2], urun_err *err);
 /* The same of a process that holds both, by its pidfd (and pid, for
  * kernels before 6.11, whose pidfds give no namespace): the keeper's
  * spare, whose pair becomes the container's, before the container's
- * process exists.  Returns -1 (errno) where they cannot be had. */
+ * process exists.  Returns -1 (errno), NS untouched, where they cannot be
+ * had. */
 int net_ns_of_pidfd (int pidfd, pid_t pid, int ns[2]);
 /* tap.c, in the container's network namespace: what the forwarder's
  * transparent sockets need: packets with NET_FWD_MARK go to the local

@@ -146,6 +146,7 @@ int
 net_ns_of_pidfd (int pidfd, pid_t pid, int ns[2])
 {
   cleanup_close int net = (int) ioctl (pidfd, PIDFD_GET_NET_NAMESPACE, 0);
+  int user;
   if (net < 0)
     {
       char p[64];
@@ -156,8 +157,9 @@ net_ns_of_pidfd (int pidfd, pid_t pid, int ns[2])
         return -1;
     }
   /* the network namespace's owner: the spare's user namespace */
-  if (net < 0 || (ns[0] = ioctl (net, NS_GET_USERNS)) < 0)
+  if (net < 0 || (user = ioctl (net, NS_GET_USERNS)) < 0)
     return -1;
+  ns[0] = user;
   ns[1] = steal_fd (&net);
   return 0;
 }

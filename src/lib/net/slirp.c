@@ -22,6 +22,7 @@
 #include "net.h"
 #include "netproc.h"
 #include "udploop.h"
+#include "unixsock.h"
 #include "fault.h"
 #include "log.h"
 #include "util.h"
@@ -524,14 +525,13 @@ net_helper_wait (int sock, const char *who, urun_err *err)
 {
   char buf[1024];
   struct pollfd pf = { .fd = sock, .events = POLLIN };
+  cleanup_err urun_err e = NULL;
   ssize_t n;
   /* bounded: libslirp's set-up is quick; 10 s means something is wrong */
   if (poll (&pf, 1, 10000) <= 0)
     return urun_fail (err, ETIMEDOUT, "network: %s did not come up", who);
-  n = read (sock, buf, sizeof buf - 1);
-  /* it ended with our message unread: its own, if any, comes next */
-  if (n < 0 && errno == ECONNRESET)
-    n = read (sock, buf, sizeof buf - 1);
+  /* (one that ended with our message unread: its own comes next) */
+  n = unixsock_recv (sock, buf, sizeof buf - 1, NULL, &e);
   if (n >= 1 && buf[0] == '\0')
     {
       /* up, with something to say */
