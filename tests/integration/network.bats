@@ -132,6 +132,40 @@ urun_with_resolv_conf() {
     [ ! -e "$BUNDLE/rootfs/etc/resolv.conf" ] || [ ! -s "$BUNDLE/rootfs/etc/resolv.conf" ]
 }
 
+# ip (the host's iproute2: busybox's shows no metric) in the network
+# namespace of the running container n1
+ip_in_n1() {
+    local pid u=()
+    pid=$(urun state n1 | jq -r .pid)
+    # its user namespace too, where it has one of its own (rootless)
+    [ "$(readlink "/proc/$pid/ns/user")" = "$(readlink /proc/self/ns/user)" ] || u=(-U --preserve-credentials)
+    nsenter -t "$pid" "${u[@]}" -n ip "$@"
+}
+
+@test "network: the routes inside, IPv4 and IPv6, acknowledge each segment at once (quickack); tap0 has fd00::100/64" {
+    need_tun
+    setup_bundle sleep 100
+    urun_run_detached --network slirp n1
+    # libslirp scales no window: the container's delayed acknowledgement of
+    # every second segment would have it wait at each window's end
+    run ip_in_n1 -4 route
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" = *"default via 10.0.2.2 dev tap0 quickack 1"* ]]
+    [[ "$output" = *"10.0.2.0/24 dev tap0 proto kernel scope link src 10.0.2.100 quickack 1"* ]]
+    [ "$(grep -c '^10.0.2.0/24 ' <<<"$output")" = 1 ]
+    [ "$(cat /proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null)" = 0 ] || skip "the host has IPv6 disabled"
+    run ip_in_n1 -o -6 addr show tap0
+    echo "$output"
+    [[ "$output" = *"inet6 fd00::100/64 scope global"* ]]
+    run ip_in_n1 -6 route
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" = *"fd00::/64 dev tap0 proto kernel"*"quickack 1"* ]]
+    [[ "$output" = *"default via fd00::2 dev tap0"*"quickack 1"* ]]
+    [ "$(grep -c '^fd00::/64 ' <<<"$output")" = 1 ]
+}
+
 @test "network: the annotation asks for it too; none and no annotation leave loopback only" {
     need_tun
     setup_bundle sh -c 'ip -o link | grep -c tap0 || true'

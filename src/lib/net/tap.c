@@ -82,47 +82,87 @@ link_up (int fd, int index, int mtu, urun_err *err)
   return nl_call (fd, &r, "bring the interface up", err);
 }
 
+/* The address, with no route of its prefix made for it: route_add makes
+ * that one, with its metrics (route_link). */
 static int
 addr_add (int fd, int family, int index, const void *addr, int prefix, urun_err *err)
 {
   struct nl_req r = { .h = { .nlmsg_len = NLMSG_LENGTH (sizeof (struct ifaddrmsg)), .nlmsg_type = RTM_NEWADDR,
                              .nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL } };
   size_t len = family == AF_INET ? 4 : 16;
+  /* no duplicate address detection: the address is usable at once */
+  uint32_t flags = IFA_F_NOPREFIXROUTE | (family == AF_INET6 ? IFA_F_NODAD : 0);
   r.u.addr.ifa_family = (unsigned char) family;
   r.u.addr.ifa_prefixlen = (unsigned char) prefix;
   r.u.addr.ifa_index = (unsigned) index;
-  /* no duplicate address detection: the address is usable at once */
-  r.u.addr.ifa_flags = family == AF_INET6 ? IFA_F_NODAD : 0;
   nl_attr (&r, IFA_LOCAL, addr, len);
   nl_attr (&r, IFA_ADDRESS, addr, len);
+  nl_attr (&r, IFA_FLAGS, &flags, sizeof flags);
   return nl_call (fd, &r, family == AF_INET ? "add the IPv4 address" : "add the IPv6 address", err);
 }
 
-/* A route to everywhere (dst 0/0) of TYPE in TABLE out of OIF, via GW if
- * not NULL: the default route (RTN_UNICAST), or the forwarder's local one
- * (RTN_LOCAL, scope host). */
+struct route
+{
+  int family;
+  unsigned char table, type, dst_len;
+  const void *dst, *gw, *src; /* NULL: none (dst: 0/0) */
+  int oif;
+  bool quickack;
+};
+
+/* ip route add [DST/DST_LEN | default] [via GW] [src SRC] dev OIF
+ * [table TABLE] [quickack 1], of TYPE: the prefix's route, the default
+ * route (RTN_UNICAST), or the forwarder's local one (RTN_LOCAL, scope
+ * host). */
 static int
-route_add (int fd, int family, unsigned char table, unsigned char type, const void *gw, int oif, const char *what,
-           urun_err *err)
+route_add (int fd, const struct route *rt, const char *what, urun_err *err)
 {
   struct nl_req r = { .h = { .nlmsg_len = NLMSG_LENGTH (sizeof (struct rtmsg)), .nlmsg_type = RTM_NEWROUTE,
                              .nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL } };
-  r.u.route.rtm_family = (unsigned char) family;
-  r.u.route.rtm_table = table;
-  r.u.route.rtm_protocol = RTPROT_BOOT;
-  r.u.route.rtm_scope = type == RTN_LOCAL ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
-  r.u.route.rtm_type = type;
-  if (gw)
-    nl_attr (&r, RTA_GATEWAY, gw, family == AF_INET ? 4 : 16);
-  nl_attr (&r, RTA_OIF, &oif, sizeof oif);
+  size_t alen = rt->family == AF_INET ? 4 : 16;
+  struct
+  {
+    struct rtattr a;
+    uint32_t v;
+  } metric = { { RTA_LENGTH (sizeof (uint32_t)), RTAX_QUICKACK }, 1 };
+  r.u.route.rtm_family = (unsigned char) rt->family;
+  r.u.route.rtm_table = rt->table;
+  r.u.route.rtm_protocol = rt->dst ? RTPROT_KERNEL : RTPROT_BOOT;
+  r.u.route.rtm_scope = rt->type == RTN_LOCAL ? RT_SCOPE_HOST : rt->dst ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+  r.u.route.rtm_type = rt->type;
+  r.u.route.rtm_dst_len = rt->dst_len;
+  if (rt->dst)
+    nl_attr (&r, RTA_DST, rt->dst, alen);
+  if (rt->gw)
+    nl_attr (&r, RTA_GATEWAY, rt->gw, alen);
+  if (rt->src)
+    nl_attr (&r, RTA_PREFSRC, rt->src, alen);
+  nl_attr (&r, RTA_OIF, &rt->oif, sizeof rt->oif);
+  if (rt->quickack)
+    nl_attr (&r, RTA_METRICS, &metric, sizeof metric);
   return nl_call (fd, &r, what, err);
 }
 
+/* The prefix's route and the default route through the tap, each with
+ * quickack: the container's TCP acknowledges each segment from libslirp
+ * at once.  libslirp scales no window, so the container's window is
+ * 64 KiB at most as libslirp reads it, two segments of 32 KiB (ss -ti:
+ * rcvmss 32768), and Linux's delayed acknowledgement of every second
+ * segment had libslirp wait for each window's end: with quickack, data
+ * from the host through 10.0.2.2 flows some 1.6 times as fast. */
 static int
-route_default (int fd, int family, int index, const void *gw, urun_err *err)
+routes_add (int fd, int family, int index, const struct net_plan *np, urun_err *err)
 {
-  return route_add (fd, family, RT_TABLE_MAIN, RTN_UNICAST, gw, index,
-                    family == AF_INET ? "add the default route" : "add the IPv6 default route", err);
+  bool v4 = family == AF_INET;
+  struct route link = { .family = family, .table = RT_TABLE_MAIN, .type = RTN_UNICAST,
+                        .dst_len = (unsigned char) (v4 ? np->prefix : 64),
+                        .dst = v4 ? (const void *) &np->net : &np->net6,
+                        .src = v4 ? (const void *) &np->guest : NULL, .oif = index, .quickack = true };
+  struct route dflt = { .family = family, .table = RT_TABLE_MAIN, .type = RTN_UNICAST,
+                        .gw = v4 ? (const void *) &np->gateway : &np->gateway6, .oif = index, .quickack = true };
+  if (route_add (fd, &link, v4 ? "add the route of the IPv4 prefix" : "add the route of the IPv6 prefix", err) < 0)
+    return -1;
+  return route_add (fd, &dflt, v4 ? "add the default route" : "add the IPv6 default route", err);
 }
 
 /* ip rule add fwmark NET_FWD_MARK lookup NET_FWD_TABLE pref NET_FWD_PREF */
@@ -150,7 +190,9 @@ net_mark_routes (const struct net_plan *np, urun_err *err)
   /* and: ip route add local default dev lo table NET_FWD_TABLE */
   for (int v6 = 0; v6 <= (np->ipv6 ? 1 : 0); v6++)
     if (rule_mark (nl, v6 ? AF_INET6 : AF_INET, err) < 0
-        || route_add (nl, v6 ? AF_INET6 : AF_INET, NET_FWD_TABLE, RTN_LOCAL, NULL, lo,
+        || route_add (nl,
+                      &(struct route){ .family = v6 ? AF_INET6 : AF_INET, .table = NET_FWD_TABLE,
+                                       .type = RTN_LOCAL, .oif = lo },
                       "add the port forwarder's local route", err)
                < 0)
       return -1;
@@ -204,9 +246,9 @@ net_tap_setup (const struct net_plan *np, urun_err *err)
   if (np->ipv6 && addr_add (nl, AF_INET6, index, &np->guest6, 64, err) < 0)
     return -1;
   if (link_up (nl, index, np->mtu, err) < 0 || addr_add (nl, AF_INET, index, &np->guest, np->prefix, err) < 0
-      || route_default (nl, AF_INET, index, &np->gateway, err) < 0)
+      || routes_add (nl, AF_INET, index, np, err) < 0)
     return -1;
-  if (np->ipv6 && route_default (nl, AF_INET6, index, &np->gateway6, err) < 0)
+  if (np->ipv6 && routes_add (nl, AF_INET6, index, np, err) < 0)
     return -1;
   return steal_fd (&tap);
 }
