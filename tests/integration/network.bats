@@ -422,6 +422,33 @@ ip_in_n1() {
     [ "$status" -eq 0 ]
 }
 
+@test "network: -p HOSTPORT:CONTAINERPORT/udp: a quiet server's first datagram, sent once after 8 s, is answered (IPv6)" {
+    need_tun
+    local p6
+    p6=$(port 16)
+    setup_bundle nettool udp-echo 7 10 60
+    add_nettool
+    urun_run_detached --network slirp -p "[::1]:$p6:7/udp" n1
+    sleep 8
+    # libslirp's router advertisements do not reach the container: no
+    # address of its own by SLAAC (the server answered from it, and the
+    # reply was lost), no route of theirs
+    run ip_in_n1 -o -6 addr show tap0 scope global
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" = 1 ]
+    [[ "${lines[0]}" = *"inet6 fd00::100/64"* ]]
+    run ip_in_n1 -6 route
+    echo "$output"
+    [[ "$output" != *"proto ra"* ]]
+    run "$URUN_TOOLS/nettool" udp-send-once ::1 "$p6" six
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = six ]
+    run urun delete -f n1
+    [ "$status" -eq 0 ]
+}
+
 @test "network: UDP to the host's loopback through 10.0.2.2 is refused, from a published UDP port too, and reachable with allow-host-loopback" {
     need_tun
     local p q

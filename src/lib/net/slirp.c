@@ -92,11 +92,26 @@ now_ns (void)
 
 /* ---- libslirp's callbacks ------------------------------------------------ */
 
+/* An IPv6 router advertisement (ICMPv6 134, no extension header). */
+static bool
+router_advert (const uint8_t *f, size_t len)
+{
+  return len >= 14 + 40 + 4 && f[12] == 0x86 && f[13] == 0xdd && f[14 + 6] == 58 && f[14 + 40] == 134;
+}
+
 static ssize_t
 cb_send (const void *buf, size_t len, void *opaque)
 {
   struct helper *h = opaque;
   ssize_t n;
+  /* libslirp advertises fd00::/64 (on a solicitation and on a timer),
+   * and the container's kernel would make a second address in it by
+   * SLAAC, and a default route through fe80::2; the address is fd00::100
+   * alone, routed by urun (tap.c).  The kernel answered fd00::2 from the
+   * SLAAC address, so a published UDP port's server's first reply after
+   * the advertisement was lost */
+  if (router_advert (buf, len))
+    return (ssize_t) len;
   buf = udploop_to_guest (&h->peers, h->np, buf, len, now_ns () / 1000000);
   n = write (h->tap, buf, len);
   /* a full tap queue drops the frame: TCP sends it again */
