@@ -683,6 +683,25 @@ ip_in_n1() {
     assert_no_state
 }
 
+@test "network: a helper that cannot come up after START went (no published port): one line, the program stopped, nothing left" {
+    need_tun
+    local lib=$BATS_TEST_TMPDIR/badlib
+    # with no published port, run sends START once the tap is made and
+    # forks the helper after; a libslirp that cannot be loaded fails it
+    # (most often before the program runs: the helper fails in a few ms)
+    mkdir -p "$lib"
+    : > "$lib/libslirp.so.0"
+    setup_bundle sh -c 'sleep 3; touch /tmp/survived'
+    LD_LIBRARY_PATH=$lib run urun run --network slirp n1
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [ "${#lines[@]}" = 1 ]
+    [[ "${lines[0]}" = "urun: network: libslirp.so.0 (Debian: libslirp0) cannot be loaded: $lib/libslirp.so.0: "* ]]
+    assert_no_state
+    sleep 4
+    [ ! -e "$BUNDLE/rootfs/tmp/survived" ]
+}
+
 @test "network: /dev/net/tun missing: one line naming the fix; by annotation alone, a warning and loopback only" {
     if is_rootless; then skip "rootless: the device is hidden in a mount namespace made as root"; fi
     setup_bundle sh -c 'ip -o link | grep -c tap0 || true'
