@@ -36,8 +36,10 @@
 #          slirp4netns (started as podman starts it, MTU 65520) and pasta,
 #          each on a namespace with an iperf3 server inside: the
 #          container's client to a server on the host's 127.0.0.1 through
-#          10.0.2.2 (host loopback allowed) and back (-R), and the host's
-#          client through a published port and back (-R); backends
+#          10.0.2.2 (host loopback allowed) and back (-R), to a server on
+#          a test host (a network namespace the bench makes, behind a veth
+#          pair: 198.18.7.2, RFC 2544's benchmarking range) and back (-R),
+#          and the host's client through a published port and back (-R); backends
 #          interleaved, BENCH_NET_ROUNDS rounds of iperf3 -t
 #          BENCH_NET_SECONDS; medians and the ratios urun/slirp4netns and
 #          urun/pasta (> 1: urun faster), also in the JSON's summary;
@@ -156,11 +158,12 @@ cleanup() {
     # the network rows' processes (by pid) and the bench's own tun node
     local p
     for p in "${NET_PIDS[@]}" "${NET_SERVERS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    [ -z "$NET_TH_NS" ] || ip netns del "$NET_TH_NS" 2>/dev/null
     if [ -d "$stage/tun" ]; then umount /dev/net/tun 2>/dev/null; umount "$stage/tun" 2>/dev/null; fi
     umount "$stage/state" 2>/dev/null
     rm -rf "$stage"
 }
-NET_PIDS=() NET_SERVERS=()
+NET_PIDS=() NET_SERVERS=() NET_TH_NS=
 trap cleanup EXIT
 
 # ---- checks: name the Debian package of anything missing ---------------
@@ -693,6 +696,7 @@ net_down() {
 #    10.0.2.2 (and -R), the host's client to the container's server
 #    through the published port (and -R); iperf3's receiver-side rate.
 NET_DIRS=("out|ctr -> host, to 10.0.2.2" "out-R|host -> ctr, to 10.0.2.2 (-R)"
+          "th|ctr -> test host (veth)" "th-R|test host -> ctr (veth, -R)"
           "in|host -> ctr, published port" "in-R|ctr -> host, published port (-R)")
 bench_net_throughput() {
     local mode=$1 be bes=() r spec dir args out bps jl=$stage/json/net_throughput_$mode.jsonl
@@ -714,11 +718,14 @@ bench_net_throughput() {
     for r in $(seq 1 "$NET_ROUNDS"); do
         for spec in "${NET_DIRS[@]}"; do
             dir=${spec%%|*}
+            [[ "$dir" != th* ]] || [ -n "$NET_TH_NS" ] || continue
             for be in "${up[@]}"; do
                 args=(-t "$NET_SECONDS" -J); [ "${dir#*-}" = R ] && args+=(-R)
                 case $dir in
                     out*) out=$(timeout -k 2 $((NET_SECONDS + 15)) nsenter -t "${NET_PID[$be]}" -n \
                                 iperf3 -c 10.0.2.2 -p "$NET_PORT_IPERF" "${args[@]}" 2>&1) ;;
+                    th*)  out=$(timeout -k 2 $((NET_SECONDS + 15)) nsenter -t "${NET_PID[$be]}" -n \
+                                iperf3 -c "$NET_TH_ADDR" -p "$NET_PORT_IPERF" "${args[@]}" 2>&1) ;;
                     in*)  out=$(timeout -k 2 $((NET_SECONDS + 15)) iperf3 -c 127.0.0.1 -p "${NET_PUB[$be]}" "${args[@]}" 2>&1) ;;
                 esac
                 bps=$(jq -r '.end.sum_received.bits_per_second // empty' <<<"$out" 2>/dev/null)
@@ -810,6 +817,34 @@ EOF
         -n "$N" -w "$WARM"
 }
 
+# The test host of [7]: a network namespace of the bench's own behind a
+# veth pair (198.18.7.1 here, 198.18.7.2 there: RFC 2544's benchmarking
+# range, skipped where the host already uses it), an iperf3 server there;
+# NET_TH_NS is set once it answers (the rows are skipped otherwise).
+NET_TH_ADDR=198.18.7.2
+net_test_host() {
+    local ns=urun-bench-th-$$ h=ubth$$ err=
+    if ip -4 addr show 2>/dev/null | grep -q ' 198\.18\.'; then
+        skip "network throughput to a test host [7]" "the host has an address in 198.18.0.0/15 already"; return 0
+    fi
+    ip netns add "$ns" || { skip "network throughput to a test host [7]" "ip netns add failed"; return 0; }
+    NET_TH_NS=$ns
+    { ip link add "$h" type veth peer name eth0 netns "$ns" &&
+      ip addr add 198.18.7.1/30 dev "$h" && ip link set "$h" mtu 65520 up &&
+      ip -n "$ns" addr add "$NET_TH_ADDR/30" dev eth0 && ip -n "$ns" link set eth0 mtu 65520 up &&
+      ip -n "$ns" link set lo up; } 2>"$stage/logs/test-host.log" || err="the veth pair: $(tail -n 1 "$stage/logs/test-host.log")"
+    if [ -z "$err" ]; then
+        ip netns exec "$ns" iperf3 -s -B "$NET_TH_ADDR" -p "$NET_PORT_IPERF" </dev/null >"$stage/logs/iperf3-test-host.log" 2>&1 &
+        NET_SERVERS+=("$!")
+        net_until ip netns exec "$ns" sh -c "ss -Hltn 'sport = :$NET_PORT_IPERF' | grep -q ." || err="its iperf3 server did not listen"
+    fi
+    if [ -n "$err" ]; then
+        skip "network throughput to a test host [7]" "$err"
+        ip netns del "$ns" 2>/dev/null; NET_TH_NS=
+    fi
+    return 0
+}
+
 bench_net() {
     local mode
     [ "$NET_OK" = 1 ] || return 0
@@ -819,6 +854,7 @@ bench_net() {
         NET_SERVERS+=("$!")
         net_until net_listening "$NET_PORT_IPERF" || { skip "network throughput [7]" "the host's iperf3 server did not listen"; NET_HAVE_IPERF=0; }
     fi
+    [ "$NET_HAVE_IPERF" = 1 ] && net_test_host
     "$stage/bin/benchdriver" echo-server 127.0.0.1 "$NET_PORT_ECHO" 3600 </dev/null >"$stage/logs/echo-server.log" 2>&1 &
     NET_SERVERS+=("$!")
     net_until net_listening "$NET_PORT_ECHO" || { skip "network first packet [8]" "the echo server did not listen"; }
@@ -829,6 +865,8 @@ bench_net() {
     done
     net_kill "${NET_SERVERS[@]}"
     NET_SERVERS=()
+    [ -z "$NET_TH_NS" ] || ip netns del "$NET_TH_NS"
+    NET_TH_NS=
 }
 
 # BENCH_ONLY="run net ...": only these groups (run, rss, split, exec, scale,
