@@ -166,6 +166,23 @@ ip_in_n1() {
     [ "$(grep -c '^fd00::/64 ' <<<"$output")" = 1 ]
 }
 
+@test "network: the annotation run.urun.network.cidr moves the subnet: the container at .100, the gateway at .2, DNS at .3" {
+    need_tun
+    local p
+    p=$(port 17)
+    host_httpd "$p"
+    setup_bundle sh -c "ip -o -4 addr show tap0; ip route; cat /etc/resolv.conf; timeout 5 wget -q -O - http://10.77.3.2:$p/index.html"
+    update_config '.annotations["run.urun.network.cidr"] = "10.77.3.0/24"'
+    run urun run --network slirp:allow-host-loopback n1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" = *"inet 10.77.3.100/24"* ]]
+    [[ "$output" = *"default via 10.77.3.2 dev tap0"* ]]
+    [[ "$output" = *"10.77.3.0/24 dev tap0"*"src 10.77.3.100"* ]]
+    [[ "$output" = *"nameserver 10.77.3.3"* ]]
+    [ "${lines[-1]}" = "from the host" ]
+}
+
 @test "network: the annotation asks for it too; none and no annotation leave loopback only" {
     need_tun
     setup_bundle sh -c 'ip -o link | grep -c tap0 || true'
