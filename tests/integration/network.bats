@@ -183,6 +183,18 @@ ip_in_n1() {
     [ "${lines[-1]}" = "from the host" ]
 }
 
+@test "network: the annotation run.urun.network.ifname names the interface" {
+    need_tun
+    setup_bundle sh -c 'ip -o -4 addr show eth0; ip route; ip -o link | grep -c tap0 || true'
+    update_config '.annotations["run.urun.network.ifname"] = "eth0"'
+    run urun run --network slirp n1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" = *"eth0"*"inet 10.0.2.100/24"* ]]
+    [[ "$output" = *"default via 10.0.2.2 dev eth0"* ]]
+    [ "${lines[-1]}" = 0 ]
+}
+
 @test "network: the annotation asks for it too; none and no annotation leave loopback only" {
     need_tun
     setup_bundle sh -c 'ip -o link | grep -c tap0 || true'
