@@ -691,7 +691,7 @@ net_down() {
     NET_PIDS=(); NET_PID=()
 }
 
-# 7. TCP throughput, NET_ROUNDS rounds of the four directions, backends
+# 7. TCP throughput, NET_ROUNDS rounds of the six directions, backends
 #    interleaved: the container's client to the host's server through
 #    10.0.2.2 (and -R), the host's client to the container's server
 #    through the published port (and -R); iperf3's receiver-side rate.

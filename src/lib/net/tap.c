@@ -82,8 +82,8 @@ link_up (int fd, int index, int mtu, urun_err *err)
   return nl_call (fd, &r, "bring the interface up", err);
 }
 
-/* The address, with no route of its prefix made for it: route_add makes
- * that one, with its metrics (route_link). */
+/* The address, with no route of its prefix made for it: routes_add makes
+ * that one, with its metrics. */
 static int
 addr_add (int fd, int family, int index, const void *addr, int prefix, urun_err *err)
 {
